@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Network in tests is loopback only: any other outbound connection fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> object:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0] if isinstance(address, tuple) else str(address)
+            if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("127."):
+                raise RuntimeError(f"tests may not connect to {host}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Rate-limit counters and cached fragments never leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def database_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("TOWNSQUARE_DATABASE_URL", "sqlite (embedded)")
+    redis = os.environ.get("TOWNSQUARE_REDIS_URL", "local memory")
+    return f"townsquare: database={url.split('@')[-1]} cache={redis}"

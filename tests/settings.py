@@ -1,0 +1,12 @@
+"""Test settings: the real settings, with a throwaway data dir unless one is given."""
+
+import os
+import tempfile
+
+os.environ.setdefault("TOWNSQUARE_DATA_DIR", tempfile.mkdtemp(prefix="townsquare-test-"))
+os.environ.setdefault("TOWNSQUARE_BASE_URL", "http://testserver")
+
+from townsquare.settings import *  # noqa: E402,F403
+
+# Tests see every outbound mail in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,412 @@
+"""The write layer for accounts: every change to a member's account or profile happens here."""
+
+from __future__ import annotations
+
+import contextlib
+from importlib import import_module
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from townsquare.accounts.models import Role, User, UserSession
+from townsquare.accounts.models.user import MAX_PROFILE_FIELDS
+from townsquare.accounts.queries import render_member_text
+from townsquare.accounts.tasks import send_email
+from townsquare.accounts.usernames import validate_username
+from townsquare.core import ratelimit
+from townsquare.core.jobs import enqueue
+from townsquare.graph.actions import approve_all_requests
+from townsquare.media import images
+
+CONFIRM_SALT = "townsquare.confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 60 * 60
+
+
+class LoginRefused(Exception):
+    """Why a login attempt did not sign anyone in (shown to the person as it is)."""
+
+
+def _normalize_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _check_new_identity(
+    username: str | None, email: str | None, exclude: int | None = None
+) -> None:
+    errors: dict[str, str] = {}
+    others = User.objects.exclude(pk=exclude) if exclude else User.objects.all()
+    if username is not None and others.filter(username__iexact=username).exists():
+        errors["username"] = "That username is taken."
+    if email is not None and others.filter(email__iexact=email).exists():
+        errors["email"] = "That email address is already in use."
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_user(
+    username: str,
+    email: str,
+    password: str | None = None,
+    *,
+    role: str = Role.MEMBER,
+    email_confirmed: bool = False,
+) -> User:
+    """Create a member. Raises ValidationError (by field) for a bad or taken username or email.
+
+    With `password=None` the account has no usable password (it can reset one by email).
+    """
+    username = (username or "").strip().removeprefix("@")
+    try:
+        validate_username(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from None
+    email = _normalize_email(email)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    user = User(username=username, email=email, role=role, email_confirmed=email_confirmed)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _check_new_identity(username, email)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError:  # a concurrent sign-up took the name between check and insert
+        raise ValidationError({"username": "That username is taken."}) from None
+    return user
+
+
+def sign_up(username: str, email: str, password: str, *, ip: str | None) -> User:
+    """Public sign-up: rate limited per address; sends the confirmation email."""
+    ratelimit.SIGNUPS_PER_IP.check(ip or "-")
+    with transaction.atomic():
+        user = create_user(username, email, password)
+        ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
+        send_confirmation(user)
+    return user
+
+
+def _absolute(path: str) -> str:
+    return settings.BASE_URL + path
+
+
+def send_confirmation(user: User, email: str | None = None) -> None:
+    """Email a confirmation link for `email` (the current address unless a new one is given)."""
+    ratelimit.EMAILS_PER_ACCOUNT.hit(str(user.pk))
+    address = email or user.email
+    token = signing.dumps({"u": user.pk, "e": address}, salt=CONFIRM_SALT, compress=True)
+    body = render_to_string(
+        "accounts/email/confirm.txt",
+        {
+            "user": user,
+            "site_name": settings.SITE_NAME,
+            "link": _absolute(reverse("confirm_email", args=[token])),
+        },
+    )
+    enqueue(send_email, f"Confirm your email for {settings.SITE_NAME}", body, address)
+
+
+def resend_confirmation(email: str) -> None:
+    """Send the link again to an unconfirmed account; silent either way (no account probing)."""
+    user = User.objects.filter(
+        email__iexact=(email or "").strip(), email_confirmed=False, is_active=True
+    ).first()
+    if user is not None:
+        with contextlib.suppress(ratelimit.RateLimited):
+            send_confirmation(user)
+
+
+def confirm_email(token: str) -> User:
+    """Confirm the address named in a link; for an email change, the new address takes over."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        user_id, email = int(data["u"]), str(data["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise ValidationError("This confirmation link is invalid or has expired.") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise ValidationError("This confirmation link is invalid or has expired.")
+        if email.lower() != user.email.lower():
+            _check_new_identity(None, email, exclude=user.pk)
+            user.email = email
+        user.email_confirmed = True
+        user.save(update_fields=["email", "email_confirmed"])
+    return user
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "-"
+
+
+def authenticate_member(request: HttpRequest, login_name: str, password: str) -> User:
+    """Check a username-or-email and password, with failed-login throttling per account and IP."""
+    ip = _client_ip(request)
+    account = (login_name or "").strip().lower().removeprefix("@")
+    try:
+        ratelimit.LOGIN_FAILURES_PER_IP.check(ip)
+        ratelimit.LOGIN_FAILURES_PER_ACCOUNT.check(account)
+    except ratelimit.RateLimited as exc:
+        raise LoginRefused(
+            f"Too many failed attempts. Try again in {exc.retry_after} seconds."
+        ) from None
+    user = authenticate(request, username=login_name, password=password)
+    if user is None:
+        for limit, subject in (
+            (ratelimit.LOGIN_FAILURES_PER_IP, ip),
+            (ratelimit.LOGIN_FAILURES_PER_ACCOUNT, account),
+        ):
+            # Counted; once over the limit the next attempt is refused before any check.
+            with contextlib.suppress(ratelimit.RateLimited):
+                limit.hit(subject)
+        raise LoginRefused("That username or email and password do not match.")
+    assert isinstance(user, User)
+    if not user.email_confirmed:
+        raise LoginRefused("Please confirm your email address first: we sent you a link.")
+    ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(account)
+    return user
+
+
+def log_in(request: HttpRequest, user: User) -> None:
+    """Sign `user` in on this browser and record the session for the sessions list."""
+    login(request, user, backend="townsquare.accounts.backends.UsernameOrEmailBackend")
+    key = request.session.session_key
+    if key is None:
+        request.session.save()
+        key = request.session.session_key
+    UserSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip": request.META.get("REMOTE_ADDR") or None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "last_seen_at": timezone.now(),
+        },
+    )
+
+
+def log_out(request: HttpRequest) -> None:
+    key = request.session.session_key
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
+    logout(request)
+
+
+def _session_store() -> type[SessionBase]:
+    store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+    return store
+
+
+def end_sessions(
+    user: User, *, session_ids: list[int] | None = None, keep: str | None = None
+) -> int:
+    """End some (or all) of a member's browser sessions, except the one keyed `keep`."""
+    sessions = UserSession.objects.filter(user=user)
+    if session_ids is not None:
+        sessions = sessions.filter(pk__in=session_ids)
+    if keep:
+        sessions = sessions.exclude(session_key=keep)
+    store = _session_store()
+    keys = list(sessions.values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    sessions.delete()
+    return len(keys)
+
+
+def request_password_reset(email: str, *, ip: str | None) -> None:
+    """Email a reset link if a member has this address; say nothing either way (no account probing)."""
+    ratelimit.PASSWORD_RESETS_PER_IP.hit(ip or "-")
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if user is None:
+        return
+    try:
+        ratelimit.EMAILS_PER_ACCOUNT.hit(str(user.pk))
+    except ratelimit.RateLimited:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    body = render_to_string(
+        "accounts/email/reset.txt",
+        {
+            "user": user,
+            "site_name": settings.SITE_NAME,
+            "link": _absolute(reverse("password_reset_confirm", args=[uid, token])),
+        },
+    )
+    enqueue(send_email, f"Reset your {settings.SITE_NAME} password", body, user.email)
+
+
+def user_for_reset_link(uidb64: str, token: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def reset_password(uidb64: str, token: str, new_password: str) -> User:
+    user = user_for_reset_link(uidb64, token)
+    if user is None:
+        raise ValidationError("This reset link is invalid or has been used.")
+    set_password(user, new_password)
+    # Whoever could read the inbox now owns the account: end every session, confirm the email.
+    if not user.email_confirmed:
+        user.email_confirmed = True
+        user.save(update_fields=["email_confirmed"])
+    end_sessions(user)
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password (validated) and store its argon2 hash."""
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def change_password(request: HttpRequest, user: User, old_password: str, new_password: str) -> None:
+    """Change the password after checking the old one; other browsers are signed out."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": "Your current password is not right."})
+    set_password(user, new_password)
+    keep = request.session.session_key
+    end_sessions(user, keep=keep)
+    update_session_auth_hash(request, user)
+
+
+def change_email(user: User, password: str, new_email: str) -> None:
+    """Ask to move to a new address: it takes effect when the link sent there is opened."""
+    if not user.check_password(password):
+        raise ValidationError({"password": "Your current password is not right."})
+    email = _normalize_email(new_email)
+    if email.lower() == user.email.lower():
+        raise ValidationError({"email": "That is already your email address."})
+    _check_new_identity(None, email, exclude=user.pk)
+    try:
+        send_confirmation(user, email)
+    except ratelimit.RateLimited as exc:
+        raise ValidationError({"email": str(exc)}) from None
+
+
+def set_role(user: User, role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    user.role = role
+    user.save(update_fields=["role"])
+
+
+def _clean_fields(fields: list[dict[str, str]]) -> list[dict[str, str]]:
+    cleaned = []
+    for item in fields:
+        name = (item.get("name") or "").strip()
+        value = (item.get("value") or "").strip()
+        if not name and not value:
+            continue
+        if not name or not value:
+            raise ValidationError({"fields": "Each profile field needs a label and a value."})
+        if len(name) > 50 or len(value) > 200:
+            raise ValidationError(
+                {"fields": "Field labels are at most 50 characters, values at most 200."}
+            )
+        html = render_member_text(value).html
+        cleaned.append({"name": name, "value": value, "value_html": html})
+    if len(cleaned) > MAX_PROFILE_FIELDS:
+        raise ValidationError({"fields": f"At most {MAX_PROFILE_FIELDS} profile fields."})
+    return cleaned
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str | None = None,
+    bio: str | None = None,
+    fields: list[dict[str, str]] | None = None,
+    locked: bool | None = None,
+    avatar: IO[bytes] | None = None,
+    header: IO[bytes] | None = None,
+    remove_avatar: bool = False,
+    remove_header: bool = False,
+) -> User:
+    """Change the public profile. Images are validated and processed before anything is saved."""
+    ratelimit.PROFILE_UPDATES_PER_ACCOUNT.hit(str(user.pk))
+    changes: dict[str, Any] = {}
+    if display_name is not None:
+        display_name = " ".join(display_name.split())
+        if len(display_name) > 60:
+            raise ValidationError({"display_name": "At most 60 characters."})
+        changes["display_name"] = display_name
+    if bio is not None:
+        bio = bio.strip()
+        if len(bio) > 500:
+            raise ValidationError({"bio": "At most 500 characters."})
+        changes["bio"] = bio
+        changes["bio_html"] = render_member_text(bio).html if bio else ""
+    if fields is not None:
+        changes["fields"] = _clean_fields(fields)
+    if locked is not None:
+        changes["locked"] = locked
+    old_files: list[str] = []
+    new_files: list[str] = []
+    try:
+        for upload, remove, attr, shape in (
+            (avatar, remove_avatar, "avatar", images.AVATAR),
+            (header, remove_header, "header", images.HEADER),
+        ):
+            if upload is not None:
+                try:
+                    path = images.process_image(upload, shape)
+                except ValidationError as exc:
+                    raise ValidationError({attr: exc.messages}) from None
+                new_files.append(path)
+                changes[attr] = path
+            elif remove:
+                changes[attr] = ""
+            if attr in changes and getattr(user, attr):
+                old_files.append(getattr(user, attr))
+        with transaction.atomic():
+            for attr, value in changes.items():
+                setattr(user, attr, value)
+            if changes:
+                user.save(update_fields=list(changes))
+    except BaseException:
+        for path in new_files:
+            images.delete_image(path)
+        raise
+    was_unlocked = locked is False
+    for path in old_files:
+        transaction.on_commit(lambda p=path: images.delete_image(p))  # type: ignore[misc]
+    if was_unlocked:
+        approve_all_requests(user)
+    return user

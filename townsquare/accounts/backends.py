@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+from django.http import HttpRequest
+
+from townsquare.accounts.models import User
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """Log in with a username or an email address, either in any letter case."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not username or password is None:
+            return None
+        login = username.strip().removeprefix("@")
+        user = User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+        if user is None:
+            User().set_password(password)  # same work as a real check: no timing oracle
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    def get_user(self, user_id: int) -> User | None:
+        user = User.objects.filter(pk=user_id).first()
+        return user if user and self.user_can_authenticate(user) else None

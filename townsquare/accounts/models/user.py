@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from townsquare.core.ids import next_id
+
+MAX_PROFILE_FIELDS = 4
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    MODERATOR = "moderator", "Moderator"
+    MEMBER = "member", "Member"
+
+
+class Manager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractBaseUser):
+    """A member: the account and its public profile (one row, read on every page)."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    username = models.CharField(max_length=30)
+    email = models.EmailField(max_length=254)
+    email_confirmed = models.BooleanField(default=False)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    display_name = models.CharField(max_length=60, blank=True)
+    bio = models.TextField(max_length=500, blank=True)
+    bio_html = models.TextField(blank=True)
+    # [{"name": ..., "value": ..., "value_html": ...}], at most MAX_PROFILE_FIELDS
+    fields = models.JSONField(default=list, blank=True)
+    avatar = models.CharField(max_length=200, blank=True)  # storage path of the 400x400 image
+    header = models.CharField(max_length=200, blank=True)  # storage path of the 1500x500 image
+    locked = models.BooleanField(default=False)  # "approve followers"
+
+    objects: ClassVar[Manager] = Manager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MODERATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

@@ -1,0 +1,340 @@
+"""The `townsquare` command: serve, worker, user, demo, check, migrate.
+
+Configuration problems end with one line naming the variable and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+EXIT_CONFIG = 2
+
+
+def _fail(message: str) -> int:
+    print(f"townsquare: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _setup() -> None:
+    """Load and validate settings, then start Django. Raises ConfigError."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townsquare.settings")
+    import django
+
+    django.setup()
+
+
+def _check_services() -> list[str]:
+    """Connect to the database and Redis; one line per problem, naming the variable."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.utils import Error as DatabaseError
+
+    problems = []
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problems.append(f"TOWNSQUARE_DATABASE_URL: cannot use the database ({first})")
+    if settings.CONFIG.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.CONFIG.redis_url, socket_connect_timeout=3).ping()
+        except (redis.RedisError, OSError, ValueError) as exc:
+            problems.append(f"TOWNSQUARE_REDIS_URL: cannot reach Redis ({exc})")
+    return problems
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.db import connections
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from townsquare.core.jobs import WorkerThread
+
+    _migrate()
+    worker = None
+    if not args.no_worker:
+        worker = WorkerThread(settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
+        worker.start()
+    connections.close_all()
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"Townsquare is running at http://{host}:{args.port}/  (press Ctrl+C to stop)", flush=True
+    )
+    if worker is None:
+        print("No job worker in this process: run `townsquare worker` beside it.", flush=True)
+    server = Granian(
+        "townsquare.wsgi:application",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=args.workers,
+        blocking_threads=args.threads,
+        backlog=2048,
+        log_access=args.access_log,
+    )
+    try:
+        server.serve()
+    finally:
+        if worker is not None:
+            worker.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from townsquare.core.jobs import make_worker, run_pending_jobs
+
+    if args.once:
+        run_pending_jobs()
+        return 0
+    _migrate()
+    print("Townsquare job worker running (press Ctrl+C to stop)", flush=True)
+    worker = make_worker(interval=settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
+    worker.configure_signals()
+    worker.run()
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if not args.password_stdin:
+        return None
+    line = sys.stdin.readline()
+    password = line.rstrip("\r\n")
+    if not password:
+        raise SystemExit(_fail("--password-stdin: no password on standard input"))
+    return password
+
+
+def _print_validation(exc: Exception) -> int:
+    from django.core.exceptions import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                print(f"townsquare: {field}: {message}", file=sys.stderr)
+    else:
+        for message in exc.messages:
+            print(f"townsquare: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from townsquare.accounts import actions
+
+    _migrate()
+    try:
+        user = actions.create_user(
+            args.username,
+            args.email,
+            _read_password(args),
+            role=args.role,
+            email_confirmed=True,
+        )
+    except ValidationError as exc:
+        return _print_validation(exc)
+    print(f"Created {user.role} @{user.username} <{user.email}>")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from townsquare.accounts.models import User
+
+    _migrate()
+    rows = User.objects.order_by("username").values_list(
+        "username", "email", "role", "email_confirmed", "is_active"
+    )
+    print(f"{'username':30} {'email':40} {'role':10} confirmed active")
+    for username, email, role, confirmed, active in rows:
+        print(
+            f"{username:30} {email:40} {role:10} {'yes' if confirmed else 'no':9} {'yes' if active else 'no'}"
+        )
+    return 0
+
+
+def cmd_user_set_password(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from townsquare.accounts import actions
+    from townsquare.accounts.models import User
+
+    _migrate()
+    user = User.objects.filter(username__iexact=args.username).first()
+    if user is None:
+        print(f"townsquare: no member named {args.username}", file=sys.stderr)
+        return 1
+    password = _read_password(args)
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(f"New password for @{user.username}: ")
+    try:
+        actions.set_password(user, password)
+        actions.end_sessions(user)
+    except ValidationError as exc:
+        return _print_validation(exc)
+    print(f"Password changed for @{user.username}; their sessions were ended.")
+    return 0
+
+
+def cmd_user_set_role(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from townsquare.accounts import actions
+    from townsquare.accounts.models import User
+
+    _migrate()
+    user = User.objects.filter(username__iexact=args.username).first()
+    if user is None:
+        print(f"townsquare: no member named {args.username}", file=sys.stderr)
+        return 1
+    try:
+        actions.set_role(user, args.role)
+    except ValidationError as exc:
+        return _print_validation(exc)
+    print(f"@{user.username} is now {args.role}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from townsquare.demo import fill_demo
+
+    _migrate()
+    summary = fill_demo(members=args.members, posts=args.posts, password=args.password)
+    print(summary)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    problems = _check_services()
+    try:
+        call_command("check", verbosity=0)
+    except SystemCheckError as exc:
+        problems.append(str(exc).strip().splitlines()[-1])
+    if not problems:
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            print(f"note: {len(pending)} database migrations will be applied by `townsquare serve`")
+    config = settings.CONFIG
+    print(f"data dir:  {settings.DATA_DIR}")
+    print(f"base URL:  {config.base_url}")
+    print(f"database:  {str(settings.DATABASES['default']['ENGINE']).rsplit('.', 1)[-1]}")
+    print(f"redis:     {'configured' if config.redis_url else 'not used (local memory)'}")
+    print(
+        f"email:     {'SMTP' if config.email_url else 'written to ' + str(settings.EMAIL_FILE_PATH)}"
+    )
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_CONFIG
+    print("ok: configuration and services look right")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate()
+    print("Database is up to date.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="townsquare", description="Run and manage a Townsquare social network."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate, then serve the site (with a job worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web worker processes")
+    serve.add_argument("--threads", type=int, default=8, help="request threads per worker")
+    serve.add_argument("--no-worker", action="store_true", help="do not run jobs in this process")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve, needs_services=True)
+
+    worker = sub.add_parser("worker", help="run background jobs (a separate process)")
+    worker.add_argument("--once", action="store_true", help="run what is ready, then exit")
+    worker.set_defaults(func=cmd_worker, needs_services=True)
+
+    user = sub.add_parser("user", help="create and manage members")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    create = user_sub.add_parser("create", help="create a member (email already confirmed)")
+    create.add_argument("username")
+    create.add_argument("--email", required=True)
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    create.add_argument("--role", choices=["admin", "moderator", "member"], default="member")
+    create.set_defaults(func=cmd_user_create, needs_services=True)
+    listing = user_sub.add_parser("list", help="list members")
+    listing.set_defaults(func=cmd_user_list, needs_services=True)
+    setpw = user_sub.add_parser("set-password", help="set a member's password")
+    setpw.add_argument("username")
+    setpw.add_argument("--password-stdin", action="store_true")
+    setpw.set_defaults(func=cmd_user_set_password, needs_services=True)
+    setrole = user_sub.add_parser("set-role", help="make a member admin, moderator or member")
+    setrole.add_argument("username")
+    setrole.add_argument("role", choices=["admin", "moderator", "member"])
+    setrole.set_defaults(func=cmd_user_set_role, needs_services=True)
+
+    demo = sub.add_parser("demo", help="fill the site with a friendly demo community")
+    demo.add_argument("--members", type=int, default=50)
+    demo.add_argument("--posts", type=int, default=300)
+    demo.add_argument("--password", default="demo-password", help="password for every demo member")
+    demo.set_defaults(func=cmd_demo, needs_services=True)
+
+    check = sub.add_parser("check", help="validate configuration and connectivity")
+    check.set_defaults(func=cmd_check, needs_services=False)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate, needs_services=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from townsquare.config import ConfigError
+
+    try:
+        _setup()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.needs_services:
+        problems = _check_services()
+        if problems:
+            return _fail(problems[0])
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The typed configuration: every variable is prefixed ``TOWNSQUARE_`` and documented in the README.
+
+`load_config()` validates the environment and turns any bad value into a `ConfigError`
+whose message names the variable, so the command line can print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "TOWNSQUARE_"
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(default=Path("townsquare-data"))
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    email_url: str | None = None
+    email_from: str = "Townsquare <noreply@localhost>"
+    site_name: str = "Townsquare"
+    debug: bool = False
+    max_post_length: int = Field(default=5000, ge=1, le=100_000)
+    fanout_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    allowed_hosts: str = ""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_database_url(value)  # raises ValueError when malformed
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("redis", "rediss", "unix") or not (
+                parts.hostname or parts.path
+            ):
+                raise ValueError("must look like redis://host:6379/0")
+        return value
+
+    @field_validator("email_url")
+    @classmethod
+    def _check_email_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_email_url(value)
+        return value
+
+    @property
+    def hostname(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+def parse_database_url(url: str) -> dict[str, object]:
+    """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise ValueError("must look like sqlite:////absolute/path/to/file.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    if parts.scheme in ("postgres", "postgresql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name or "/" in name:
+            raise ValueError("must name a database, like postgres://user@host:5432/townsquare")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError("has an invalid port") from exc
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+        }
+    raise ValueError("must start with postgres:// or sqlite:///")
+
+
+def parse_email_url(url: str) -> dict[str, object]:
+    """``smtp://user:pass@host:587?tls=1`` (or ``smtps://`` for implicit TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("must look like smtp://user:password@host:587")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("has an invalid port") from exc
+    query = parse_qs(parts.query)
+    return {
+        "host": parts.hostname,
+        "port": port or (465 if parts.scheme == "smtps" else 25),
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_ssl": parts.scheme == "smtps",
+        "use_tls": query.get("tls", ["0"])[0] in ("1", "true", "yes"),
+    }
+
+
+def load_config() -> Config:
+    try:
+        config = Config()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+    return config
+
+
+def prepare_data_dir(config: Config) -> Path:
+    """Create the data folder (and its parts) and check that it is writable."""
+    data_dir = config.data_dir.expanduser().resolve()
+    try:
+        for sub in ("", "media", "mail", "static"):
+            (data_dir / sub).mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}DATA_DIR: {data_dir} is not writable ({exc.strerror or exc})"
+        ) from None
+    return data_dir
+
+
+def secret_key_for(config: Config, data_dir: Path) -> str:
+    """The configured secret key, or one generated on first run and kept in the data dir (0600)."""
+    if config.secret_key:
+        return config.secret_key
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: when several processes start at once, exactly one writes the key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

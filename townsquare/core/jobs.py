@@ -1,0 +1,92 @@
+"""Enqueueing jobs so that they are never lost and never run before their data exists.
+
+With the database task backend the job row is written inside the caller's transaction: the
+job exists exactly when the rows it works on do. Other backends (Redis at scale) enqueue
+once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.db import transaction
+from django_tasks import task_backends
+from django_tasks.base import Task
+from django_tasks_db.backend import DatabaseBackend
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+
+
+def make_worker(*, interval: float, batch: bool = False) -> Any:
+    """A django-tasks-db worker for every queue of the default backend."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"townsquare-{threading.get_native_id()}",
+        excluded_queue_names=[],
+    )
+
+
+class JobFailed(Exception):
+    """A job raised; the message carries its traceback."""
+
+
+def run_pending_jobs(*, raise_failures: bool = True) -> int:
+    """Run every job that is ready, in this thread, then return how many ran.
+
+    Used by `townsquare worker --once`, the demo and tests. Unlike the worker loop it never
+    closes database connections, so it also works inside a test's transaction.
+    """
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = make_worker(interval=0, batch=True)
+    ran = 0
+    while True:
+        with exclusive_transaction():
+            job = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if job is None:
+                return ran
+            job.claim(worker.worker_id)
+        worker.run_task(job)
+        ran += 1
+        job.refresh_from_db()
+        if raise_failures and job.status == "FAILED":
+            errors = job.task_result.errors
+            detail = errors[-1].traceback if errors else "(no traceback)"
+            raise JobFailed(f"job {job.task_path} failed:\n{detail}")
+
+
+class WorkerThread(threading.Thread):
+    """The embedded job worker, running beside the web server in one process."""
+
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="townsquare-worker", daemon=True)
+        self.worker = make_worker(interval=interval)
+
+    def run(self) -> None:
+        try:
+            self.worker.run()
+        except Exception:
+            logger.exception("the embedded job worker stopped")
+
+    def stop(self) -> None:
+        self.worker.running = False
+
+
+__all__ = ["enqueue", "make_worker", "run_pending_jobs", "task_backends", "WorkerThread"]

@@ -1,0 +1,60 @@
+"""A request id on every request and log line, so a 500 page can name what to look for."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import secrets
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = secrets.token_hex(8)
+        token = _request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-Id"] = request_id
+        return response
+
+
+class RateLimitedMiddleware:
+    """An action that hit a rate limit, and that the view did not handle, becomes a 429 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from townsquare.core.ratelimit import RateLimited
+
+        if not isinstance(exception, RateLimited):
+            return None
+        response = render(
+            request, "web/error.html", {"status": 429, "message": str(exception)}, status=429
+        )
+        response["Retry-After"] = str(exception.retry_after)
+        return response

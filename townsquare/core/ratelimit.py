@@ -1,0 +1,62 @@
+"""Fixed-window rate limits kept in the cache (local memory embedded, Redis at scale)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many attempts; try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+
+    def _key(self, subject: str) -> tuple[str, int]:
+        window = int(time.time()) // self.seconds
+        return f"rl:{self.name}:{subject}:{window}", window
+
+    def _retry_after(self, window: int) -> int:
+        return max(1, (window + 1) * self.seconds - int(time.time()))
+
+    def hit(self, subject: str) -> None:
+        """Count one attempt by `subject`; raise RateLimited once over the limit."""
+        key, window = self._key(subject)
+        if cache.add(key, 1, self.seconds + 1):
+            used = 1
+        else:
+            try:
+                used = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, self.seconds + 1)
+                used = 1
+        if used > self.count:
+            raise RateLimited(self._retry_after(window))
+
+    def check(self, subject: str) -> None:
+        """Raise RateLimited if `subject` is already over the limit, without counting."""
+        key, window = self._key(subject)
+        if (cache.get(key) or 0) >= self.count:
+            raise RateLimited(self._retry_after(window))
+
+    def reset(self, subject: str) -> None:
+        cache.delete(self._key(subject)[0])
+
+
+# Failed logins: per account and per client address.
+LOGIN_FAILURES_PER_ACCOUNT = Limit("login-account", 10, 15 * 60)
+LOGIN_FAILURES_PER_IP = Limit("login-ip", 50, 15 * 60)
+SIGNUPS_PER_IP = Limit("signup-ip", 10, 60 * 60)
+EMAILS_PER_ACCOUNT = Limit("email-account", 5, 60 * 60)
+PASSWORD_RESETS_PER_IP = Limit("reset-ip", 10, 60 * 60)
+POSTS_PER_ACCOUNT = Limit("post-account", 300, 60 * 60)
+FOLLOWS_PER_ACCOUNT = Limit("follow-account", 400, 60 * 60)
+PROFILE_UPDATES_PER_ACCOUNT = Limit("profile-account", 60, 60 * 60)

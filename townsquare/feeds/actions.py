@@ -1,0 +1,26 @@
+"""The write layer for home feeds (called by posts and graph actions and by fan-out jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from townsquare.feeds.models import TimelineEntry
+
+
+def add_to_home(owner_id: int, post_ids: Iterable[int], author_id: int) -> None:
+    """Put posts by one author into one member's home feed (no duplicates)."""
+    TimelineEntry.objects.bulk_create(
+        [TimelineEntry(owner_id=owner_id, post_id=pid, author_id=author_id) for pid in post_ids],
+        ignore_conflicts=True,
+    )
+
+
+def add_post_to_homes(post_id: int, author_id: int, owner_ids: Iterable[int]) -> int:
+    """Put one post into many members' home feeds (a fan-out batch)."""
+    rows = [TimelineEntry(owner_id=oid, post_id=post_id, author_id=author_id) for oid in owner_ids]
+    TimelineEntry.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
+
+
+def remove_author_from_home(owner_id: int, author_id: int) -> None:
+    TimelineEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()

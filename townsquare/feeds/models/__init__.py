@@ -1,0 +1,3 @@
+from townsquare.feeds.models.timeline_entry import TimelineEntry
+
+__all__ = ["TimelineEntry"]

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class TimelineEntry(models.Model):
+    """One post in one member's materialized home feed (written by fan-out, read by id cursor)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    # The post's author, kept here so an unfollow can remove an author's posts in one statement.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            # Also the feed read's index: owner = ? ORDER BY post_id DESC.
+            models.UniqueConstraint(fields=["owner", "post"], name="timeline_owner_post_unique")
+        ]
+        indexes = [models.Index(fields=["owner", "author"], name="timeline_owner_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.post_id}"

@@ -1,0 +1,70 @@
+"""Fan-out jobs: a new post reaches its audience's home feeds in batches of followers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django_tasks import task
+
+from townsquare.accounts.models import User
+from townsquare.core.jobs import enqueue
+from townsquare.feeds.actions import add_post_to_homes, add_to_home
+from townsquare.graph.models import Follow
+from townsquare.posts.models import Mention, Post, Visibility
+from townsquare.posts.queries import visible_to
+
+BACKFILL_POSTS = 40
+
+
+def _followers(author_id: int) -> QuerySet[Follow]:
+    return Follow.objects.filter(followee_id=author_id, follower__is_active=True)
+
+
+@task()
+def fan_out_post(post_id: int) -> int:
+    """Split a post's audience into batches and enqueue one job per batch. Returns the batches."""
+    post = Post.objects.filter(pk=post_id).values("author_id", "visibility").first()
+    if post is None:  # deleted before the job ran
+        return 0
+    author_id = post["author_id"]
+    if post["visibility"] == Visibility.MENTIONED:
+        owners = Mention.objects.filter(post_id=post_id).values_list("user_id", flat=True)
+        add_post_to_homes(post_id, author_id, list(owners))
+        return 1
+    size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
+    ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
+    batches = 0
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        enqueue(fan_out_batch, post_id, chunk[0], chunk[-1])
+        batches += 1
+    return batches
+
+
+@task()
+def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -> int:
+    """Write the post into the home feeds of the author's followers with ids in a range.
+
+    The range is re-read now, so someone who unfollowed since the post was made is skipped.
+    """
+    post = Post.objects.filter(pk=post_id).values("author_id").first()
+    if post is None:
+        return 0
+    owners = _followers(post["author_id"]).filter(
+        follower_id__gte=first_follower_id, follower_id__lte=last_follower_id
+    )
+    return add_post_to_homes(
+        post_id, post["author_id"], owners.values_list("follower_id", flat=True)
+    )
+
+
+@task()
+def backfill_home(follower_id: int, followee_id: int) -> int:
+    """After a new follow: the followee's recent posts join the follower's home feed."""
+    if not Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists():
+        return 0
+    viewer = User.objects.get(pk=follower_id)
+    recent = visible_to(viewer, Post.objects.filter(author_id=followee_id))
+    post_ids = list(recent.order_by("-id").values_list("id", flat=True)[:BACKFILL_POSTS])
+    add_to_home(follower_id, post_ids, followee_id)
+    return len(post_ids)

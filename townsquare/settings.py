@@ -1,0 +1,212 @@
+"""Django settings, derived from the typed `Config` (see config.py). Nothing here reads os.environ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from townsquare.config import (
+    load_config,
+    parse_database_url,
+    parse_email_url,
+    prepare_data_dir,
+    secret_key_for,
+)
+
+CONFIG = load_config()
+DATA_DIR = prepare_data_dir(CONFIG)
+
+SECRET_KEY = secret_key_for(CONFIG, DATA_DIR)
+DEBUG = CONFIG.debug
+BASE_URL = CONFIG.base_url
+SITE_NAME = CONFIG.site_name
+ALLOWED_HOSTS = [CONFIG.hostname, "127.0.0.1", "localhost", "[::1]", "testserver"] + [
+    host.strip() for host in CONFIG.allowed_hosts.split(",") if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [CONFIG.base_url]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "townsquare.core",
+    "townsquare.accounts",
+    "townsquare.graph",
+    "townsquare.posts",
+    "townsquare.feeds",
+    "townsquare.web",
+]
+
+MIDDLEWARE = [
+    "townsquare.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "townsquare.accounts.middleware.SessionActivityMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "townsquare.core.middleware.RateLimitedMiddleware",
+]
+
+ROOT_URLCONF = "townsquare.urls"
+WSGI_APPLICATION = "townsquare.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "townsquare.web.context.site",
+            ],
+        },
+    }
+]
+
+# Database: SQLite in WAL mode in the data dir unless TOWNSQUARE_DATABASE_URL says otherwise.
+if CONFIG.database_url:
+    _db: dict[str, object] = parse_database_url(CONFIG.database_url)
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "townsquare.sqlite3")}
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # IMMEDIATE: writers take the lock at BEGIN, so busy_timeout applies instead of
+        # a "database is locked" error halfway through a transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            "PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY;"
+        ),
+    }
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    _db["CONN_MAX_AGE"] = 60
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache (rate limits, rendered fragments): local memory embedded, Redis when configured.
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "KEY_PREFIX": "townsquare",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["townsquare.accounts.backends.UsernameOrEmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+_secure = CONFIG.base_url.startswith("https://")
+SESSION_COOKIE_SECURE = _secure
+CSRF_COOKIE_SECURE = _secure
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Email: written to <data dir>/mail and the console unless TOWNSQUARE_EMAIL_URL names an SMTP server.
+DEFAULT_FROM_EMAIL = CONFIG.email_from
+if CONFIG.email_url:
+    _mail = parse_email_url(CONFIG.email_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail["host"]
+    EMAIL_PORT = _mail["port"]
+    EMAIL_HOST_USER = _mail["user"]
+    EMAIL_HOST_PASSWORD = _mail["password"]
+    EMAIL_USE_SSL = _mail["use_ssl"]
+    EMAIL_USE_TLS = _mail["use_tls"]
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "townsquare.core.mail.FolderAndConsoleBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = str(DATA_DIR / "static")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = str(DATA_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+TOWNSQUARE: dict[str, Any] = {
+    "MAX_POST_LENGTH": CONFIG.max_post_length,
+    "FANOUT_BATCH_SIZE": CONFIG.fanout_batch_size,
+    "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
+    "MAX_UPLOAD_BYTES": CONFIG.max_upload_bytes,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "townsquare.core.middleware.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "townsquare": {"level": "INFO"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
+}
+CSRF_FAILURE_VIEW = "townsquare.web.views.system.csrf_failure"
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]  # usernames are unique case-insensitively (a constraint)

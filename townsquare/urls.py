@@ -1,0 +1,60 @@
+from django.urls import path, register_converter
+
+from townsquare.web.views import accounts, posts, settings, social, system
+
+
+class UsernameConverter:
+    regex = "[A-Za-z0-9_]{1,30}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UsernameConverter, "username")
+
+urlpatterns = [
+    path("", posts.home, name="home"),
+    path("home/new", posts.home_new, name="home_new"),
+    path("public", posts.public_timeline, name="public"),
+    path("tags/<str:name>", posts.tag, name="tag"),
+    path("posts", posts.compose, name="compose"),
+    path("posts/<int:post_id>/delete", posts.delete_post, name="delete_post"),
+    path("@<username:username>", social.profile, name="profile"),
+    path("@<username:username>/<int:post_id>", posts.post_detail, name="post"),
+    path("@<username:username>/followers", social.followers, name="followers"),
+    path("@<username:username>/following", social.following, name="following"),
+    path("@<username:username>/follow", social.follow, name="follow"),
+    path("@<username:username>/unfollow", social.unfollow, name="unfollow"),
+    path("@<username:username>/remove-follower", social.remove_follower, name="remove_follower"),
+    path("follow-requests", social.follow_requests, name="follow_requests"),
+    path(
+        "follow-requests/<int:request_id>/<str:answer>",
+        social.answer_follow_request,
+        name="answer_follow_request",
+    ),
+    path("signup", accounts.signup, name="signup"),
+    path("confirm/resend", accounts.resend_confirmation, name="resend_confirmation"),
+    path("confirm/<str:token>", accounts.confirm_email, name="confirm_email"),
+    path("login", accounts.login_view, name="login"),
+    path("logout", accounts.logout_view, name="logout"),
+    path("password/reset", accounts.password_reset, name="password_reset"),
+    path(
+        "password/reset/<str:uidb64>/<str:token>",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("settings/profile", settings.edit_profile, name="edit_profile"),
+    path("settings/account", settings.account, name="account_settings"),
+    path("settings/sessions", settings.sessions, name="sessions"),
+    path("settings/sessions/end", settings.end_sessions, name="end_sessions"),
+    path("media/<path:path>", system.media, name="media"),
+    path("health", system.health, name="health"),
+]
+
+handler400 = "townsquare.web.views.system.error_400"
+handler403 = "townsquare.web.views.system.error_403"
+handler404 = "townsquare.web.views.system.error_404"
+handler500 = "townsquare.web.views.system.error_500"

@@ -1,0 +1,42 @@
+"""Small helpers the HTML views share."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show an action's ValidationError on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: `next` only when it points at this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def parse_id(raw: str | None) -> int | None:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if 0 < value < 2**63 else None

@@ -1,0 +1,134 @@
+"""A member's own settings: profile, password and email, signed-in sessions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from townsquare.accounts import actions
+from townsquare.accounts.models import User, UserSession
+from townsquare.core.ratelimit import RateLimited
+from townsquare.web.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
+from townsquare.web.views.common import apply_errors, parse_id
+
+
+def _profile_initial(user: User) -> dict[str, object]:
+    initial: dict[str, object] = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "locked": user.locked,
+    }
+    for i, field in enumerate(user.fields or []):
+        initial[f"field_{i}_name"] = field.get("name", "")
+        initial[f"field_{i}_value"] = field.get("value", "")
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.update_profile(
+                    user,
+                    display_name=data["display_name"],
+                    bio=data["bio"],
+                    fields=form.profile_fields(),
+                    locked=data["locked"],
+                    avatar=data["avatar"],
+                    header=data["header"],
+                    remove_avatar=data["remove_avatar"],
+                    remove_header=data["remove_header"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("edit_profile")
+        status = 400
+    else:
+        form = ProfileForm(initial=_profile_initial(user))
+        status = 200
+    return render(request, "web/settings/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    user = request.user
+    password_form = ChangePasswordForm(prefix="pw")
+    email_form = ChangeEmailForm(prefix="em")
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "password":
+        password_form = ChangePasswordForm(request.POST, prefix="pw")
+        if password_form.is_valid():
+            try:
+                actions.change_password(
+                    request,
+                    user,
+                    password_form.cleaned_data["old_password"],
+                    password_form.cleaned_data["new_password"],
+                )
+            except ValidationError as exc:
+                apply_errors(password_form, exc)
+            else:
+                messages.success(request, "Password changed. Other browsers were signed out.")
+                return redirect("account_settings")
+        status = 400
+    elif request.method == "POST" and request.POST.get("form") == "email":
+        email_form = ChangeEmailForm(request.POST, prefix="em")
+        if email_form.is_valid():
+            try:
+                actions.change_email(
+                    user, email_form.cleaned_data["password"], email_form.cleaned_data["email"]
+                )
+            except ValidationError as exc:
+                apply_errors(email_form, exc)
+            else:
+                messages.info(
+                    request,
+                    "We sent a link to the new address; the change takes effect when you open it.",
+                )
+                return redirect("account_settings")
+        status = 400
+    elif request.method == "POST":
+        messages.error(request, "Choose a form to send.")
+        status = 400
+    context = {"password_form": password_form, "email_form": email_form}
+    return render(request, "web/settings/account.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    rows = UserSession.objects.filter(user=request.user).order_by("-last_seen_at")
+    context = {"sessions": rows, "current_key": request.session.session_key}
+    return render(request, "web/settings/sessions.html", context)
+
+
+@login_required
+@require_POST
+def end_sessions(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    keep = request.session.session_key
+    session_id = parse_id(request.POST.get("session"))
+    if request.POST.get("all"):
+        count = actions.end_sessions(request.user, keep=keep)
+        messages.success(request, f"Signed out {count} other session(s).")
+    elif session_id:
+        actions.end_sessions(request.user, session_ids=[session_id], keep=keep)
+        messages.success(request, "That session is signed out.")
+    return redirect("sessions")

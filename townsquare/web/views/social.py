@@ -1,0 +1,139 @@
+"""Profiles, followers and following lists, follow / unfollow, follow requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from townsquare.accounts.models import User
+from townsquare.accounts.queries import active_member
+from townsquare.core.pagination import parse_cursor
+from townsquare.core.ratelimit import RateLimited
+from townsquare.graph import actions, queries
+from townsquare.posts import queries as post_queries
+from townsquare.web.views.common import safe_next
+
+
+def _member_or_404(username: str) -> User:
+    member = active_member(username)
+    if member is None:
+        raise Http404("No member with that name.")
+    return member
+
+
+@require_GET
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = _member_or_404(username)
+    if member.username != username:
+        return redirect("profile", member.username, permanent=True)
+    cursor = parse_cursor(request.GET)
+    posts = post_queries.profile_posts(
+        request.user, member, max_id=cursor.max_id, limit=cursor.limit
+    )
+    context = {
+        "member": member,
+        "posts": posts,
+        "next_max_id": posts[-1].pk if len(posts) == cursor.limit else None,
+        "relationship": queries.relationship(request.user, member),  # type: ignore[arg-type]
+        "counts": queries.counts(member),
+        "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    if request.headers.get("HX-Request") == "true" and cursor.max_id:
+        return render(request, "web/_post_page.html", context)
+    return render(request, "web/profile.html", context)
+
+
+def _people(request: HttpRequest, username: str, *, followers: bool) -> HttpResponse:
+    member = _member_or_404(username)
+    cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
+    follows = queries.followers_of(member) if followers else queries.following_of(member)
+    if cursor.max_id:
+        follows = follows.filter(id__lt=cursor.max_id)
+    rows = list(follows[: cursor.limit])
+    people = [row.follower if followers else row.followee for row in rows]
+    context = {
+        "member": member,
+        "people": people,
+        "title": "Followers" if followers else "Following",
+        "next_max_id": rows[-1].pk if len(rows) == cursor.limit else None,
+    }
+    return render(request, "web/people.html", context)
+
+
+@require_GET
+def followers(request: HttpRequest, username: str) -> HttpResponse:
+    return _people(request, username, followers=True)
+
+
+@require_GET
+def following(request: HttpRequest, username: str) -> HttpResponse:
+    return _people(request, username, followers=False)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, username: str) -> HttpResponse:
+    assert isinstance(request.user, User)
+    member = _member_or_404(username)
+    try:
+        outcome = actions.follow(request.user, member)
+    except (ValidationError, RateLimited) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+    else:
+        if outcome == actions.REQUESTED:
+            messages.info(request, f"Asked to follow {member.name}; they approve followers.")
+        else:
+            messages.success(request, f"You follow {member.name} now.")
+    return redirect(safe_next(request, f"/@{member.username}"))
+
+
+@login_required
+@require_POST
+def unfollow(request: HttpRequest, username: str) -> HttpResponse:
+    assert isinstance(request.user, User)
+    member = _member_or_404(username)
+    try:
+        actions.unfollow(request.user, member)
+    except RateLimited as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You no longer follow {member.name}.")
+    return redirect(safe_next(request, f"/@{member.username}"))
+
+
+@login_required
+@require_GET
+def follow_requests(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    pending = list(queries.pending_requests(request.user)[:200])
+    return render(request, "web/follow_requests.html", {"requests": pending})
+
+
+@login_required
+@require_POST
+def answer_follow_request(request: HttpRequest, request_id: int, answer: str) -> HttpResponse:
+    assert isinstance(request.user, User)
+    try:
+        if answer == "approve":
+            actions.approve_request(request.user, request_id)
+            messages.success(request, "Approved: they follow you now.")
+        else:
+            actions.reject_request(request.user, request_id)
+            messages.success(request, "Request declined.")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("follow_requests")
+
+
+@login_required
+@require_POST
+def remove_follower(request: HttpRequest, username: str) -> HttpResponse:
+    assert isinstance(request.user, User)
+    member = _member_or_404(username)
+    actions.remove_follower(request.user, member)
+    messages.success(request, f"{member.name} no longer follows you.")
+    return redirect(safe_next(request, f"/@{request.user.username}/followers"))
