@@ -7,16 +7,53 @@ once the transaction commits.
 
 from __future__ import annotations
 
+import functools
 import logging
+import sys
 import threading
-from typing import Any
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
 from django_tasks import task_backends
 from django_tasks.base import Task
 from django_tasks_db.backend import DatabaseBackend
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+MAX_ATTEMPTS = 6
+
+
+def retried(
+    *transient: type[BaseException],
+) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
+    """Retry a job later (1, 2, 4, ... seconds) when it failed for a passing reason (the
+    database briefly unavailable or locked, or any of `transient`), instead of losing the
+    work. Apply it under ``@task()``."""
+    errors: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, *transient)
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R | None]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> R | None:
+            attempt = int(kwargs.pop("_attempt", 0))
+            try:
+                return func(*args, **kwargs)
+            except errors:
+                if attempt + 1 >= MAX_ATTEMPTS:
+                    raise
+                this_task: Task[Any, Any] = getattr(sys.modules[func.__module__], func.__name__)
+                later = timezone.now() + timedelta(seconds=2**attempt)
+                logger.warning("job %s failed; retry %d later", func.__name__, attempt + 1)
+                this_task.using(run_after=later).enqueue(*args, _attempt=attempt + 1, **kwargs)
+                return None
+
+        return wrapper
+
+    return decorate
 
 
 def enqueue(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django_tasks import task
 
 from townsquare.accounts.models import User
-from townsquare.core.jobs import enqueue
+from townsquare.core.jobs import enqueue, retried
 from townsquare.feeds.actions import add_post_to_homes, add_to_home
 from townsquare.graph.models import Follow
 from townsquare.posts.models import Mention, Post, Visibility
@@ -21,6 +21,7 @@ def _followers(author_id: int) -> QuerySet[Follow]:
 
 
 @task()
+@retried()
 def fan_out_post(post_id: int) -> int:
     """Split a post's audience into batches and enqueue one job per batch. Returns the batches."""
     post = Post.objects.filter(pk=post_id).values("author_id", "visibility").first()
@@ -42,6 +43,7 @@ def fan_out_post(post_id: int) -> int:
 
 
 @task()
+@retried()
 def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -> int:
     """Write the post into the home feeds of the author's followers with ids in a range.
 
@@ -59,6 +61,7 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
 
 
 @task()
+@retried()
 def backfill_home(follower_id: int, followee_id: int) -> int:
     """After a new follow: the followee's recent posts join the follower's home feed."""
     if not Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists():

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.core.files.storage import default_storage
-from django.urls import reverse
+from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString
 
-from townsquare.posts.models import Post
+from townsquare.web import render
 
 register = template.Library()
 
@@ -15,10 +18,12 @@ def media_url(path: str) -> str:
 
 
 @register.filter
-def permalink(post: Post) -> str:
-    return reverse("post", args=[post.author.username, post.pk])
-
-
-@register.filter
 def initial(name: str) -> str:
     return (name or "?")[:1].upper()
+
+
+@register.simple_tag(takes_context=True)
+def post_cards(context: dict[str, Any], posts: list[Any]) -> SafeString:
+    request = context["request"]
+    user = getattr(request, "user", None)
+    return render.post_cards(posts, user, get_token(request))

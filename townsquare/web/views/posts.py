@@ -116,7 +116,7 @@ def post_detail(request: HttpRequest, username: str, post_id: int) -> HttpRespon
         raise Http404("No such post, or you cannot see it.")
     if post.author.username != username:
         return redirect("post", post.author.username, post.pk, permanent=True)
-    return render(request, "web/post.html", {"post": post})
+    return render(request, "web/post.html", {"post": post, "posts": [post]})
 
 
 @login_required

@@ -1,0 +1,49 @@
+"""Jobs are durable: written with the data they work on, and retried after a passing failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from tests.factories import follow, make_post, make_user, run_jobs
+from townsquare.feeds import tasks as feed_tasks
+from townsquare.feeds.queries import home_feed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_posting_writes_its_fan_out_job_in_the_same_transaction() -> None:
+    author = make_user("ana")
+    post = make_post(author, "Compost day")
+    job = DBTaskResult.objects.get(task_path="townsquare.feeds.tasks.fan_out_post")
+    assert job.args_kwargs["args"] == [post.pk]
+    assert job.status == "READY"
+
+
+def test_a_fan_out_batch_that_hits_a_database_error_is_retried_not_lost(monkeypatch) -> None:
+    author, reader = make_user("ana"), make_user("ben")
+    follow(reader, author)
+    run_jobs()
+    real = feed_tasks.add_post_to_homes
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feed_tasks, "add_post_to_homes", flaky)
+    post = make_post(author, "Seedlings for the swap")
+    run_jobs()
+    assert home_feed(reader).posts == []  # failed once; the retry waits its turn
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {"_attempt": 1}
+    assert retry.run_after is not None and retry.run_after > timezone.now()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+    run_jobs()
+    assert home_feed(reader).posts == [post]
