@@ -13,7 +13,23 @@ class UsernameConverter:
         return value
 
 
+class IdConverter:
+    """A 64-bit id: anything longer or larger is simply not found (never a database error)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number >= 2**63:
+            raise ValueError("id out of range")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(UsernameConverter, "username")
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", posts.home, name="home"),
@@ -21,9 +37,9 @@ urlpatterns = [
     path("public", posts.public_timeline, name="public"),
     path("tags/<str:name>", posts.tag, name="tag"),
     path("posts", posts.compose, name="compose"),
-    path("posts/<int:post_id>/delete", posts.delete_post, name="delete_post"),
+    path("posts/<id:post_id>/delete", posts.delete_post, name="delete_post"),
     path("@<username:username>", social.profile, name="profile"),
-    path("@<username:username>/<int:post_id>", posts.post_detail, name="post"),
+    path("@<username:username>/<id:post_id>", posts.post_detail, name="post"),
     path("@<username:username>/followers", social.followers, name="followers"),
     path("@<username:username>/following", social.following, name="following"),
     path("@<username:username>/follow", social.follow, name="follow"),
@@ -31,7 +47,7 @@ urlpatterns = [
     path("@<username:username>/remove-follower", social.remove_follower, name="remove_follower"),
     path("follow-requests", social.follow_requests, name="follow_requests"),
     path(
-        "follow-requests/<int:request_id>/<str:answer>",
+        "follow-requests/<id:request_id>/<str:answer>",
         social.answer_follow_request,
         name="answer_follow_request",
     ),

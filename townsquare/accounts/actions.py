@@ -226,6 +226,7 @@ def end_sessions(
     user: User, *, session_ids: list[int] | None = None, keep: str | None = None
 ) -> int:
     """End some (or all) of a member's browser sessions, except the one keyed `keep`."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(user.pk))
     sessions = UserSession.objects.filter(user=user)
     if session_ids is not None:
         sessions = sessions.filter(pk__in=session_ids)
@@ -298,6 +299,7 @@ def set_password(user: User, new_password: str) -> None:
 
 def change_password(request: HttpRequest, user: User, old_password: str, new_password: str) -> None:
     """Change the password after checking the old one; other browsers are signed out."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(user.pk))
     if not user.check_password(old_password):
         raise ValidationError({"old_password": "Your current password is not right."})
     set_password(user, new_password)

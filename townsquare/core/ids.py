@@ -1,8 +1,7 @@
 """64-bit time-ordered ids: milliseconds since 2020-01-01 in the high bits, a sequence below.
 
 Sorting by id is sorting by creation time, so feeds paginate by id cursor. The low 16 bits
-are a per-process counter that starts at a random value, so two processes that create rows
-in the same millisecond almost never collide (and a unique key catches it if they do).
+are a sequence within the millisecond.
 """
 
 from __future__ import annotations
@@ -16,21 +15,26 @@ SEQUENCE_BITS = 16
 _SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
 
 _lock = threading.Lock()
-_state = {"ms": 0, "seq": secrets.randbelow(1 << SEQUENCE_BITS), "start": 0}
+_last = {"ms": 0, "seq": 0}
 
 
 def next_id() -> int:
-    """A new id, strictly greater than every id this process made before."""
+    """A new id, strictly greater than every id this process made before.
+
+    Each millisecond's sequence starts at a random point in its lower half, so two processes
+    that create rows in the same millisecond rarely collide (a unique key catches it if they do).
+    """
     with _lock:
-        now = max(int(time.time() * 1000) - EPOCH_MS, _state["ms"])
-        if now == _state["ms"]:
-            seq = (_state["seq"] + 1) & _SEQUENCE_MASK
-            if seq == _state["start"]:  # 65,536 ids this millisecond: borrow the next one
+        now = int(time.time() * 1000) - EPOCH_MS
+        if now > _last["ms"]:
+            seq = secrets.randbelow(1 << (SEQUENCE_BITS - 1))
+        else:  # same millisecond (or the clock stepped back): continue the sequence
+            now = _last["ms"]
+            seq = _last["seq"] + 1
+            if seq > _SEQUENCE_MASK:  # sequence used up: borrow the next millisecond
                 now += 1
-        else:
-            seq = _state["seq"]
-            _state["start"] = seq
-        _state["ms"], _state["seq"] = now, seq
+                seq = secrets.randbelow(1 << (SEQUENCE_BITS - 1))
+        _last["ms"], _last["seq"] = now, seq
         return (now << SEQUENCE_BITS) | seq
 
 

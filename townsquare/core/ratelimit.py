@@ -58,5 +58,7 @@ SIGNUPS_PER_IP = Limit("signup-ip", 10, 60 * 60)
 EMAILS_PER_ACCOUNT = Limit("email-account", 5, 60 * 60)
 PASSWORD_RESETS_PER_IP = Limit("reset-ip", 10, 60 * 60)
 POSTS_PER_ACCOUNT = Limit("post-account", 300, 60 * 60)
+# Every other write by a member (deleting, answering requests, ending sessions, passwords).
+WRITES_PER_ACCOUNT = Limit("write-account", 1000, 60 * 60)
 FOLLOWS_PER_ACCOUNT = Limit("follow-account", 400, 60 * 60)
 PROFILE_UPDATES_PER_ACCOUNT = Limit("profile-account", 60, 60 * 60)

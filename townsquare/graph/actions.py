@@ -55,6 +55,7 @@ def unfollow(follower: User, followee: User) -> None:
 
 def approve_request(followee: User, request_id: int) -> None:
     """The followee accepts a pending request: it becomes a follow."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
     with transaction.atomic():
         request = (
             FollowRequest.objects.select_for_update()
@@ -68,6 +69,8 @@ def approve_request(followee: User, request_id: int) -> None:
 
 
 def reject_request(followee: User, request_id: int) -> None:
+    """The followee declines a pending request (the requester is not told)."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
     deleted, _ = FollowRequest.objects.filter(pk=request_id, followee=followee).delete()
     if not deleted:
         raise ValidationError("That follow request no longer exists.")

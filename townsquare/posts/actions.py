@@ -56,4 +56,5 @@ def delete_post(actor: User, post: Post) -> None:
     """Delete a post (its author, or a moderator); it leaves every feed with it."""
     if actor.pk != post.author_id and not actor.is_staff:
         raise PermissionDenied("You can only delete your own posts.")
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(actor.pk))
     post.delete()

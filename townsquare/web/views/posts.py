@@ -62,7 +62,7 @@ def home_new(request: HttpRequest) -> HttpResponse:
     """Live updates for the home feed: posts newer than `since`, and the next poller."""
     assert isinstance(request.user, User)
     since = parse_id(request.GET.get("since")) or 0
-    posts = home_feed_since(request.user, since) if since else []
+    posts = home_feed_since(request.user, since)
     top_id = posts[0].pk if posts else since
     return render(request, "web/_feed_new.html", {"posts": posts, "top_id": top_id})
 
@@ -92,7 +92,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST)
     if form.is_valid():
         try:
-            post = actions.create_post(
+            actions.create_post(
                 request.user,
                 text=form.cleaned_data["text"],
                 visibility=form.cleaned_data["visibility"],
@@ -103,9 +103,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Posted.")
-            return redirect(
-                safe_next(request, reverse("post", args=[request.user.username, post.pk]))
-            )
+            return redirect(safe_next(request, reverse("home")))
     return _home(request, form, status=400)
 
 
