@@ -28,14 +28,38 @@ class IdConverter:
         return str(value)
 
 
+class AnswerConverter:
+    regex = "approve|reject"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class TagConverter:
+    """Hashtag names as the text parser finds them (word characters only)."""
+
+    regex = r"\w{1,100}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(UsernameConverter, "username")
+register_converter(AnswerConverter, "answer")
+register_converter(TagConverter, "tag")
 register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", posts.home, name="home"),
     path("home/new", posts.home_new, name="home_new"),
     path("public", posts.public_timeline, name="public"),
-    path("tags/<str:name>", posts.tag, name="tag"),
+    path("tags/<tag:name>", posts.tag, name="tag"),
     path("posts", posts.compose, name="compose"),
     path("posts/<id:post_id>/delete", posts.delete_post, name="delete_post"),
     path("@<username:username>", social.profile, name="profile"),
@@ -47,7 +71,7 @@ urlpatterns = [
     path("@<username:username>/remove-follower", social.remove_follower, name="remove_follower"),
     path("follow-requests", social.follow_requests, name="follow_requests"),
     path(
-        "follow-requests/<id:request_id>/<str:answer>",
+        "follow-requests/<id:request_id>/<answer:answer>",
         social.answer_follow_request,
         name="answer_follow_request",
     ),

@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,6 +43,8 @@ class LoginRefused(Exception):
 
 def _normalize_email(email: str) -> str:
     email = (email or "").strip()
+    if len(email) > 254:
+        raise ValidationError({"email": "An email address has at most 254 characters."})
     try:
         validate_email(email)
     except ValidationError:
@@ -119,7 +122,11 @@ def send_confirmation(user: User, email: str | None = None) -> None:
     """Email a confirmation link for `email` (the current address unless a new one is given)."""
     ratelimit.EMAILS_PER_ACCOUNT.hit(str(user.pk))
     address = email or user.email
-    token = signing.dumps({"u": user.pk, "e": address}, salt=CONFIRM_SALT, compress=True)
+    # "o" pins the address the account had when the link was made: once it changes, older
+    # links (say, to a mistyped address) stop working.
+    token = signing.dumps(
+        {"u": user.pk, "e": address, "o": user.email}, salt=CONFIRM_SALT, compress=True
+    )
     body = render_to_string(
         "accounts/email/confirm.txt",
         {
@@ -145,12 +152,12 @@ def confirm_email(token: str) -> User:
     """Confirm the address named in a link; for an email change, the new address takes over."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-        user_id, email = int(data["u"]), str(data["e"])
+        user_id, email, old_email = int(data["u"]), str(data["e"]), str(data["o"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise ValidationError("This confirmation link is invalid or has expired.") from None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
-        if user is None:
+        if user is None or user.email.lower() != old_email.lower():
             raise ValidationError("This confirmation link is invalid or has expired.")
         if email.lower() != user.email.lower():
             _check_new_identity(None, email, exclude=user.pk)
@@ -167,7 +174,14 @@ def _client_ip(request: HttpRequest) -> str:
 def authenticate_member(request: HttpRequest, login_name: str, password: str) -> User:
     """Check a username-or-email and password, with failed-login throttling per account and IP."""
     ip = _client_ip(request)
-    account = (login_name or "").strip().lower().removeprefix("@")
+    typed = (login_name or "").strip().lower().removeprefix("@")
+    # Count failures against the account itself, whichever of its names was typed.
+    known = (
+        User.objects.filter(Q(username__iexact=typed) | Q(email__iexact=typed))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    account = f"user:{known}" if known is not None else f"name:{typed}"
     try:
         ratelimit.LOGIN_FAILURES_PER_IP.check(ip)
         ratelimit.LOGIN_FAILURES_PER_ACCOUNT.check(account)
@@ -305,7 +319,9 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
     set_password(user, new_password)
     keep = request.session.session_key
     end_sessions(user, keep=keep)
-    update_session_auth_hash(request, user)
+    update_session_auth_hash(request, user)  # this browser stays signed in, with a new key
+    if keep and request.session.session_key != keep:
+        UserSession.objects.filter(session_key=keep).update(session_key=request.session.session_key)
 
 
 def change_email(user: User, password: str, new_email: str) -> None:

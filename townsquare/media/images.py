@@ -38,8 +38,13 @@ def _open_checked(upload: IO[bytes]) -> Image.Image:
     max_bytes = int(settings.TOWNSQUARE["MAX_UPLOAD_BYTES"])
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
+        limit = (
+            f"{max_bytes / (1024 * 1024):.0f} MB"
+            if max_bytes >= 1024**2
+            else f"{max_bytes // 1024} KB"
+        )
         raise ValidationError(
-            f"That file is too large (the limit is {max_bytes // (1024 * 1024)} MB).",
+            f"That file is too large (the limit is {limit}).",
             code="too_large",
         )
     try:

@@ -15,7 +15,9 @@ class SignUpForm(forms.Form):
         help_text="Letters, digits and underscores. This is your address: @name.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
         min_length=8,
         max_length=256,
@@ -36,7 +38,9 @@ class LoginForm(forms.Form):
 
 
 class EmailForm(forms.Form):
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class SetPasswordForm(forms.Form):
@@ -57,7 +61,7 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ChangeEmailForm(forms.Form):
-    email = forms.EmailField(label="New email address")
+    email = forms.EmailField(label="New email address", max_length=254)
     password = forms.CharField(
         label="Current password",
         max_length=256,

@@ -121,7 +121,7 @@ def answer_follow_request(request: HttpRequest, request_id: int, answer: str) ->
         if answer == "approve":
             actions.approve_request(request.user, request_id)
             messages.success(request, "Approved: they follow you now.")
-        else:
+        else:  # the URL admits only "approve" and "reject"
             actions.reject_request(request.user, request_id)
             messages.success(request, "Request declined.")
     except ValidationError as exc:
