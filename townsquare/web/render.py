@@ -57,7 +57,7 @@ def _card_body(post: Post) -> str:
 
 def _cached_body(post: Post) -> str:
     author = post.author
-    key = (post.pk, author.username, author.display_name, author.avatar, post.visibility)
+    key = (post.pk, post.html, author.username, author.display_name, author.avatar, post.visibility)
     with _lock:
         body = _cache.get(key)
         if body is not None:
