@@ -6,7 +6,9 @@ Configuration problems end with one line naming the variable and exit status 2.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -56,6 +58,15 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _port_problem(host: str, port: int) -> str | None:
+    try:
+        probe = socket.create_server((host, port))
+    except OSError as exc:
+        return f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})"
+    probe.close()
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.db import connections
@@ -64,6 +75,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from townsquare.core.jobs import WorkerThread
 
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        return _fail(problem)
+    # Web workers start fresh ("spawn") rather than as forks of this process, which runs the
+    # job worker thread: a fork could inherit its SQLite connection mid-transaction.
+    multiprocessing.set_start_method("spawn", force=True)
     _migrate()
     worker = None
     if not args.no_worker:
@@ -88,6 +105,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     try:
         server.serve()
+    except RuntimeError as exc:  # granian reports bind and start-up failures this way
+        return _fail(f"the web server stopped: {exc}")
     finally:
         if worker is not None:
             worker.stop()
@@ -99,10 +118,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from townsquare.core.jobs import make_worker, run_pending_jobs
 
-    if args.once:
-        run_pending_jobs()
-        return 0
     _migrate()
+    if args.once:
+        ran = run_pending_jobs(raise_failures=False)
+        print(f"Ran {ran} jobs.")
+        return 0
     print("Townsquare job worker running (press Ctrl+C to stop)", flush=True)
     worker = make_worker(interval=settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
     worker.configure_signals()
@@ -224,14 +244,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from django.conf import settings
-    from django.core.management import call_command
-    from django.core.management.base import SystemCheckError
+    from django.core.checks import ERROR, run_checks
 
     problems = _check_services()
-    try:
-        call_command("check", verbosity=0)
-    except SystemCheckError as exc:
-        problems.append(str(exc).strip().splitlines()[-1])
+    problems += [str(message) for message in run_checks() if message.level >= ERROR]
     if not problems:
         from django.db import connection
         from django.db.migrations.executor import MigrationExecutor
@@ -262,6 +278,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="townsquare", description="Run and manage a Townsquare social network."
@@ -271,8 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then serve the site (with a job worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="web worker processes")
-    serve.add_argument("--threads", type=int, default=8, help="request threads per worker")
+    serve.add_argument("--workers", type=_positive, default=1, help="web worker processes")
+    serve.add_argument("--threads", type=_positive, default=8, help="request threads per worker")
     serve.add_argument("--no-worker", action="store_true", help="do not run jobs in this process")
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve, needs_services=True)
@@ -303,8 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     setrole.set_defaults(func=cmd_user_set_role, needs_services=True)
 
     demo = sub.add_parser("demo", help="fill the site with a friendly demo community")
-    demo.add_argument("--members", type=int, default=50)
-    demo.add_argument("--posts", type=int, default=300)
+    demo.add_argument("--members", type=_positive, default=50)
+    demo.add_argument("--posts", type=_not_negative, default=300)
     demo.add_argument("--password", default="demo-password", help="password for every demo member")
     demo.set_defaults(func=cmd_demo, needs_services=True)
 

@@ -6,8 +6,10 @@ whose message names the variable, so the command line can print one line and exi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -38,6 +40,13 @@ class Config(BaseSettings):
     worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     allowed_hosts: str = ""
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _check_data_dir(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return Path("townsquare-data")  # set but empty: the default, not the current folder
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -81,8 +90,9 @@ def parse_database_url(url: str) -> dict[str, object]:
     """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if parts.netloc or not path or path == "/":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them
+        path = unquote(parts.path)[1:]
+        if parts.netloc or not path or path.endswith("/"):
             raise ValueError("must look like sqlite:////absolute/path/to/file.sqlite3")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
     if parts.scheme in ("postgres", "postgresql"):
@@ -152,20 +162,32 @@ def prepare_data_dir(config: Config) -> Path:
 
 
 def secret_key_for(config: Config, data_dir: Path) -> str:
-    """The configured secret key, or one generated on first run and kept in the data dir (0600)."""
+    """The configured secret key, or one generated on first run and kept in the data dir (0600).
+
+    The key file appears whole or not at all (written aside, then linked into place), so a
+    process starting at the same moment never reads a half-written key.
+    """
     if config.secret_key:
         return config.secret_key
     path = data_dir / "secret_key"
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:  # mkstemp creates it with mode 0600
+                handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):  # another process won: use theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_urlsafe(50)
-    # O_EXCL: when several processes start at once, exactly one writes the key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}DATA_DIR: cannot read {path} ({exc.strerror or exc}); "
+            f"delete it or set {ENV_PREFIX}SECRET_KEY"
+        ) from None
+    if not key:
+        raise ConfigError(
+            f"{ENV_PREFIX}DATA_DIR: {path} is empty; delete it or set {ENV_PREFIX}SECRET_KEY"
+        )
     return key
