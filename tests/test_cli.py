@@ -200,6 +200,21 @@ def test_check_reports_ok_on_a_good_configuration(tmp_path: Path) -> None:
     assert result.stderr_lines == []
 
 
+def test_check_passes_against_the_services_this_run_is_configured_with(tmp_path: Path) -> None:
+    # In the PostgreSQL + Redis pass this checks the real services; otherwise embedded SQLite.
+    services = {
+        key: os.environ[key]
+        for key in ("TOWNSQUARE_DATABASE_URL", "TOWNSQUARE_REDIS_URL")
+        if os.environ.get(key)
+    }
+    result = Site.make(tmp_path, **services).townsquare("check")
+    assert_ok(result)
+    engine = "postgresql" if "TOWNSQUARE_DATABASE_URL" in services else "sqlite3"
+    assert f"database:  {engine}" in result.stdout
+    redis = "configured" if "TOWNSQUARE_REDIS_URL" in services else "not used"
+    assert f"redis:     {redis}" in result.stdout
+
+
 def test_check_names_unreachable_redis_and_exits_2(tmp_path: Path) -> None:
     site = Site.make(tmp_path, TOWNSQUARE_REDIS_URL="redis://127.0.0.1:1/0")
     result = site.townsquare("check")

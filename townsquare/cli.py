@@ -102,6 +102,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         blocking_threads=args.threads,
         backlog=2048,
         log_access=args.access_log,
+        # A web worker that does not stop within this many seconds of Ctrl+C is killed,
+        # so the server never hangs on the way out.
+        workers_kill_timeout=5,
     )
     try:
         server.serve()
