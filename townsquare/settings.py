@@ -91,9 +91,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-else:
-    _db["CONN_MAX_AGE"] = 60
-    _db["CONN_HEALTH_CHECKS"] = True
+# Keep connections between requests (measured on SQLite: a new connection per request, with
+# its PRAGMAs, cost more than the home feed query itself).
+_db["CONN_MAX_AGE"] = 600
+_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -109,7 +110,7 @@ if CONFIG.redis_url:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "townsquare.accounts.sessions"
 
 TASKS = {
     "default": {

@@ -1,20 +1,46 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+
+from townsquare.graph.models import FollowRequest
+
+# Pages every layout links to. Resolved once per process: `{% url %}` costs a reverse() per
+# use, and the layout is on every page, the home feed included.
+_LAYOUT_URLS = (
+    "home",
+    "public",
+    "follow_requests",
+    "edit_profile",
+    "logout",
+    "login",
+    "signup",
+    "home_new",
+    "compose",
+)
+
+
+@functools.cache
+def layout_urls() -> dict[str, str]:
+    return {name: reverse(name) for name in _LAYOUT_URLS}
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    pending = 0
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.locked:
-        from townsquare.graph.models import FollowRequest
-
-        pending = FollowRequest.objects.filter(followee=user).count()
+    member = user if user is not None and user.is_authenticated else None
     return {
         "site_name": settings.SITE_NAME,
         "max_post_length": settings.TOWNSQUARE["MAX_POST_LENGTH"],
-        "pending_requests": pending,
+        "urls": layout_urls(),
+        "my_profile_url": reverse("profile", args=[member.username]) if member else "",
+        # Only accounts that approve followers can have requests waiting.
+        "pending_requests": (
+            FollowRequest.objects.filter(followee=member).count()
+            if member is not None and member.locked
+            else 0
+        ),
     }
