@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from townsquare.accounts.models import User
-from townsquare.posts.models import Post
-from townsquare.posts.queries import list_posts
+from townsquare.posts.queries import ListedPost, list_posts
 
 _HOME_SOURCE = "feeds_timelineentry t JOIN posts_post p ON p.id = t.post_id"
 
 
 @dataclass(frozen=True)
 class FeedPage:
-    posts: list[Post]
+    posts: list[ListedPost]
     next_max_id: int | None  # cursor for the next (older) page, None at the end
 
 
@@ -35,7 +34,7 @@ def home_feed(viewer: User, *, max_id: int | None = None, limit: int = 20) -> Fe
     return FeedPage(posts, posts[-1].pk if len(posts) == limit else None)
 
 
-def home_feed_since(viewer: User, since_id: int, *, limit: int = 40) -> list[Post]:
+def home_feed_since(viewer: User, since_id: int, *, limit: int = 40) -> list[ListedPost]:
     """Posts that arrived in the home feed after `since_id` (for live updates), newest first."""
     return list_posts(
         viewer,

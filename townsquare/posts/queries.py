@@ -14,6 +14,7 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,22 +24,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from townsquare.accounts.models import User
 from townsquare.graph.models import Follow
-from townsquare.posts.models import Mention, Post, PostHashtag, Visibility
+from townsquare.posts.models import Mention, Post, Visibility
 
 Viewer = User | AnonymousUser | None
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
-LIST_FIELDS = (
-    "id",
-    "text",
-    "html",
-    "visibility",
-    "created_at",
-    "author__id",
-    "author__username",
-    "author__display_name",
-    "author__avatar",
-    "author__locked",
-)
 
 
 def _member(viewer: Viewer) -> User | None:
@@ -111,15 +100,15 @@ def list_posts(
     *,
     source: str = "posts_post p",
     where: str = "1 = 1",
-    params: Sequence[int] = (),
+    params: Sequence[int | str] = (),
     order_column: str = "p.id",
     max_id: int | None = None,
     limit: int = 20,
-) -> list[Post]:
+) -> list[ListedPost]:
     """A page of posts `viewer` may see, newest first, in one query.
 
     `source` may join other tables to `p` (the home feed joins its entries); `order_column`
-    is the id the page is ordered and cut by. Rows become Post objects with their author.
+    is the id the page is ordered and cut by.
     """
     visible, visible_params = visibility_sql(viewer)
     sql = (
@@ -136,46 +125,64 @@ def list_posts(
     return [_post_from_row(row) for row in rows]
 
 
-def _post_from_row(row: Sequence[Any]) -> Post:
+@dataclass(slots=True)
+class ListedAuthor:
+    """The author columns a post card shows."""
+
+    id: int
+    username: str
+    display_name: str
+    avatar: str
+    locked: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+@dataclass(slots=True)
+class ListedPost:
+    """A post as listed on a timeline: plain data, read in one query (model instances cost
+    0.5 ms per page of 20 here, against 0.02 ms for these)."""
+
+    id: int
+    author_id: int
+    text: str
+    html: str
+    visibility: int
+    created_at: datetime
+    author: ListedAuthor
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _post_from_row(row: Sequence[Any]) -> ListedPost:
     post_id, author_id, text, html, visibility, created_at, username, name, avatar, locked = row
     if isinstance(created_at, str):  # SQLite through a raw cursor
         created_at = datetime.fromisoformat(created_at)
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
-    post = Post(
-        id=post_id,
-        author_id=author_id,
-        text=text,
-        html=html,
-        visibility=visibility,
-        created_at=created_at,
-    )
-    post.author = User(
-        id=author_id, username=username, display_name=name, avatar=avatar, locked=bool(locked)
-    )
-    return post
-
-
-def for_listing(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """Only the columns a post card needs, author joined (no N+1)."""
-    return posts.select_related("author").only(*LIST_FIELDS)
-
-
-def page(posts: QuerySet[Post], *, max_id: int | None, limit: int) -> list[Post]:
-    if max_id is not None:
-        posts = posts.filter(id__lt=max_id)
-    return list(for_listing(posts).order_by("-id")[:limit])
+    author = ListedAuthor(author_id, username, name, avatar, bool(locked))
+    return ListedPost(post_id, author_id, text, html, visibility, created_at, author)
 
 
 def profile_posts(
     viewer: Viewer, author: User, *, max_id: int | None = None, limit: int = 20
-) -> list[Post]:
+) -> list[ListedPost]:
     return list_posts(
         viewer, where="p.author_id = %s", params=[author.pk], max_id=max_id, limit=limit
     )
 
 
-def public_timeline(viewer: Viewer, *, max_id: int | None = None, limit: int = 20) -> list[Post]:
+def public_timeline(
+    viewer: Viewer, *, max_id: int | None = None, limit: int = 20
+) -> list[ListedPost]:
     """The site's public timeline: public posts only (unlisted ones stay off it)."""
     where = f"p.visibility = {int(Visibility.PUBLIC)}"
     return list_posts(viewer, where=where, max_id=max_id, limit=limit)
@@ -183,11 +190,14 @@ def public_timeline(viewer: Viewer, *, max_id: int | None = None, limit: int = 2
 
 def tag_timeline(
     viewer: Viewer, name: str, *, max_id: int | None = None, limit: int = 20
-) -> list[Post]:
+) -> list[ListedPost]:
     """Public posts with a hashtag (listing rules as the public timeline)."""
-    tagged = PostHashtag.objects.filter(hashtag__name=name.lower()).values("post_id")
-    posts = visible_to(viewer, Post.objects.filter(visibility=Visibility.PUBLIC, id__in=tagged))
-    return page(posts, max_id=max_id, limit=limit)
+    where = (
+        "p.visibility = %s AND p.id IN (SELECT ph.post_id FROM posts_posthashtag ph"
+        " JOIN posts_hashtag h ON h.id = ph.hashtag_id WHERE h.name = %s)"
+    )
+    params: list[int | str] = [int(Visibility.PUBLIC), name.lower()]
+    return list_posts(viewer, where=where, params=params, max_id=max_id, limit=limit)
 
 
 def get_visible(viewer: Viewer, post_id: int) -> Post | None:

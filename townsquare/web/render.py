@@ -18,6 +18,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from townsquare.accounts.models import User
 from townsquare.posts.models import Post, Visibility
+from townsquare.posts.queries import ListedAuthor, ListedPost
+
+Card = Post | ListedPost  # a full post (permalink) or a listed one (timelines)
 
 CACHE_SIZE = 5000
 _cache: OrderedDict[tuple[object, ...], str] = OrderedDict()
@@ -25,7 +28,7 @@ _lock = Lock()
 _VISIBILITY_LABELS = {int(value): str(label) for value, label in Visibility.choices}
 
 
-def avatar_html(person: User, *, size: int = 44) -> str:
+def avatar_html(person: User | ListedAuthor, *, size: int = 44) -> str:
     big = " big" if size > 44 else ""
     if person.avatar:
         src = escape(default_storage.url(person.avatar))
@@ -37,7 +40,7 @@ def avatar_html(person: User, *, size: int = 44) -> str:
     return f'<span class="avatar placeholder{big}" aria-hidden="true">{initial}</span>'
 
 
-def _card_body(post: Post) -> str:
+def _card_body(post: Card) -> str:
     author = post.author
     username = escape(author.username)
     name = escape(author.display_name or author.username)
@@ -55,7 +58,7 @@ def _card_body(post: Post) -> str:
     )
 
 
-def _cached_body(post: Post) -> str:
+def _cached_body(post: Card) -> str:
     author = post.author
     key = (post.pk, post.html, author.username, author.display_name, author.avatar, post.visibility)
     with _lock:
@@ -71,7 +74,7 @@ def _cached_body(post: Post) -> str:
     return body
 
 
-def post_cards(posts: Iterable[Post], viewer: User | None, csrf_token: str) -> SafeString:
+def post_cards(posts: Iterable[Card], viewer: User | None, csrf_token: str) -> SafeString:
     """The cards for a list of posts as `viewer` sees them (with a delete button where allowed)."""
     can_moderate = viewer is not None and viewer.is_authenticated and viewer.is_staff
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None

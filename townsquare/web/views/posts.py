@@ -15,7 +15,7 @@ from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.feeds.queries import home_feed, home_feed_since
 from townsquare.posts import actions, queries
-from townsquare.posts.models import Post
+from townsquare.posts.queries import ListedPost
 from townsquare.web.forms import PostForm
 from townsquare.web.views.common import apply_errors, parse_id, safe_next
 
@@ -25,7 +25,11 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _timeline_response(
-    request: HttpRequest, template: str, context: dict, posts: list[Post], next_max_id: int | None
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    posts: list[ListedPost],
+    next_max_id: int | None,
 ) -> HttpResponse:
     context = {**context, "posts": posts, "next_max_id": next_max_id}
     if _is_htmx(request) and request.GET.get("max_id"):
@@ -33,7 +37,7 @@ def _timeline_response(
     return render(request, template, context)
 
 
-def _next_cursor(posts: list[Post], limit: int) -> int | None:
+def _next_cursor(posts: list[ListedPost], limit: int) -> int | None:
     return posts[-1].pk if len(posts) == limit else None
 
 
