@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import secrets
 import sys
 import threading
 from collections.abc import Callable
@@ -74,7 +76,7 @@ def make_worker(*, interval: float, batch: bool = False) -> Any:
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id=f"townsquare-{threading.get_native_id()}",
+        worker_id=f"townsquare-{os.getpid()}-{secrets.token_hex(4)}",
         excluded_queue_names=[],
     )
 
