@@ -1328,7 +1328,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeat", type=int, default=1, help="runs per concurrency; the figures are medians"
     )
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="request threads per web worker (the serve default)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="request threads per web worker (the serve default)"
+    )
     parser.add_argument(
         "--wrk-threads", type=int, default=1, help="wrk threads (it shares the CPUs)"
     )
