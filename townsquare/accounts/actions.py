@@ -292,12 +292,13 @@ def reset_password(uidb64: str, token: str, new_password: str) -> User:
     user = user_for_reset_link(uidb64, token)
     if user is None:
         raise ValidationError("This reset link is invalid or has been used.")
-    set_password(user, new_password)
-    # Whoever could read the inbox now owns the account: end every session, confirm the email.
-    if not user.email_confirmed:
-        user.email_confirmed = True
-        user.save(update_fields=["email_confirmed"])
-    end_sessions(user)
+    with transaction.atomic():
+        set_password(user, new_password)
+        # Whoever could read the inbox owns the account: end every session, confirm the email.
+        if not user.email_confirmed:
+            user.email_confirmed = True
+            user.save(update_fields=["email_confirmed"])
+        end_sessions(user)
     return user
 
 
@@ -316,12 +317,15 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
     ratelimit.WRITES_PER_ACCOUNT.hit(str(user.pk))
     if not user.check_password(old_password):
         raise ValidationError({"old_password": "Your current password is not right."})
-    set_password(user, new_password)
     keep = request.session.session_key
-    end_sessions(user, keep=keep)
-    update_session_auth_hash(request, user)  # this browser stays signed in, with a new key
-    if keep and request.session.session_key != keep:
-        UserSession.objects.filter(session_key=keep).update(session_key=request.session.session_key)
+    with transaction.atomic():
+        set_password(user, new_password)
+        end_sessions(user, keep=keep)
+        update_session_auth_hash(request, user)  # this browser stays signed in, with a new key
+        if keep and request.session.session_key != keep:
+            UserSession.objects.filter(session_key=keep).update(
+                session_key=request.session.session_key
+            )
 
 
 def change_email(user: User, password: str, new_email: str) -> None:

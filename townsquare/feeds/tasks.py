@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django_tasks import task
 
@@ -35,10 +36,11 @@ def fan_out_post(post_id: int) -> int:
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
     batches = 0
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        enqueue(fan_out_batch, post_id, chunk[0], chunk[-1])
-        batches += 1
+    with transaction.atomic():  # all the batch jobs, or none (and this job runs again)
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            enqueue(fan_out_batch, post_id, chunk[0], chunk[-1])
+            batches += 1
     return batches
 
 
