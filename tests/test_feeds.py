@@ -61,3 +61,30 @@ def test_home_feed_pages_by_cursor_newest_first() -> None:
     third = home_feed(author, max_id=second.next_max_id, limit=2)
     assert [p.pk for p in third.posts] == [posts[0].pk]
     assert third.next_max_id is None
+
+
+def test_home_feeds_are_capped_newest_kept(settings) -> None:
+    from townsquare.feeds.actions import trim_home
+    from townsquare.feeds.models import TimelineEntry
+
+    author = make_user("ana")
+    posts = [make_post(author, f"Seed count {i}") for i in range(30)]
+    assert trim_home(author.pk, keep=25) == 5
+    kept = list(TimelineEntry.objects.filter(owner=author).values_list("post_id", flat=True))
+    assert sorted(kept) == sorted(p.pk for p in posts[5:])
+    assert trim_home(author.pk, keep=25) == 0
+
+
+def test_fan_out_trims_the_feeds_it_writes_to(settings, monkeypatch) -> None:
+    from townsquare.feeds import tasks
+    from townsquare.feeds.models import TimelineEntry
+
+    settings.TOWNSQUARE = {**settings.TOWNSQUARE, "HOME_FEED_CAP": 20}
+    monkeypatch.setattr(tasks, "TRIM_EVERY", 1)  # trim on every delivery, to see it happen
+    author, reader = make_user("ana"), make_user("ben")
+    follow(reader, author)
+    run_jobs()
+    posts = [make_post(author, f"Daily weather {i}") for i in range(30)]
+    run_jobs()
+    kept = set(TimelineEntry.objects.filter(owner=reader).values_list("post_id", flat=True))
+    assert kept == {p.pk for p in posts[10:]}

@@ -194,6 +194,11 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_member(username: str) -> int:
+    print(f"townsquare: no member named {username}", file=sys.stderr)
+    return 1
+
+
 def cmd_user_set_password(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
@@ -203,8 +208,7 @@ def cmd_user_set_password(args: argparse.Namespace) -> int:
     _migrate()
     user = User.objects.filter(username__iexact=args.username).first()
     if user is None:
-        print(f"townsquare: no member named {args.username}", file=sys.stderr)
-        return 1
+        return _no_member(args.username)
     password = _read_password(args)
     if password is None:
         import getpass
@@ -228,8 +232,7 @@ def cmd_user_set_role(args: argparse.Namespace) -> int:
     _migrate()
     user = User.objects.filter(username__iexact=args.username).first()
     if user is None:
-        print(f"townsquare: no member named {args.username}", file=sys.stderr)
-        return 1
+        return _no_member(args.username)
     try:
         actions.set_role(user, args.role)
     except ValidationError as exc:

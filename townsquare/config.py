@@ -37,6 +37,7 @@ class Config(BaseSettings):
     debug: bool = False
     max_post_length: int = Field(default=5000, ge=1, le=100_000)
     fanout_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    home_feed_cap: int = Field(default=800, ge=20, le=100_000)
     worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     allowed_hosts: str = ""

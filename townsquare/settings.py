@@ -194,6 +194,7 @@ USE_TZ = True
 TOWNSQUARE: dict[str, Any] = {
     "MAX_POST_LENGTH": CONFIG.max_post_length,
     "FANOUT_BATCH_SIZE": CONFIG.fanout_batch_size,
+    "HOME_FEED_CAP": CONFIG.home_feed_cap,
     "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
     "MAX_UPLOAD_BYTES": CONFIG.max_upload_bytes,
 }

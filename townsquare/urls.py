@@ -3,14 +3,30 @@ from django.urls import path, register_converter
 from townsquare.web.views import accounts, posts, settings, social, system
 
 
-class UsernameConverter:
-    regex = "[A-Za-z0-9_]{1,30}"
+class _TextConverter:
+    """A path segment matched by `regex` and passed on as it is."""
+
+    regex = ""
 
     def to_python(self, value: str) -> str:
         return value
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class UsernameConverter(_TextConverter):
+    regex = "[A-Za-z0-9_]{1,30}"
+
+
+class AnswerConverter(_TextConverter):
+    regex = "approve|reject"
+
+
+class TagConverter(_TextConverter):
+    """Hashtag names as the text parser finds them (word characters only)."""
+
+    regex = r"\w{1,100}"
 
 
 class IdConverter:
@@ -26,28 +42,6 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
-
-
-class AnswerConverter:
-    regex = "approve|reject"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class TagConverter:
-    """Hashtag names as the text parser finds them (word characters only)."""
-
-    regex = r"\w{1,100}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
 
 
 register_converter(UsernameConverter, "username")

@@ -34,3 +34,18 @@ def add_post_to_homes(post_id: int, author_id: int, owner_ids: Iterable[int]) ->
 
 def remove_author_from_home(owner_id: int, author_id: int) -> None:
     TimelineEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()
+
+
+def trim_home(owner_id: int, keep: int) -> int:
+    """Drop all but the newest `keep` entries of one member's home feed (Mastodon caps its
+    feeds the same way: older posts stay on profiles, the home feed just ends)."""
+    newest_dropped = (
+        TimelineEntry.objects.filter(owner_id=owner_id)
+        .order_by("-post_id")
+        .values_list("post_id", flat=True)[keep : keep + 1]
+    )
+    cutoff = list(newest_dropped)
+    if not cutoff:
+        return 0
+    deleted, _ = TimelineEntry.objects.filter(owner_id=owner_id, post_id__lte=cutoff[0]).delete()
+    return deleted

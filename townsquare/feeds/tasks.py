@@ -9,12 +9,13 @@ from django_tasks import task
 
 from townsquare.accounts.models import User
 from townsquare.core.jobs import enqueue, retried
-from townsquare.feeds.actions import add_post_to_homes, add_to_home
+from townsquare.feeds.actions import add_post_to_homes, add_to_home, trim_home
 from townsquare.graph.models import Follow
 from townsquare.posts.models import Mention, Post, Visibility
 from townsquare.posts.queries import visible_to
 
 BACKFILL_POSTS = 40
+TRIM_EVERY = 100
 
 
 def _followers(author_id: int) -> QuerySet[Follow]:
@@ -57,9 +58,15 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
     owners = _followers(post["author_id"]).filter(
         follower_id__gte=first_follower_id, follower_id__lte=last_follower_id
     )
-    return add_post_to_homes(
-        post_id, post["author_id"], owners.values_list("follower_id", flat=True)
-    )
+    owner_ids = list(owners.values_list("follower_id", flat=True))
+    written = add_post_to_homes(post_id, post["author_id"], owner_ids)
+    # Keep feeds capped without a sweep: each batch trims a few of its members' feeds, so a
+    # member's feed is trimmed about once every TRIM_EVERY posts it receives.
+    keep = settings.TOWNSQUARE["HOME_FEED_CAP"]
+    for owner_id in owner_ids:
+        if owner_id % TRIM_EVERY == post_id % TRIM_EVERY:
+            trim_home(owner_id, keep)
+    return written
 
 
 @task()
