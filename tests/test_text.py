@@ -78,3 +78,10 @@ def test_a_post_records_its_mentions_and_hashtags() -> None:
     ]  # mentioning yourself records nothing
     assert Hashtag.objects.filter(name="compost").exists()
     assert friend.pk != author.pk
+
+
+def test_a_hashtag_whose_lower_case_is_not_a_word_stays_plain_text() -> None:
+    # "İ".lower() is "i" plus a combining dot: not a name the tag page could be found under.
+    rendered = render_member_text("Greetings from #İstanbul and #garden")
+    assert "#İstanbul" in rendered.html and 'href="/tags/garden"' in rendered.html
+    assert rendered.hashtags == ["garden"]

@@ -155,3 +155,15 @@ def test_pages_send_a_strict_content_security_policy() -> None:
     response = Client().get("/public")
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_removing_followers_is_limited_for_the_remover_not_the_removed(settings) -> None:
+    from townsquare.core import ratelimit
+
+    fern, basil, sage = make_user("fern"), make_user("basil"), make_user("sage")
+    client = client_for(basil)
+    for _ in range(ratelimit.FOLLOWS_PER_ACCOUNT.count + 1):
+        client.post("/@fern/remove-follower")
+    # fern's own follow allowance is untouched
+    assert client_for(fern).post("/@sage/follow").status_code == 302
+    assert Follow.objects.filter(follower=fern, followee=sage).exists()

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -124,8 +125,12 @@ def send_confirmation(user: User, email: str | None = None) -> None:
     address = email or user.email
     # "o" pins the address the account had when the link was made: once it changes, older
     # links (say, to a mistyped address) stop working.
+    # "p" ties the link to the password: a password change or reset (which is what an owner
+    # does on noticing someone else in their account) voids every pending link.
     token = signing.dumps(
-        {"u": user.pk, "e": address, "o": user.email}, salt=CONFIRM_SALT, compress=True
+        {"u": user.pk, "e": address, "o": user.email, "p": _password_tag(user)},
+        salt=CONFIRM_SALT,
+        compress=True,
     )
     body = render_to_string(
         "accounts/email/confirm.txt",
@@ -136,6 +141,10 @@ def send_confirmation(user: User, email: str | None = None) -> None:
         },
     )
     enqueue(send_email, f"Confirm your email for {settings.SITE_NAME}", body, address)
+
+
+def _password_tag(user: User) -> str:
+    return salted_hmac(CONFIRM_SALT, user.password, algorithm="sha256").hexdigest()[:16]
 
 
 def resend_confirmation(email: str) -> None:
@@ -153,11 +162,16 @@ def confirm_email(token: str) -> User:
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
         user_id, email, old_email = int(data["u"]), str(data["e"]), str(data["o"])
+        password_tag = str(data["p"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise ValidationError("This confirmation link is invalid or has expired.") from None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
-        if user is None or user.email.lower() != old_email.lower():
+        if (
+            user is None
+            or user.email.lower() != old_email.lower()
+            or not constant_time_compare(password_tag, _password_tag(user))
+        ):
             raise ValidationError("This confirmation link is invalid or has expired.")
         if email.lower() != user.email.lower():
             _check_new_identity(None, email, exclude=user.pk)
@@ -340,6 +354,11 @@ def change_email(user: User, password: str, new_email: str) -> None:
         send_confirmation(user, email)
     except ratelimit.RateLimited as exc:
         raise ValidationError({"email": str(exc)}) from None
+    body = render_to_string(
+        "accounts/email/email_change_requested.txt",
+        {"user": user, "site_name": settings.SITE_NAME, "new_email": email},
+    )
+    enqueue(send_email, f"Your {settings.SITE_NAME} email address", body, user.email)
 
 
 def set_role(user: User, role: str) -> None:

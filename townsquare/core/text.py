@@ -17,6 +17,7 @@ import nh3
 USERNAME_PATTERN = r"[A-Za-z0-9_]{1,30}"
 MENTION_RE = re.compile(rf"(?<![\w@/])@({USERNAME_PATTERN})(?![\w@])")
 HASHTAG_RE = re.compile(r"(?<![\w#&/])#(\w{1,100})(?!\w)", re.UNICODE)
+_HASHTAG_NAME_RE = re.compile(r"\w{1,100}")
 URL_RE = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 TOKEN_RE = re.compile(f"({URL_RE.pattern})|{MENTION_RE.pattern}|{HASHTAG_RE.pattern}", re.I)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
@@ -38,8 +39,16 @@ def extract_mentions(text: str) -> list[str]:
     return _unique(match.group(1) for match in MENTION_RE.finditer(text))
 
 
+def hashtag_name(tag: str) -> str | None:
+    """The stored, lower-case name of a hashtag, or None when lower-casing would change what
+    it is made of (e.g. "İ" becomes "i" plus a combining dot, which is not a word character)."""
+    name = tag.lower()
+    return name if _HASHTAG_NAME_RE.fullmatch(name) else None
+
+
 def extract_hashtags(text: str) -> list[str]:
-    return _unique(match.group(1).lower() for match in HASHTAG_RE.finditer(text))
+    names = (hashtag_name(match.group(1)) for match in HASHTAG_RE.finditer(text))
+    return _unique(name for name in names if name)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -97,7 +106,9 @@ def render_text(
                 mentions.append(canonical)
             href = escape(profile_url(canonical))
             return f'<a href="{href}" class="mention">@{escape(canonical)}</a>'
-        name = tag.lower()
+        name = hashtag_name(tag)
+        if name is None:  # a tag we cannot keep as a name: leave it as text
+            return escape(match.group(0))
         if name not in hashtags:
             hashtags.append(name)
         return f'<a href="{escape(tag_url(name))}" class="hashtag">#{escape(tag)}</a>'

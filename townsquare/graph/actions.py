@@ -47,6 +47,10 @@ def _create_follow(follower: User, followee: User) -> None:
 def unfollow(follower: User, followee: User) -> None:
     """Stop following (or withdraw a request); their posts leave the follower's home feed."""
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
+    _end_follow(follower, followee)
+
+
+def _end_follow(follower: User, followee: User) -> None:
     with transaction.atomic():
         Follow.objects.filter(follower=follower, followee=followee).delete()
         FollowRequest.objects.filter(follower=follower, followee=followee).delete()
@@ -86,5 +90,7 @@ def approve_all_requests(followee: User) -> int:
 
 
 def remove_follower(followee: User, follower: User) -> None:
-    """A member removes someone from their followers (who keeps nothing of theirs at home)."""
-    unfollow(follower, followee)
+    """A member removes someone from their followers (who keeps nothing of theirs at home).
+    The member acting is the one rate limited."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
+    _end_follow(follower, followee)

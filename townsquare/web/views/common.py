@@ -21,10 +21,15 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go after a form: `next` only when it points at this site."""
+    """Where to go after a form: `next` only when it is a path on this site (a bare word would
+    be taken for a URL name by redirect())."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default
