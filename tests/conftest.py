@@ -24,7 +24,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Rate-limit counters and cached fragments never leak from one test into the next."""
+    """Cached values (and, with Redis, rate-limit counters) never leak from one test into the
+    next. Embedded, the counters live in a database table that each test's rollback clears."""
     cache.clear()
     yield
     cache.clear()

@@ -115,9 +115,17 @@ if CONFIG.redis_url:
             "KEY_PREFIX": "townsquare",
         }
     }
+    CACHES["ratelimit"] = CACHES["default"]
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Rate-limit counters must be shared by every web process: in the database.
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "townsquare_ratelimit",
+        },
+    }
     SESSION_ENGINE = "townsquare.accounts.sessions"
 
 TASKS = {

@@ -87,6 +87,7 @@ def create_user(
     email = _normalize_email(email)
     if role not in Role.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    _check_new_identity(username, email)  # before hashing: a taken name costs no argon2 run
     user = User(username=username, email=email, role=role, email_confirmed=email_confirmed)
     if password is not None:
         try:
@@ -96,7 +97,6 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _check_new_identity(username, email)
     try:
         with transaction.atomic():
             user.save(force_insert=True)
@@ -106,11 +106,11 @@ def create_user(
 
 
 def sign_up(username: str, email: str, password: str, *, ip: str | None) -> User:
-    """Public sign-up: rate limited per address; sends the confirmation email."""
-    ratelimit.SIGNUPS_PER_IP.check(ip or "-")
+    """Public sign-up: every attempt counts against the address's limit (so the form cannot
+    be used to probe which names and emails exist); sends the confirmation email."""
+    ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
     with transaction.atomic():
         user = create_user(username, email, password)
-        ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
         send_confirmation(user)
     return user
 
@@ -196,19 +196,21 @@ def authenticate_member(request: HttpRequest, login_name: str, password: str) ->
         .first()
     )
     account = f"user:{known}" if known is not None else f"name:{typed}"
+    limits = (
+        (ratelimit.LOGIN_FAILURES_PER_IP, ip),
+        (ratelimit.LOGIN_FAILURES_PER_ACCOUNT, f"{account}|{ip}"),
+        (ratelimit.LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE, account),
+    )
     try:
-        ratelimit.LOGIN_FAILURES_PER_IP.check(ip)
-        ratelimit.LOGIN_FAILURES_PER_ACCOUNT.check(account)
+        for limit, subject in limits:
+            limit.check(subject)
     except ratelimit.RateLimited as exc:
         raise LoginRefused(
             f"Too many failed attempts. Try again in {exc.retry_after} seconds."
         ) from None
     user = authenticate(request, username=login_name, password=password)
     if user is None:
-        for limit, subject in (
-            (ratelimit.LOGIN_FAILURES_PER_IP, ip),
-            (ratelimit.LOGIN_FAILURES_PER_ACCOUNT, account),
-        ):
+        for limit, subject in limits:
             # Counted; once over the limit the next attempt is refused before any check.
             with contextlib.suppress(ratelimit.RateLimited):
                 limit.hit(subject)
@@ -216,7 +218,7 @@ def authenticate_member(request: HttpRequest, login_name: str, password: str) ->
     assert isinstance(user, User)
     if not user.email_confirmed:
         raise LoginRefused("Please confirm your email address first: we sent you a link.")
-    ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(account)
+    ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(f"{account}|{ip}")
     return user
 
 
@@ -409,7 +411,7 @@ def update_profile(
             raise ValidationError({"display_name": "At most 60 characters."})
         changes["display_name"] = display_name
     if bio is not None:
-        bio = bio.strip()
+        bio = bio.replace("\r\n", "\n").strip()  # browsers count a line break as one
         if len(bio) > 500:
             raise ValidationError({"bio": "At most 500 characters."})
         changes["bio"] = bio

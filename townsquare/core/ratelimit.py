@@ -1,11 +1,16 @@
-"""Fixed-window rate limits kept in the cache (local memory embedded, Redis at scale)."""
+"""Fixed-window rate limits, counted where every web process sees them: in a database table
+embedded, in Redis at scale (the "ratelimit" cache)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
+
+
+def _counters() -> BaseCache:
+    return caches["ratelimit"]
 
 
 class RateLimited(Exception):
@@ -30,13 +35,13 @@ class Limit:
     def hit(self, subject: str) -> None:
         """Count one attempt by `subject`; raise RateLimited once over the limit."""
         key, window = self._key(subject)
-        if cache.add(key, 1, self.seconds + 1):
+        if _counters().add(key, 1, self.seconds + 1):
             used = 1
         else:
             try:
-                used = cache.incr(key)
+                used = _counters().incr(key)
             except ValueError:  # expired between add and incr
-                cache.add(key, 1, self.seconds + 1)
+                _counters().add(key, 1, self.seconds + 1)
                 used = 1
         if used > self.count:
             raise RateLimited(self._retry_after(window))
@@ -44,15 +49,18 @@ class Limit:
     def check(self, subject: str) -> None:
         """Raise RateLimited if `subject` is already over the limit, without counting."""
         key, window = self._key(subject)
-        if (cache.get(key) or 0) >= self.count:
+        if (_counters().get(key) or 0) >= self.count:
             raise RateLimited(self._retry_after(window))
 
     def reset(self, subject: str) -> None:
-        cache.delete(self._key(subject)[0])
+        _counters().delete(self._key(subject)[0])
 
 
 # Failed logins: per account and per client address.
-LOGIN_FAILURES_PER_ACCOUNT = Limit("login-account", 10, 15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT = Limit("login-account", 10, 15 * 60)  # counted per (account, address)
+# Guessing one account from many addresses: a much higher ceiling, so that a stranger's wrong
+# guesses from elsewhere cannot lock the owner out.
+LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE = Limit("login-account-all", 100, 15 * 60)
 LOGIN_FAILURES_PER_IP = Limit("login-ip", 50, 15 * 60)
 SIGNUPS_PER_IP = Limit("signup-ip", 10, 60 * 60)
 EMAILS_PER_ACCOUNT = Limit("email-account", 5, 60 * 60)

@@ -89,7 +89,10 @@ class PostForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=60, required=False)
-    bio = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    # No max_length here: browsers send line breaks as two characters; the action counts one.
+    bio = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500})
+    )
     avatar = forms.FileField(label="Avatar (square picture)", required=False)
     remove_avatar = forms.BooleanField(label="Remove avatar", required=False)
     header = forms.FileField(label="Header picture (wide)", required=False)
