@@ -47,3 +47,26 @@ def test_a_fan_out_batch_that_hits_a_database_error_is_retried_not_lost(monkeypa
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now() - timedelta(seconds=1))
     run_jobs()
     assert [p.pk for p in home_feed(reader).posts] == [post.pk]
+
+
+def test_a_job_whose_worker_died_is_run_again_not_lost() -> None:
+    from townsquare.core.jobs import requeue_stalled_jobs
+
+    author, reader = make_user("ana"), make_user("ben")
+    follow(reader, author)
+    run_jobs()
+    post = make_post(author, "Apple pressing on Sunday")
+    job = DBTaskResult.objects.get(status="READY")
+    job.claim("a-worker-that-then-crashed")  # claimed, never finished
+    assert run_jobs_count() == 0 and [p.pk for p in home_feed(reader).posts] == []
+    assert requeue_stalled_jobs() == 0  # a job running for a short while is left alone
+    DBTaskResult.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert requeue_stalled_jobs() == 1
+    run_jobs()
+    assert [p.pk for p in home_feed(reader).posts] == [post.pk]
+
+
+def run_jobs_count() -> int:
+    from townsquare.core.jobs import run_pending_jobs
+
+    return run_pending_jobs()

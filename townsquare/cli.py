@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from townsquare.core.jobs import WorkerThread
+    from townsquare.core.jobs import Janitor, WorkerThread
 
     problem = _port_problem(args.host, args.port)
     if problem:
@@ -83,18 +83,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # job worker thread: a fork could inherit its SQLite connection mid-transaction.
     multiprocessing.set_start_method("spawn", force=True)
     _migrate()
-    workers = []
+    background: list[WorkerThread | Janitor] = []
     if not args.no_worker:
-        for _ in range(args.job_threads):
-            worker = WorkerThread(settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
-            worker.start()
-            workers.append(worker)
+        interval = settings.TOWNSQUARE["WORKER_POLL_INTERVAL"]
+        background = [Janitor(), *(WorkerThread(interval) for _ in range(args.job_threads))]
+        for thread in background:
+            thread.start()
     connections.close_all()
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(
         f"Townsquare is running at http://{host}:{args.port}/  (press Ctrl+C to stop)", flush=True
     )
-    if not workers:
+    if not background:
         print("No job worker in this process: run `townsquare worker` beside it.", flush=True)
     server = Granian(
         "townsquare.wsgi:application",
@@ -114,25 +114,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # granian reports bind and start-up failures this way
         return _fail(f"the web server stopped: {exc}")
     finally:
-        for worker in workers:
-            worker.stop()
+        for thread in background:
+            thread.stop()
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from townsquare.core.jobs import make_worker, run_pending_jobs
+    from townsquare.core.jobs import (
+        Janitor,
+        make_worker,
+        requeue_stalled_jobs,
+        run_pending_jobs,
+    )
 
     _migrate()
     if args.once:
+        requeue_stalled_jobs()
         ran = run_pending_jobs(raise_failures=False)
         print(f"Ran {ran} jobs.")
         return 0
     print("Townsquare job worker running (press Ctrl+C to stop)", flush=True)
+    janitor = Janitor()
+    janitor.start()
     worker = make_worker(interval=settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
     worker.configure_signals()
-    worker.run()
+    try:
+        worker.run()
+    finally:
+        janitor.stop()
     return 0
 
 

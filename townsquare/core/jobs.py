@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django_tasks import task_backends
 from django_tasks.base import Task
@@ -111,21 +111,81 @@ def run_pending_jobs(*, raise_failures: bool = True) -> int:
             raise JobFailed(f"job {job.task_path} failed:\n{detail}")
 
 
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def requeue_stalled_jobs(older_than: timedelta = STALLED_AFTER) -> int:
+    """Put back jobs whose worker died while running them (a crash, a kill, a restart).
+
+    django-tasks-db marks a job RUNNING when a worker claims it and nothing else ever looks
+    at it again. Every job here is safe to run twice (fan-out writes ignore duplicates), so a
+    job still RUNNING long after it started is handed to the next worker instead of lost.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - older_than
+    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
+        status="READY", started_at=None
+    )
+
+
+class Janitor(threading.Thread):
+    """Requeues stalled jobs now and then, beside a worker."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        super().__init__(name="townsquare-janitor", daemon=True)
+        self.every = every
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if requeued := requeue_stalled_jobs():
+                    logger.warning("requeued %d stalled jobs", requeued)
+            except Exception:
+                logger.exception("could not requeue stalled jobs; trying again later")
+            finally:
+                connection.close()
+            self.stopping.wait(self.every)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 class WorkerThread(threading.Thread):
-    """The embedded job worker, running beside the web server in one process."""
+    """The embedded job worker, running beside the web server in one process. It keeps going
+    after an error (say, the database restarting), waiting a little longer each time."""
 
     def __init__(self, interval: float) -> None:
         super().__init__(name="townsquare-worker", daemon=True)
         self.worker = make_worker(interval=interval)
+        self.stopping = threading.Event()
 
     def run(self) -> None:
-        try:
-            self.worker.run()
-        except Exception:
-            logger.exception("the embedded job worker stopped")
+        delay = 1.0
+        while not self.stopping.is_set():
+            try:
+                self.worker.run()
+            except Exception:
+                logger.exception("the job worker hit an error; restarting in %.0f s", delay)
+                connection.close()
+                self.stopping.wait(delay)
+                delay = min(delay * 2, 60.0)
+                self.worker.running = not self.stopping.is_set()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the job at hand (waiting up to `timeout` seconds for it)."""
+        self.stopping.set()
         self.worker.running = False
+        self.join(timeout)
 
 
-__all__ = ["enqueue", "make_worker", "run_pending_jobs", "task_backends", "WorkerThread"]
+__all__ = [
+    "Janitor",
+    "WorkerThread",
+    "enqueue",
+    "make_worker",
+    "requeue_stalled_jobs",
+    "run_pending_jobs",
+    "task_backends",
+]
