@@ -31,7 +31,10 @@ SIGNED_IN = SESSION_READ + 1
 # SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT
 FIRST_REQUEST_EXTRA = 4
 
-HOME = SIGNED_IN + 1  # the feed page (entries joined to posts and authors, one query)
+# the first page: entries joined to posts and authors (one query), and the live-update cursor
+HOME = SIGNED_IN + 2
+HOME_OLDER = SIGNED_IN + 1  # an older page: no live updates
+LIVE_UPDATE = SIGNED_IN + 2  # the newest entry, then what arrived since (one query)
 LANDING = 1  # `/` for a visitor: the latest public posts
 PUBLIC_TIMELINE_ANONYMOUS = 1
 PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1
@@ -115,8 +118,8 @@ def test_home_feed_older_page_and_live_updates(
     reader, _ = _community(n_posts + 20, n_authors)
     _signed_in(client, reader)
     newest_on_second_page = sorted(Post.objects.values_list("pk", flat=True))[n_posts]
-    _assert_count(client, f"/?max_id={newest_on_second_page}", HOME, n_posts)
-    _assert_count(client, "/home/new?since=1", HOME, n_posts + 20)
+    _assert_count(client, f"/?max_id={newest_on_second_page}", HOME_OLDER, n_posts)
+    _assert_count(client, "/home/new?since=0", LIVE_UPDATE, n_posts + 20)
 
 
 @pytest.mark.parametrize(("n_posts", "n_authors"), SIZES)

@@ -12,7 +12,8 @@ The rules (see `townsquare/posts/queries.py`):
 - followers-only: the author, accepted followers and mentioned members;
 - mentioned-only: the author and mentioned members;
 - home feed: the author; accepted followers (public, unlisted, followers-only); mentioned
-  members for mentioned-only posts only. A visitor who is not signed in has no home feed: `/`
+  members, at every level (they may see the post, and nothing else would show it to them
+  before notifications exist). A visitor who is not signed in has no home feed: `/`
   is the landing page, which lists the latest public posts and nothing else;
 - a follower of a locked account whose request is still pending is a stranger: public and
   unlisted posts only, nothing at home;
@@ -148,9 +149,9 @@ def in_home_feed(level: str, relationship: str) -> bool:
         return True
     if relationship in ("follower", "approved_follower"):
         return level != "mentioned-only"
-    if relationship == "mentioned":
-        return level == "mentioned-only"
-    return False  # non_follower, pending_requester
+    # A post that mentions you reaches your home feed, whatever its level; strangers
+    # (non_follower, pending_requester) get nothing at home.
+    return relationship == "mentioned"
 
 
 def expected(level: str, relationship: str, surface: str) -> bool:
@@ -235,7 +236,7 @@ def test_visibility(client: Client, level: str, relationship: str, surface: str)
         response = client.get("/")
         home_section = 'aria-label="Home feed"' in response.content.decode()
         assert home_section is (viewer is not None), "only members have a home feed"
-        live = client.get("/home/new?since=1")  # the home feed's live-update poller
+        live = client.get("/home/new?since=0")  # the live-update poller, from the start
         if viewer is None:
             assert live.status_code == 302  # to the login page
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -98,9 +100,37 @@ def test_the_home_feed_polls_for_new_posts() -> None:
     run_jobs()
     update = client.get("/home/new?since=0", HTTP_HX_REQUEST="true").content.decode()
     assert f'id="post-{post.pk}"' in update
-    assert f'hx-get="/home/new?since={post.pk}"' in update
-    again = client.get(f"/home/new?since={post.pk}").content.decode()
+    cursor = re.search(r'hx-get="/home/new\?since=(\d+)"', update).group(1)
+    again = client.get(f"/home/new?since={cursor}").content.decode()
     assert "post-" not in again
+
+
+def test_live_updates_bring_posts_that_arrive_late_by_fan_out() -> None:
+    """The cursor counts arrivals in the feed, not post ids: an older post whose fan-out ran
+    after a newer one was shown still arrives live."""
+    fern, moss = make_user("fern"), make_user("moss")
+    follow(fern, moss)
+    run_jobs()
+    late = make_post(moss, "Written first, delivered last")  # its fan-out job waits
+    own = make_post(fern, "Written second, in my feed at once")
+    home = client_for(fern).get("/").content.decode()
+    assert f'id="post-{own.pk}"' in home and f'id="post-{late.pk}"' not in home
+    cursor = re.search(r'hx-get="/home/new\?since=(\d+)"', home).group(1)
+    run_jobs()
+    update = client_for(fern).get(f"/home/new?since={cursor}").content.decode()
+    assert f'id="post-{late.pk}"' in update and f'id="post-{own.pk}"' not in update
+
+
+def test_a_mention_reaches_home_and_stays_after_an_unfollow() -> None:
+    fern, moss, sage = make_user("fern"), make_user("moss"), make_user("sage")
+    follow(fern, moss)
+    run_jobs()
+    to_sage = make_post(moss, "@sage the seed list is ready", visibility=Visibility.FOLLOWERS)
+    to_fern = make_post(moss, "@fern your trowel is here", visibility=Visibility.MENTIONED)
+    run_jobs()
+    assert f'id="post-{to_sage.pk}"' in client_for(sage).get("/").content.decode()
+    client_for(fern).post("/@moss/unfollow")
+    assert f'id="post-{to_fern.pk}"' in client_for(fern).get("/").content.decode()
 
 
 def test_older_posts_load_by_cursor() -> None:

@@ -56,7 +56,6 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the rate-limit counters (embedded mode)
 
 
 def _port_problem(host: str, port: int) -> str | None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
+
 from townsquare.accounts.models import User
 from townsquare.posts.queries import ListedPost, list_posts
 
+LIVE_LIMIT = 40
 _HOME_SOURCE = "feeds_timelineentry t JOIN posts_post p ON p.id = t.post_id"
 
 
@@ -34,13 +37,23 @@ def home_feed(viewer: User, *, max_id: int | None = None, limit: int = 20) -> Fe
     return FeedPage(posts, posts[-1].pk if len(posts) == limit else None)
 
 
-def home_feed_since(viewer: User, since_id: int, *, limit: int = 40) -> list[ListedPost]:
-    """Posts that arrived in the home feed after `since_id` (for live updates), newest first."""
+def latest_entry_id(viewer: User) -> int:
+    """The live-update cursor: the newest entry in the member's home feed (entries arrive by
+    fan-out in their own order, so the cursor counts arrivals, not post ids)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM feeds_timelineentry WHERE owner_id = %s", [viewer.pk])
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def home_feed_since(viewer: User, since_entry: int, up_to_entry: int) -> list[ListedPost]:
+    """Posts that arrived in the home feed after entry `since_entry`, up to `up_to_entry`
+    (for live updates), the latest arrival first."""
     return list_posts(
         viewer,
         source=_HOME_SOURCE,
-        where="t.owner_id = %s AND t.post_id > %s",
-        params=[viewer.pk, since_id],
-        order_column="t.post_id",
-        limit=limit,
+        where="t.owner_id = %s AND t.id > %s AND t.id <= %s",
+        params=[viewer.pk, since_entry, up_to_entry],
+        order_column="t.id",
+        limit=LIVE_LIMIT,
     )

@@ -9,7 +9,12 @@ from django_tasks import task
 
 from townsquare.accounts.models import User
 from townsquare.core.jobs import enqueue, retried
-from townsquare.feeds.actions import add_post_to_homes, add_to_home, trim_home
+from townsquare.feeds.actions import (
+    add_post_to_followers_homes,
+    add_post_to_homes,
+    add_to_home,
+    trim_home,
+)
 from townsquare.graph.models import Follow
 from townsquare.posts.models import Mention, Post, Visibility
 from townsquare.posts.queries import visible_to
@@ -30,9 +35,11 @@ def fan_out_post(post_id: int) -> int:
     if post is None:  # deleted before the job ran
         return 0
     author_id = post["author_id"]
+    # Members a post mentions can see it whatever its level, and get it at home even when they
+    # do not follow the author (for mentioned-only posts they are the whole audience).
+    mentioned = Mention.objects.filter(post_id=post_id, user__is_active=True)
+    add_post_to_homes(post_id, author_id, list(mentioned.values_list("user_id", flat=True)))
     if post["visibility"] == Visibility.MENTIONED:
-        owners = Mention.objects.filter(post_id=post_id).values_list("user_id", flat=True)
-        add_post_to_homes(post_id, author_id, list(owners))
         return 1
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
@@ -55,15 +62,16 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
     post = Post.objects.filter(pk=post_id).values("author_id").first()
     if post is None:
         return 0
-    owners = _followers(post["author_id"]).filter(
-        follower_id__gte=first_follower_id, follower_id__lte=last_follower_id
+    written = add_post_to_followers_homes(
+        post_id, post["author_id"], first_follower_id, last_follower_id
     )
-    owner_ids = list(owners.values_list("follower_id", flat=True))
-    written = add_post_to_homes(post_id, post["author_id"], owner_ids)
     # Keep feeds capped without a sweep: each batch trims a few of its members' feeds, so a
     # member's feed is trimmed about once every TRIM_EVERY posts it receives.
     keep = settings.TOWNSQUARE["HOME_FEED_CAP"]
-    for owner_id in owner_ids:
+    owners = _followers(post["author_id"]).filter(
+        follower_id__gte=first_follower_id, follower_id__lte=last_follower_id
+    )
+    for owner_id in owners.values_list("follower_id", flat=True):
         if owner_id % TRIM_EVERY == post_id % TRIM_EVERY:
             trim_home(owner_id, keep)
     return written

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
-from townsquare.feeds.queries import home_feed, home_feed_since
+from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, latest_entry_id
 from townsquare.posts import actions, queries
 from townsquare.posts.queries import ListedPost
 from townsquare.web.forms import PostForm
@@ -52,9 +52,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpResponse:
     assert isinstance(request.user, User)
     cursor = parse_cursor(request.GET)
+    live = cursor.max_id is None
     feed = home_feed(request.user, max_id=cursor.max_id, limit=cursor.limit)
-    top_id = feed.posts[0].pk if feed.posts and cursor.max_id is None else 0
-    context = {"form": form, "top_id": top_id, "live": cursor.max_id is None}
+    # Read after the page: an entry arriving in between may show twice, but is never missed.
+    top_id = latest_entry_id(request.user) if live else 0
+    context = {"form": form, "top_id": top_id, "live": live}
     response = _timeline_response(request, "web/home.html", context, feed.posts, feed.next_max_id)
     response.status_code = status
     return response
@@ -63,12 +65,17 @@ def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpRespon
 @login_required
 @require_GET
 def home_new(request: HttpRequest) -> HttpResponse:
-    """Live updates for the home feed: posts newer than `since`, and the next poller."""
+    """Live updates for the home feed: what arrived after entry `since`, and the next poller."""
     assert isinstance(request.user, User)
     since = parse_id(request.GET.get("since")) or 0
-    posts = home_feed_since(request.user, since)
-    top_id = posts[0].pk if posts else since
-    return render(request, "web/_feed_new.html", {"posts": posts, "top_id": top_id})
+    latest = latest_entry_id(request.user)
+    posts = home_feed_since(request.user, since, latest) if latest > since else []
+    context = {
+        "posts": posts,
+        "top_id": max(latest, since),
+        "more_than_shown": len(posts) == LIVE_LIMIT,
+    }
+    return render(request, "web/_feed_new.html", context)
 
 
 @require_GET
