@@ -31,10 +31,9 @@ SIGNED_IN = SESSION_READ + 1
 # SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT
 FIRST_REQUEST_EXTRA = 4
 
-# the first page: entries joined to posts and authors (one query), and the live-update cursor
-HOME = SIGNED_IN + 2
-HOME_OLDER = SIGNED_IN + 1  # an older page: no live updates
-LIVE_UPDATE = SIGNED_IN + 2  # the newest entry, then what arrived since (one query)
+HOME = SIGNED_IN + 1  # entries joined to posts and authors, one query (it also gives the cursor)
+HOME_OLDER = HOME
+LIVE_UPDATE = SIGNED_IN + 1  # what arrived since the cursor, one query
 LANDING = 1  # `/` for a visitor: the latest public posts
 PUBLIC_TIMELINE_ANONYMOUS = 1
 PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1

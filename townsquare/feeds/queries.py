@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from townsquare.accounts.models import User
 from townsquare.posts.queries import ListedPost, list_posts
 
@@ -33,27 +31,26 @@ def home_feed(viewer: User, *, max_id: int | None = None, limit: int = 20) -> Fe
         order_column="t.post_id",
         max_id=max_id,
         limit=limit,
+        entry_column="t.id",
     )
     return FeedPage(posts, posts[-1].pk if len(posts) == limit else None)
 
 
-def latest_entry_id(viewer: User) -> int:
-    """The live-update cursor: the newest entry in the member's home feed (entries arrive by
+def live_cursor(posts: list[ListedPost], since_entry: int = 0) -> int:
+    """Where live updates continue from: the latest arrival among `posts` (entries arrive by
     fan-out in their own order, so the cursor counts arrivals, not post ids)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(id) FROM feeds_timelineentry WHERE owner_id = %s", [viewer.pk])
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    return max([since_entry, *(post.entry_id for post in posts)])
 
 
-def home_feed_since(viewer: User, since_entry: int, up_to_entry: int) -> list[ListedPost]:
-    """Posts that arrived in the home feed after entry `since_entry`, up to `up_to_entry`
-    (for live updates), the latest arrival first."""
+def home_feed_since(viewer: User, since_entry: int) -> list[ListedPost]:
+    """Posts that arrived in the home feed after entry `since_entry` (for live updates), the
+    latest arrival first, at most LIVE_LIMIT of them."""
     return list_posts(
         viewer,
         source=_HOME_SOURCE,
-        where="t.owner_id = %s AND t.id > %s AND t.id <= %s",
-        params=[viewer.pk, since_entry, up_to_entry],
+        where="t.owner_id = %s AND t.id > %s",
+        params=[viewer.pk, since_entry],
         order_column="t.id",
         limit=LIVE_LIMIT,
+        entry_column="t.id",
     )

@@ -104,15 +104,16 @@ def list_posts(
     order_column: str = "p.id",
     max_id: int | None = None,
     limit: int = 20,
+    entry_column: str = "0",
 ) -> list[ListedPost]:
     """A page of posts `viewer` may see, newest first, in one query.
 
     `source` may join other tables to `p` (the home feed joins its entries); `order_column`
-    is the id the page is ordered and cut by.
+    is the id the page is ordered and cut by; `entry_column` fills `ListedPost.entry_id`.
     """
     visible, visible_params = visibility_sql(viewer)
     sql = (
-        f"SELECT {_LISTING_COLUMNS} FROM {source}"  # noqa: S608 - callers pass constant SQL
+        f"SELECT {_LISTING_COLUMNS}, {entry_column} FROM {source}"  # noqa: S608 - constant SQL
         " JOIN accounts_user u ON u.id = p.author_id"
         f" WHERE ({where}) AND {visible}"
         + (f" AND {order_column} < %s" if max_id is not None else "")
@@ -156,6 +157,7 @@ class ListedPost:
     visibility: int
     created_at: datetime
     author: ListedAuthor
+    entry_id: int = 0  # on a home feed: the entry's id, which counts arrivals in the feed
 
     @property
     def pk(self) -> int:
@@ -163,13 +165,15 @@ class ListedPost:
 
 
 def _post_from_row(row: Sequence[Any]) -> ListedPost:
-    post_id, author_id, text, html, visibility, created_at, username, name, avatar, locked = row
+    post_id, author_id, text, html, visibility, created_at, username, name, avatar, locked = row[
+        :10
+    ]
     if isinstance(created_at, str):  # SQLite through a raw cursor
         created_at = datetime.fromisoformat(created_at)
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
     author = ListedAuthor(author_id, username, name, avatar, bool(locked))
-    return ListedPost(post_id, author_id, text, html, visibility, created_at, author)
+    return ListedPost(post_id, author_id, text, html, visibility, created_at, author, row[10])
 
 
 def profile_posts(

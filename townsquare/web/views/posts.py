@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
-from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, latest_entry_id
+from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, live_cursor
 from townsquare.posts import actions, queries
 from townsquare.posts.queries import ListedPost
 from townsquare.web.forms import PostForm
@@ -54,8 +54,7 @@ def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpRespon
     cursor = parse_cursor(request.GET)
     live = cursor.max_id is None
     feed = home_feed(request.user, max_id=cursor.max_id, limit=cursor.limit)
-    # Read after the page: an entry arriving in between may show twice, but is never missed.
-    top_id = latest_entry_id(request.user) if live else 0
+    top_id = live_cursor(feed.posts) if live else 0
     context = {"form": form, "top_id": top_id, "live": live}
     response = _timeline_response(request, "web/home.html", context, feed.posts, feed.next_max_id)
     response.status_code = status
@@ -68,11 +67,10 @@ def home_new(request: HttpRequest) -> HttpResponse:
     """Live updates for the home feed: what arrived after entry `since`, and the next poller."""
     assert isinstance(request.user, User)
     since = parse_id(request.GET.get("since")) or 0
-    latest = latest_entry_id(request.user)
-    posts = home_feed_since(request.user, since, latest) if latest > since else []
+    posts = home_feed_since(request.user, since)
     context = {
         "posts": posts,
-        "top_id": max(latest, since),
+        "top_id": live_cursor(posts, since),
         "more_than_shown": len(posts) == LIVE_LIMIT,
     }
     return render(request, "web/_feed_new.html", context)
