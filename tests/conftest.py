@@ -3,9 +3,16 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from django.http import HttpResponse
+    from django.test import Client
+
+    from townsquare.accounts.models import User
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,6 +36,28 @@ def _clean_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fern() -> User:
+    """A member of the gardening club (no password: signed in with force_login)."""
+    from tests.factories import make_user
+
+    return make_user("fern")
+
+
+@pytest.fixture
+def browser(fern: User) -> Client:
+    """A browser signed in as fern."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(fern)
+    return client
+
+
+def text_of(response: HttpResponse) -> str:
+    return response.content.decode()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tests.conftest import text_of
 from tests.factories import PASSWORD, follow, make_post, make_user, run_jobs
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User, UserSession
@@ -29,22 +30,6 @@ HUGE = "9" * 30
 @pytest.fixture(autouse=True)
 def _quick_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def fern() -> User:
-    return make_user("fern")
-
-
-@pytest.fixture
-def browser(fern: User) -> Client:
-    client = Client()
-    client.force_login(fern)
-    return client
-
-
-def text_of(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 def compose(client: Client, text: str, visibility: str = "0", **extra: str) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.test import Client
 from PIL import ExifTags, Image
 
+from tests.conftest import text_of
 from tests.factories import make_user
 from townsquare.accounts import actions
 from townsquare.accounts.models import User
@@ -38,22 +39,6 @@ def media_root(settings, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = str(root)
     return root
-
-
-@pytest.fixture
-def fern() -> User:
-    return make_user("fern")
-
-
-@pytest.fixture
-def browser(fern: User) -> Client:
-    client = Client()
-    client.force_login(fern)
-    return client
-
-
-def text_of(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 def save_profile(client: Client, **data: object) -> HttpResponse:
