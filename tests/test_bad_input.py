@@ -425,3 +425,19 @@ def test_other_forms_never_follow_next_to_another_site(
     deleted = browser.post(f"/posts/{post.pk}/delete", {"next": target})
     assert_stays_on_this_site(deleted)
     assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_an_oversized_request_body_is_refused_before_it_is_read(browser: Client) -> None:
+    from django.conf import settings
+
+    too_big = settings.TOWNSQUARE["MAX_UPLOAD_BYTES"] * 2 + 2 * 1024 * 1024
+    response = browser.post(
+        "/settings/profile", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(too_big)
+    )
+    assert response.status_code == 413
+
+
+def test_live_updates_stop_quietly_once_signed_out() -> None:
+    response = Client().get("/home/new?since=0", HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # htmx: stop polling
+    assert b"<html" not in response.content

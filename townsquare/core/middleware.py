@@ -85,3 +85,27 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body larger than any form here accepts, before anything reads it
+    (Django would otherwise spool a large upload to disk first)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.shortcuts import render
+
+        limit = settings.TOWNSQUARE["MAX_UPLOAD_BYTES"] * 2 + 1024 * 1024  # avatar + header
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = "That upload is too large for this site."
+            return render(
+                request, "web/error.html", {"status": 413, "message": message}, status=413
+            )
+        return self.get_response(request)

@@ -61,11 +61,13 @@ def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpRespon
     return response
 
 
-@login_required
 @require_GET
 def home_new(request: HttpRequest) -> HttpResponse:
     """Live updates for the home feed: what arrived after entry `since`, and the next poller."""
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):
+        # Signed out meanwhile (or the session expired): 286 tells htmx to stop polling,
+        # rather than swapping a login page into the feed.
+        return HttpResponse(status=286)
     since = parse_id(request.GET.get("since")) or 0
     posts = home_feed_since(request.user, since)
     context = {
