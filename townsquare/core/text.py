@@ -46,11 +46,6 @@ def hashtag_name(tag: str) -> str | None:
     return name if _HASHTAG_NAME_RE.fullmatch(name) else None
 
 
-def extract_hashtags(text: str) -> list[str]:
-    names = (hashtag_name(match.group(1)) for match in HASHTAG_RE.finditer(text))
-    return _unique(name for name in names if name)
-
-
 def _unique(items: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     unique = []

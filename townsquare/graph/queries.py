@@ -35,10 +35,6 @@ def relationship(viewer: User | None, other: User) -> Relationship:
     )
 
 
-def is_following(follower: User, followee: User) -> bool:
-    return Follow.objects.filter(follower=follower, followee=followee).exists()
-
-
 def followers_of(user: User) -> QuerySet[Follow]:
     """Accepted follows of `user`, newest first (paginate by Follow id)."""
     return (

@@ -210,7 +210,3 @@ def get_visible(viewer: Viewer, post_id: int) -> Post | None:
     if post is None or not can_see(viewer, post):
         return None
     return post
-
-
-def post_count(viewer: Viewer, author: User) -> int:
-    return visible_to(viewer, Post.objects.filter(author=author)).count()
