@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Mod
 from django_tasks import task
 
 from townsquare.accounts.models import User
@@ -68,12 +69,15 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
     # Keep feeds capped without a sweep: each batch trims a few of its members' feeds, so a
     # member's feed is trimmed about once every TRIM_EVERY posts it receives.
     keep = settings.TOWNSQUARE["HOME_FEED_CAP"]
-    owners = _followers(post["author_id"]).filter(
-        follower_id__gte=first_follower_id, follower_id__lte=last_follower_id
+    # The database picks them, so the batch's followers are not read a second time.
+    due = (
+        _followers(post["author_id"])
+        .filter(follower_id__gte=first_follower_id, follower_id__lte=last_follower_id)
+        .annotate(slot=Mod("follower_id", TRIM_EVERY))
+        .filter(slot=post_id % TRIM_EVERY)
     )
-    for owner_id in owners.values_list("follower_id", flat=True):
-        if owner_id % TRIM_EVERY == post_id % TRIM_EVERY:
-            trim_home(owner_id, keep)
+    for owner_id in due.values_list("follower_id", flat=True):
+        trim_home(owner_id, keep)
     return written
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.core.files.storage import default_storage
 from django.middleware.csrf import get_token
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from townsquare.web import render
 
@@ -18,8 +18,9 @@ def media_url(path: str) -> str:
 
 
 @register.filter
-def initial(name: str) -> str:
-    return (name or "?")[:1].upper()
+def avatar(person: Any, size: int = 44) -> SafeString:
+    """The same avatar markup as on post cards (one implementation, in web/render.py)."""
+    return mark_safe(render.avatar_html(person, size=size))  # noqa: S308 - escaped there
 
 
 @register.simple_tag(takes_context=True)
