@@ -10,3 +10,7 @@ from townsquare.settings import *  # noqa: E402,F403
 
 # Tests see every outbound mail in django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tests start their own HTTP servers on 127.0.0.1 for link previews; the outbound client
+# still refuses private and link-local addresses.
+TOWNSQUARE = {**TOWNSQUARE, "OUTBOUND_ALLOW_LOOPBACK": True}  # noqa: F405

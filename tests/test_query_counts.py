@@ -39,8 +39,8 @@ PUBLIC_TIMELINE_ANONYMOUS = 1
 PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1
 # member lookup, posts, follower count, following count
 PROFILE_ANONYMOUS = 4
-# the same, plus the relationship between viewer and member (one query when they follow)
-PROFILE_FOLLOWER = SIGNED_IN + 5
+# the same, plus the relationship between viewer and member (follows, request, blocks, mutes)
+PROFILE_FOLLOWER = SIGNED_IN + 7
 PERMALINK_ANONYMOUS = 1  # the post with its author
 PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 1
 # a followers-only post: the post, is the viewer mentioned?, does the viewer follow?

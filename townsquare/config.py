@@ -40,6 +40,11 @@ class Config(BaseSettings):
     home_feed_cap: int = Field(default=800, ge=20, le=100_000)
     worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_media_per_post: int = Field(default=4, ge=1, le=20)
+    max_video_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    max_video_seconds: int = Field(default=300, ge=1, le=36_000)
+    ffmpeg_path: str = "ffmpeg"  # a name looked up on PATH, or a full path; video needs it
+    link_previews: bool = True
     allowed_hosts: str = ""
 
     @field_validator("data_dir", mode="before")

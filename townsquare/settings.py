@@ -37,6 +37,11 @@ INSTALLED_APPS = [
     "townsquare.graph",
     "townsquare.posts",
     "townsquare.feeds",
+    "townsquare.notifications",
+    "townsquare.media",
+    "townsquare.links",
+    "townsquare.polls",
+    "townsquare.search",
     "townsquare.web",
 ]
 
@@ -206,6 +211,14 @@ TOWNSQUARE: dict[str, Any] = {
     "HOME_FEED_CAP": CONFIG.home_feed_cap,
     "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
     "MAX_UPLOAD_BYTES": CONFIG.max_upload_bytes,
+    "MAX_MEDIA_PER_POST": CONFIG.max_media_per_post,
+    "MAX_VIDEO_BYTES": CONFIG.max_video_bytes,
+    "MAX_VIDEO_SECONDS": CONFIG.max_video_seconds,
+    "FFMPEG_PATH": CONFIG.ffmpeg_path,
+    "LINK_PREVIEWS": CONFIG.link_previews,
+    # Outbound HTTP (link previews) never reaches loopback or private addresses; only the
+    # test settings turn this on, for servers the tests start on 127.0.0.1.
+    "OUTBOUND_ALLOW_LOOPBACK": False,
 }
 
 LOGGING = {

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from townsquare.web.routes import links, media, notifications, polls, search
 from townsquare.web.views import accounts, posts, settings, social, system
 
 
@@ -86,6 +87,11 @@ urlpatterns = [
     path("settings/sessions/end", settings.end_sessions, name="end_sessions"),
     path("media/<path:path>", system.media, name="media"),
     path("health", system.health, name="health"),
+    *notifications.urlpatterns,
+    *media.urlpatterns,
+    *links.urlpatterns,
+    *polls.urlpatterns,
+    *search.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

@@ -24,6 +24,13 @@ _LAYOUT_URLS = (
 )
 
 
+# Each area of the site keeps its own stylesheet (and, where it needs one, script).
+AREA_STYLESHEETS = tuple(
+    f"townsquare/{area}.css" for area in ("notifications", "media", "links", "polls", "search")
+)
+AREA_SCRIPTS = ("townsquare/links.js",)
+
+
 @functools.cache
 def layout_urls() -> dict[str, str]:
     return {name: reverse(name) for name in _LAYOUT_URLS}
@@ -36,6 +43,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.SITE_NAME,
         "max_post_length": settings.TOWNSQUARE["MAX_POST_LENGTH"],
         "urls": layout_urls(),
+        "area_stylesheets": AREA_STYLESHEETS,
+        "area_scripts": AREA_SCRIPTS,
         "my_profile_url": reverse("profile", args=[member.username]) if member else "",
         # Only accounts that approve followers can have requests waiting.
         "pending_requests": (

@@ -42,6 +42,8 @@ class User(AbstractBaseUser):
     avatar = models.CharField(max_length=200, blank=True)  # storage path of the 400x400 image
     header = models.CharField(max_length=200, blank=True)  # storage path of the 1500x500 image
     locked = models.BooleanField(default=False)  # "approve followers"
+    # Shown in search (people and their posts); members can opt out.
+    discoverable = models.BooleanField(default=True)
 
     objects: ClassVar[Manager] = Manager()
 

@@ -1,5 +1,17 @@
-from townsquare.posts.models.hashtag import Hashtag, PostHashtag
+from townsquare.posts.models.hashtag import Hashtag, HashtagFollow, PostHashtag
+from townsquare.posts.models.interaction import Bookmark, Like, Pin, PostEdit
 from townsquare.posts.models.mention import Mention
 from townsquare.posts.models.post import Post, Visibility
 
-__all__ = ["Hashtag", "Mention", "Post", "PostHashtag", "Visibility"]
+__all__ = [
+    "Bookmark",
+    "Hashtag",
+    "HashtagFollow",
+    "Like",
+    "Mention",
+    "Pin",
+    "Post",
+    "PostEdit",
+    "PostHashtag",
+    "Visibility",
+]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -21,3 +22,18 @@ class PostHashtag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id} #{self.hashtag_id}"
+
+
+class HashtagFollow(models.Model):
+    """A member follows a hashtag: its public posts reach their home feed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hashtag", "user"], name="hashtag_follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows #{self.hashtag_id}"

@@ -1,0 +1,3 @@
+from townsquare.notifications.models.notification import Kind, Notification
+
+__all__ = ["Kind", "Notification"]

@@ -1,0 +1,5 @@
+"""URL patterns for the notifications pages (included by townsquare/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
