@@ -28,7 +28,7 @@ def notify(
         return None
     if kind in _ONCE:
         same = Notification.objects.filter(
-            recipient_id=recipient_id, kind=kind, actor_id=actor_id, post_id=post_id
+            _about(post_id), recipient_id=recipient_id, kind=kind, actor_id=actor_id
         )
         if same.exists():
             return None
