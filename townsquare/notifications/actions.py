@@ -39,4 +39,8 @@ def notify(
 
 def withdraw(kind: Kind, *, actor_id: int, post_id: int | None = None) -> None:
     """Undo notifications when the act is undone (unlike, unshare, unfollow)."""
-    Notification.objects.filter(Q(kind=kind, actor_id=actor_id) & Q(post_id=post_id)).delete()
+    Notification.objects.filter(_about(post_id), kind=kind, actor_id=actor_id).delete()
+
+
+def _about(post_id: int | None) -> Q:
+    return Q(post__isnull=True) if post_id is None else Q(post_id=post_id)
