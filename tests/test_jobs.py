@@ -70,3 +70,26 @@ def run_jobs_count() -> int:
     from townsquare.core.jobs import run_pending_jobs
 
     return run_pending_jobs()
+
+
+def test_janitor_chores_run_when_due_and_survive_errors() -> None:
+    from townsquare.core import jobs
+
+    calls: list[str] = []
+
+    def broken() -> None:
+        calls.append("broken")
+        raise RuntimeError("disk on fire")
+
+    jobs.register_chore("test-chore", 10, lambda: calls.append("ran"))
+    jobs.register_chore("test-broken", 10, broken)
+    last: dict[str, float] = {}
+    try:
+        jobs.run_due_chores(last, 100.0)
+        jobs.run_due_chores(last, 105.0)  # not due yet
+        jobs.run_due_chores(last, 111.0)
+        assert calls.count("ran") == 2 and calls.count("broken") == 2
+        # The media app registered its clean-up of abandoned uploads.
+        assert any(name == "media-orphans" for name, _, _ in jobs._CHORES)
+    finally:
+        jobs._CHORES[:] = [c for c in jobs._CHORES if not c[0].startswith("test-")]

@@ -31,22 +31,28 @@ SIGNED_IN = SESSION_READ + 1
 # SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT
 FIRST_REQUEST_EXTRA = 4
 
-HOME = SIGNED_IN + 1  # entries joined to posts and authors, one query (it also gives the cursor)
+# The unread-notifications badge in the menu on every member's full page: one query (blocks,
+# mutes and visibility are subqueries of the count). Fragments without the menu skip it.
+BADGE = 1
+# What the member did with the posts shown (liked, shared, bookmarked): one query for the three.
+MARKS = 1
+# entries joined to posts and authors, one query (it also gives the cursor); the posts carry
+# whether they have media, a poll or a link card, so none is queried for posts without
+HOME = SIGNED_IN + 1 + BADGE + MARKS
 HOME_OLDER = HOME
-LIVE_UPDATE = SIGNED_IN + 1  # what arrived since the cursor, one query
+LIVE_UPDATE = SIGNED_IN + 1 + MARKS  # what arrived since the cursor, one query
 LANDING = 1  # `/` for a visitor: the latest public posts
 PUBLIC_TIMELINE_ANONYMOUS = 1
-PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1
-# member lookup, posts, follower count, following count
-PROFILE_ANONYMOUS = 4
+PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1 + BADGE + MARKS
+# member lookup, posts, pinned posts, follower count, following count
+PROFILE_ANONYMOUS = 5
 # the same, plus the relationship between viewer and member (follows, request, blocks, mutes)
-PROFILE_FOLLOWER = SIGNED_IN + 7
-PERMALINK_ANONYMOUS = 1  # the post with its author
-PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 1
-# a followers-only post: the post, is the viewer mentioned?, does the viewer follow?
-PERMALINK_FOLLOWERS_ONLY_FOLLOWER = SIGNED_IN + 3
-# a mentioned-only post: the post, is the viewer mentioned? (yes)
-PERMALINK_MENTIONED_ONLY_MENTIONED = SIGNED_IN + 2
+PROFILE_FOLLOWER = SIGNED_IN + 8 + BADGE + MARKS
+# the post (through the visibility SQL, whatever its level), then its whole conversation
+PERMALINK_ANONYMOUS = 2
+PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 2 + BADGE + MARKS
+PERMALINK_FOLLOWERS_ONLY_FOLLOWER = PERMALINK_PUBLIC_MEMBER
+PERMALINK_MENTIONED_ONLY_MENTIONED = PERMALINK_PUBLIC_MEMBER
 
 SIZES = [
     pytest.param(5, 1, id="5-posts-1-author"),

@@ -283,6 +283,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"email:     {'SMTP' if config.email_url else 'written to ' + str(settings.EMAIL_FILE_PATH)}"
     )
+    from townsquare.media.video import ffmpeg_status
+
+    video = ffmpeg_status()
+    print(f"video:     {'transcoded with ffmpeg' if video is None else 'limited: ' + video}")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     if problems:

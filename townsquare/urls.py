@@ -1,64 +1,40 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+from townsquare.web import converters  # noqa: F401 - registers the path converters first
 from townsquare.web.routes import links, media, notifications, polls, search
-from townsquare.web.views import accounts, posts, settings, social, system
-
-
-class _TextConverter:
-    """A path segment matched by `regex` and passed on as it is."""
-
-    regex = ""
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class UsernameConverter(_TextConverter):
-    regex = "[A-Za-z0-9_]{1,30}"
-
-
-class AnswerConverter(_TextConverter):
-    regex = "approve|reject"
-
-
-class TagConverter(_TextConverter):
-    """Hashtag names as the text parser finds them (word characters only)."""
-
-    regex = r"\w{1,100}"
-
-
-class IdConverter:
-    """A 64-bit id: anything longer or larger is simply not found (never a database error)."""
-
-    regex = "[0-9]{1,19}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if number >= 2**63:
-            raise ValueError("id out of range")
-        return number
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(UsernameConverter, "username")
-register_converter(AnswerConverter, "answer")
-register_converter(TagConverter, "tag")
-register_converter(IdConverter, "id")
+from townsquare.web.views import (
+    accounts,
+    interactions,
+    posts,
+    settings,
+    social,
+    system,
+    tags,
+)
 
 urlpatterns = [
     path("", posts.home, name="home"),
     path("home/new", posts.home_new, name="home_new"),
     path("public", posts.public_timeline, name="public"),
-    path("tags/<tag:name>", posts.tag, name="tag"),
+    path("tags/<tag:name>", tags.tag, name="tag"),
+    path("tags/<tag:name>/follow", tags.follow_tag, name="follow_tag"),
+    path("tags/<tag:name>/unfollow", tags.unfollow_tag, name="unfollow_tag"),
+    path("trending", tags.trends, name="trending"),
     path("posts", posts.compose, name="compose"),
+    path("compose", posts.compose_page, name="compose_page"),
     path("posts/<id:post_id>/delete", posts.delete_post, name="delete_post"),
+    path("posts/<id:post_id>/edit", posts.edit_post, name="edit_post"),
+    path("posts/<id:post_id>/<verb:verb>", interactions.act, name="post_action"),
+    path("bookmarks", interactions.bookmarks, name="bookmarks"),
     path("@<username:username>", social.profile, name="profile"),
     path("@<username:username>/<id:post_id>", posts.post_detail, name="post"),
+    path("@<username:username>/<id:post_id>/history", posts.post_history, name="post_history"),
+    path("@<username:username>/<id:post_id>/likes", interactions.liked_by, name="liked_by"),
+    path("@<username:username>/<id:post_id>/shares", interactions.shared_by, name="shared_by"),
+    path("@<username:username>/block", social.block, name="block"),
+    path("@<username:username>/unblock", social.unblock, name="unblock"),
+    path("@<username:username>/mute", social.mute, name="mute"),
+    path("@<username:username>/unmute", social.unmute, name="unmute"),
     path("@<username:username>/followers", social.followers, name="followers"),
     path("@<username:username>/following", social.following, name="following"),
     path("@<username:username>/follow", social.follow, name="follow"),
@@ -84,6 +60,7 @@ urlpatterns = [
     path("settings/profile", settings.edit_profile, name="edit_profile"),
     path("settings/account", settings.account, name="account_settings"),
     path("settings/sessions", settings.sessions, name="sessions"),
+    path("settings/blocks", social.blocks_and_mutes, name="blocks"),
     path("settings/sessions/end", settings.end_sessions, name="end_sessions"),
     path("media/<path:path>", system.media, name="media"),
     path("health", system.health, name="health"),

@@ -397,6 +397,7 @@ def update_profile(
     bio: str | None = None,
     fields: list[dict[str, str]] | None = None,
     locked: bool | None = None,
+    discoverable: bool | None = None,
     avatar: IO[bytes] | None = None,
     header: IO[bytes] | None = None,
     remove_avatar: bool = False,
@@ -420,6 +421,8 @@ def update_profile(
         changes["fields"] = _clean_fields(fields)
     if locked is not None:
         changes["locked"] = locked
+    if discoverable is not None:
+        changes["discoverable"] = discoverable
     old_files: list[str] = []
     new_files: list[str] = []
     try:

@@ -13,6 +13,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -129,8 +130,29 @@ def requeue_stalled_jobs(older_than: timedelta = STALLED_AFTER) -> int:
     )
 
 
+_CHORES: list[tuple[str, float, Callable[[], object]]] = []
+
+
+def register_chore(name: str, every: float, func: Callable[[], object]) -> None:
+    """Something the janitor does every `every` seconds beside each worker (apps register
+    theirs when they load). Chores must be harmless when several workers run them at once."""
+    if all(existing != name for existing, _, _ in _CHORES):
+        _CHORES.append((name, every, func))
+
+
+def run_due_chores(last_run: dict[str, float], now: float) -> None:
+    for name, every, func in _CHORES:
+        if now - last_run.get(name, 0.0) < every:
+            continue
+        last_run[name] = now
+        try:
+            func()
+        except Exception:
+            logger.exception("chore %s failed; trying again later", name)
+
+
 class Janitor(threading.Thread):
-    """Requeues stalled jobs now and then, beside a worker."""
+    """Requeues stalled jobs now and then, and runs the registered chores, beside a worker."""
 
     def __init__(self, every: float = 60.0) -> None:
         super().__init__(name="townsquare-janitor", daemon=True)
@@ -138,10 +160,12 @@ class Janitor(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        last_run: dict[str, float] = {}
         while not self.stopping.is_set():
             try:
                 if requeued := requeue_stalled_jobs():
                     logger.warning("requeued %d stalled jobs", requeued)
+                run_due_chores(last_run, time.monotonic())
             except Exception:
                 logger.exception("could not requeue stalled jobs; trying again later")
             finally:

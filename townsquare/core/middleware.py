@@ -65,6 +65,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "img-src 'self' data: https:",
         "media-src 'self' https:",
+        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
         "style-src 'self' 'unsafe-inline'",
         "script-src 'self'",
         "object-src 'none'",

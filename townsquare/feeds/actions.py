@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import connection, transaction
+from django.utils import timezone
 
+from townsquare.core.ids import id_for_time
 from townsquare.feeds.models import TimelineEntry
 from townsquare.posts.models import Mention
+
+# A share does not reach a feed where the same post arrived (shared by someone else) this
+# recently; the original itself, while it is in the feed, stops every share of it.
+SHARE_WINDOW = timedelta(hours=24)
 
 
 def add_to_home(owner_id: int, post_ids: Iterable[int], author_id: int) -> None:
@@ -34,22 +41,52 @@ def add_post_to_homes(post_id: int, author_id: int, owner_ids: Iterable[int]) ->
 
 
 def add_post_to_followers_homes(
-    post_id: int, author_id: int, first_follower_id: int, last_follower_id: int
+    post_id: int,
+    author_id: int,
+    first_follower_id: int,
+    last_follower_id: int,
+    *,
+    reply_to_author_id: int | None = None,
+    reblog_of_id: int | None = None,
 ) -> int:
     """Put one post into the home feeds of the author's active followers with ids in a range.
 
     One statement reads the follows and writes the entries, so an unfollow that has committed
     is always seen (there is no gap between reading the followers and writing to them).
+
+    A reply to someone else reaches only followers who follow that person too (a half of a
+    conversation is noise). A share skips feeds that already hold the original or another
+    recent share of it (SHARE_WINDOW), so a post shared by several people shows once.
     """
+    conditions = ""
+    params: list[int] = [post_id, author_id, author_id, first_follower_id, last_follower_id]
+    if reply_to_author_id is not None and reply_to_author_id != author_id:
+        conditions += (
+            " AND (f.follower_id = %s OR EXISTS (SELECT 1 FROM graph_follow f2"
+            " WHERE f2.follower_id = f.follower_id AND f2.followee_id = %s))"
+        )
+        params += [reply_to_author_id, reply_to_author_id]
+    if reblog_of_id is not None:
+        conditions += (
+            " AND NOT EXISTS (SELECT 1 FROM feeds_timelineentry e WHERE e.owner_id = f.follower_id"
+            " AND (e.post_id = %s OR e.post_id IN (SELECT s.id FROM posts_post s"
+            " WHERE s.reblog_of_id = %s AND s.id > %s AND s.id <> %s)))"
+        )
+        params += [
+            reblog_of_id,
+            reblog_of_id,
+            id_for_time((timezone.now() - SHARE_WINDOW).timestamp()),
+            post_id,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO feeds_timelineentry (owner_id, post_id, author_id)"
+            "INSERT INTO feeds_timelineentry (owner_id, post_id, author_id)"  # noqa: S608
             " SELECT f.follower_id, %s, %s FROM graph_follow f"
             " JOIN accounts_user u ON u.id = f.follower_id"
             " WHERE f.followee_id = %s AND f.follower_id >= %s AND f.follower_id <= %s"
-            " AND u.is_active"
+            f" AND u.is_active{conditions}"
             " ON CONFLICT DO NOTHING",
-            [post_id, author_id, author_id, first_follower_id, last_follower_id],
+            params,
         )
         return cursor.rowcount
 

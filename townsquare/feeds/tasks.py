@@ -16,8 +16,8 @@ from townsquare.feeds.actions import (
     add_to_home,
     trim_home,
 )
-from townsquare.graph.models import Follow
-from townsquare.posts.models import Mention, Post, Visibility
+from townsquare.graph.models import Block, Follow
+from townsquare.posts.models import HashtagFollow, Mention, Post, PostHashtag, Visibility
 from townsquare.posts.queries import visible_to
 
 BACKFILL_POSTS = 40
@@ -32,7 +32,11 @@ def _followers(author_id: int) -> QuerySet[Follow]:
 @retried()
 def fan_out_post(post_id: int) -> int:
     """Split a post's audience into batches and enqueue one job per batch. Returns the batches."""
-    post = Post.objects.filter(pk=post_id).values("author_id", "visibility").first()
+    post = (
+        Post.objects.filter(pk=post_id)
+        .values("author_id", "visibility", "reblog_of_id", "in_reply_to_id")
+        .first()
+    )
     if post is None:  # deleted before the job ran
         return 0
     author_id = post["author_id"]
@@ -42,6 +46,8 @@ def fan_out_post(post_id: int) -> int:
     add_post_to_homes(post_id, author_id, list(mentioned.values_list("user_id", flat=True)))
     if post["visibility"] == Visibility.MENTIONED:
         return 1
+    if post["visibility"] == Visibility.PUBLIC and post["reblog_of_id"] is None:
+        _deliver_to_hashtag_followers(post_id, author_id)
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
     batches = 0
@@ -60,11 +66,20 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
 
     The range is re-read now, so someone who unfollowed since the post was made is skipped.
     """
-    post = Post.objects.filter(pk=post_id).values("author_id").first()
+    post = (
+        Post.objects.filter(pk=post_id)
+        .values("author_id", "in_reply_to_author_id", "reblog_of_id")
+        .first()
+    )
     if post is None:
         return 0
     written = add_post_to_followers_homes(
-        post_id, post["author_id"], first_follower_id, last_follower_id
+        post_id,
+        post["author_id"],
+        first_follower_id,
+        last_follower_id,
+        reply_to_author_id=post["in_reply_to_author_id"],
+        reblog_of_id=post["reblog_of_id"],
     )
     # Keep feeds capped without a sweep: each batch trims a few of its members' feeds, so a
     # member's feed is trimmed about once every TRIM_EVERY posts it receives.
@@ -79,6 +94,23 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
     for owner_id in due.values_list("follower_id", flat=True):
         trim_home(owner_id, keep)
     return written
+
+
+def _deliver_to_hashtag_followers(post_id: int, author_id: int) -> None:
+    """A public post reaches the home feeds of members who follow one of its hashtags (unless
+    a block stands between them and the author)."""
+    followers = (
+        HashtagFollow.objects.filter(
+            hashtag_id__in=PostHashtag.objects.filter(post_id=post_id).values("hashtag_id"),
+            user__is_active=True,
+        )
+        .exclude(user_id=author_id)
+        .exclude(user_id__in=Block.objects.filter(blocker_id=author_id).values("blocked_id"))
+        .exclude(user_id__in=Block.objects.filter(blocked_id=author_id).values("blocker_id"))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    add_post_to_homes(post_id, author_id, list(followers))
 
 
 @task()

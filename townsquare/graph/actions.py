@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
 from townsquare.feeds.actions import remove_author_from_home
-from townsquare.graph.models import Follow, FollowRequest
+from townsquare.graph.models import Block, Follow, FollowRequest, Mute
+from townsquare.graph.queries import is_blocked_between
+from townsquare.notifications.actions import notify, withdraw
+from townsquare.notifications.models import Kind
+
+MAX_MUTE = timedelta(days=365)
 
 FOLLOWING = "following"
 REQUESTED = "requested"
@@ -24,14 +32,16 @@ def follow(follower: User, followee: User) -> str:
     """
     if follower.pk == followee.pk:
         raise ValidationError("You cannot follow yourself.")
-    if not followee.is_active:
+    if not followee.is_active or is_blocked_between(follower.pk, followee.pk):
         raise ValidationError("That account is not available.")
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
     with transaction.atomic():
         if Follow.objects.filter(follower=follower, followee=followee).exists():
             return FOLLOWING
         if followee.locked:
-            FollowRequest.objects.get_or_create(follower=follower, followee=followee)
+            _, created = FollowRequest.objects.get_or_create(follower=follower, followee=followee)
+            if created:
+                notify(followee.pk, Kind.FOLLOW_REQUEST, actor_id=follower.pk)
             return REQUESTED
         _create_follow(follower, followee)
     return FOLLOWING
@@ -40,7 +50,9 @@ def follow(follower: User, followee: User) -> str:
 def _create_follow(follower: User, followee: User) -> None:
     _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
     FollowRequest.objects.filter(follower=follower, followee=followee).delete()
+    withdraw(Kind.FOLLOW_REQUEST, actor_id=follower.pk, recipient_id=followee.pk)
     if created:
+        notify(followee.pk, Kind.FOLLOW, actor_id=follower.pk)
         enqueue(feed_tasks.backfill_home, follower.pk, followee.pk)
 
 
@@ -55,6 +67,7 @@ def _end_follow(follower: User, followee: User) -> None:
         Follow.objects.filter(follower=follower, followee=followee).delete()
         FollowRequest.objects.filter(follower=follower, followee=followee).delete()
         remove_author_from_home(follower.pk, followee.pk)
+        withdraw(Kind.FOLLOW_REQUEST, actor_id=follower.pk, recipient_id=followee.pk)
 
 
 def approve_request(followee: User, request_id: int) -> None:
@@ -75,9 +88,12 @@ def approve_request(followee: User, request_id: int) -> None:
 def reject_request(followee: User, request_id: int) -> None:
     """The followee declines a pending request (the requester is not told)."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
-    deleted, _ = FollowRequest.objects.filter(pk=request_id, followee=followee).delete()
-    if not deleted:
-        raise ValidationError("That follow request no longer exists.")
+    with transaction.atomic():
+        request = FollowRequest.objects.filter(pk=request_id, followee=followee).first()
+        if request is None:
+            raise ValidationError("That follow request no longer exists.")
+        request.delete()
+        withdraw(Kind.FOLLOW_REQUEST, actor_id=request.follower_id, recipient_id=followee.pk)
 
 
 def approve_all_requests(followee: User) -> int:
@@ -94,3 +110,49 @@ def remove_follower(followee: User, follower: User) -> None:
     The member acting is the one rate limited."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
     _end_follow(follower, followee)
+
+
+def block(blocker: User, blocked: User) -> None:
+    """Block a member: follows both ways and pending requests end, each leaves the other's
+    home feed, and from now on neither sees, follows, mentions or messages the other."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError("You cannot block yourself.")
+    ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(blocker.pk))
+    with transaction.atomic():
+        Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+        _end_follow(blocker, blocked)
+        _end_follow(blocked, blocker)
+
+
+def unblock(blocker: User, blocked: User) -> None:
+    """Lift a block (follows that ended stay ended)."""
+    ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(blocker.pk))
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+
+
+def mute(
+    muter: User,
+    muted: User,
+    *,
+    notifications: bool = True,
+    duration: timedelta | None = None,
+) -> Mute:
+    """Hide a member's posts (and, with `notifications`, their notifications) from oneself,
+    for good or for `duration`. They are not told; follows stay as they are."""
+    if muter.pk == muted.pk:
+        raise ValidationError("You cannot mute yourself.")
+    if duration is not None and not timedelta(minutes=1) <= duration <= MAX_MUTE:
+        raise ValidationError("Mute for between a minute and a year, or until you unmute.")
+    ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(muter.pk))
+    expires_at = timezone.now() + duration if duration is not None else None
+    row, _ = Mute.objects.update_or_create(
+        muter=muter,
+        muted=muted,
+        defaults={"hide_notifications": notifications, "expires_at": expires_at},
+    )
+    return row
+
+
+def unmute(muter: User, muted: User) -> None:
+    ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(muter.pk))
+    Mute.objects.filter(muter=muter, muted=muted).delete()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
@@ -76,6 +76,22 @@ def silenced_ids(member_id: int, *, notifications: bool = False) -> set[int]:
         mutes = mutes.filter(hide_notifications=True)
     ids.update(mutes.values_list("muted_id", flat=True))
     return ids
+
+
+def silencing(member_id: int, author_field: str, *, notifications: bool = False) -> Q:
+    """The same members as `silenced_ids`, as a condition on the member id in `author_field`
+    of the rows being filtered (a subquery, so the caller makes one query)."""
+    now = timezone.now()
+    mutes = Mute.objects.filter(muter_id=member_id, muted_id=OuterRef(author_field)).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    if notifications:
+        mutes = mutes.filter(hide_notifications=True)
+    return (
+        Q(Exists(Block.objects.filter(blocker_id=member_id, blocked_id=OuterRef(author_field))))
+        | Q(Exists(Block.objects.filter(blocked_id=member_id, blocker_id=OuterRef(author_field))))
+        | Q(Exists(mutes))
+    )
 
 
 def blocked_list(user: User) -> QuerySet[Block]:

@@ -1,11 +1,156 @@
-"""Reading notifications."""
+"""Reading notifications: only ones the member may still see, grouped for display.
+
+A notification is shown when its actor is active and neither blocked (either way) nor muted
+with notifications (even if it was written before the block or mute), and when its post, if
+it has one, is still visible to the member (decided by `posts.queries.visible_to`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
 from townsquare.accounts.models import User
-from townsquare.notifications.models import Notification
+from townsquare.graph.queries import silencing
+from townsquare.notifications import text
+from townsquare.notifications.models import Kind, Notification
+from townsquare.posts.models import Post
+from townsquare.posts.queries import visible_to
+
+MAX_ACTORS = 3  # actors named on one grouped item; the rest are "N others"
+MAX_PAGE = 80
+# Grouped across the whole page; every other kind only with the notification just above it.
+PAGE_GROUPED = frozenset({Kind.FOLLOW.value, Kind.FOLLOW_REQUEST.value})
+
+
+def shown(member: User, *, silenced: set[int] | None = None) -> QuerySet[Notification]:
+    """`member`'s notifications that may be shown to them (see the module docstring). With
+    `silenced` (ids from `silenced_ids`) the blocks and mutes are not read again."""
+    visible_post = visible_to(member, Post.objects.filter(pk=OuterRef("post_id")))
+    rows = Notification.objects.filter(recipient_id=member.pk).filter(
+        Q(actor__isnull=True) | Q(actor__is_active=True),
+        Q(post__isnull=True) | Exists(visible_post),
+    )
+    if silenced is None:
+        return rows.exclude(silencing(member.pk, "actor_id", notifications=True))
+    if silenced:
+        rows = rows.exclude(actor_id__in=silenced)
+    return rows
 
 
 def unread_count(member: User) -> int:
-    """How many notifications `member` has not read (the badge in the menu)."""
-    return Notification.objects.filter(recipient=member, read=False).count()
+    """How many notifications `member` has not read (the badge in the menu), in one query
+    (blocks, mutes and visibility as subqueries)."""
+    return shown(member).filter(read=False).count()
+
+
+@dataclass
+class NotificationGroup:
+    """One line of the notifications page: one or more notifications of the same kind."""
+
+    kind: str
+    post: Post | None
+    ids: list[int] = field(default_factory=list)
+    actors: list[User] = field(default_factory=list)  # the first few, newest first
+    actor_count: int = 0
+    unread: bool = False
+    latest_at: datetime | None = None
+    own_post: bool = False  # the post is the member's (for "your poll has ended")
+    _actor_ids: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def newest_id(self) -> int:
+        return self.ids[0]
+
+    @property
+    def others(self) -> int:
+        return self.actor_count - len(self.actors)
+
+    @property
+    def verb(self) -> str:
+        return text.VERBS.get(self.kind, "")
+
+    @property
+    def names_actors(self) -> bool:
+        """Whether the line starts with the actors' names (an ended poll may name nobody)."""
+        return not (self.kind == Kind.POLL and (self.own_post or not self.actors))
+
+    @property
+    def summary(self) -> str:
+        names = [actor.name for actor in self.actors]
+        return text.summary(self.kind, names, self.others, own_poll=self.own_post)
+
+    def add(self, notification: Notification) -> None:
+        self.ids.append(notification.pk)
+        self.unread = self.unread or not notification.read
+        if self.latest_at is None or notification.created_at > self.latest_at:
+            self.latest_at = notification.created_at
+        actor = notification.actor
+        if actor is not None and actor.pk not in self._actor_ids:
+            self._actor_ids.add(actor.pk)
+            self.actor_count += 1
+            if len(self.actors) < MAX_ACTORS:
+                self.actors.append(actor)
+
+
+@dataclass
+class NotificationPage:
+    items: list[NotificationGroup]
+    next_max_id: int | None  # pass as max_id for the next (older) page; None at the end
+    kind: str | None = None
+
+
+def group(member: User, rows: list[Notification]) -> list[NotificationGroup]:
+    """Group notifications (newest first) for display: follows and follow requests across
+    the page, others with the item just above when it is the same kind about the same post."""
+    items: list[NotificationGroup] = []
+    by_kind: dict[str, NotificationGroup] = {}
+    for row in rows:
+        if row.kind in PAGE_GROUPED:
+            item = by_kind.get(row.kind)
+            if item is None:
+                item = by_kind[row.kind] = NotificationGroup(kind=row.kind, post=None)
+                items.append(item)
+        else:
+            last = items[-1] if items else None
+            if (
+                last is not None
+                and last.kind == row.kind
+                and last.post is not None
+                and (last.post.pk == row.post_id)
+            ):
+                item = last
+            else:
+                item = NotificationGroup(
+                    kind=row.kind,
+                    post=row.post,
+                    own_post=row.post is not None and row.post.author_id == member.pk,
+                )
+                items.append(item)
+        item.add(row)
+    return items
+
+
+def notification_page(
+    member: User, *, kind: str | None = None, max_id: int | None = None, limit: int = 40
+) -> NotificationPage:
+    """A page of `member`'s notifications, newest first, grouped for display. `kind` picks
+    one type (a Kind value); `max_id` continues below an earlier page. One query."""
+    if kind is not None and kind not in Kind.values:
+        raise ValidationError("There is no such kind of notification.", code="invalid")
+    limit = max(1, min(limit, MAX_PAGE))
+    rows_qs = shown(member).select_related("actor", "post", "post__author").order_by("-id")
+    if kind is not None:
+        rows_qs = rows_qs.filter(kind=kind)
+    if max_id is not None:
+        rows_qs = rows_qs.filter(id__lt=max_id)
+    rows = list(rows_qs[:limit])
+    next_max_id = rows[-1].pk if len(rows) == limit else None
+    return NotificationPage(items=group(member, rows), next_max_id=next_max_id, kind=kind)

@@ -8,7 +8,12 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 - public and unlisted posts: anyone, including visitors who are not signed in;
 - followers-only posts: the author, accepted followers, and members the post mentions;
 - mentioned-people-only posts: the author and the members the post mentions;
-- nothing from a deactivated (suspended) author.
+- nothing from a deactivated (suspended) author;
+- nothing between two members when either blocked the other (both ways, as Mastodon does);
+- a share is seen only when its original is seen too.
+
+Mutes are not visibility: a muted member's posts stay reachable by link and on their profile,
+but listings (home, public and tag timelines, threads, search) leave them out.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from townsquare.accounts.models import User
-from townsquare.graph.models import Follow
+from townsquare.graph.models import Block, Follow
+from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.models import Mention, Post, Visibility
 
 Viewer = User | AnonymousUser | None
@@ -34,9 +41,17 @@ def _member(viewer: Viewer) -> User | None:
     return viewer if isinstance(viewer, User) and viewer.is_authenticated else None
 
 
+def _blocked_authors(member: User, author_field: str) -> Q:
+    """Posts whose author (at `author_field`) blocked `member` or was blocked by them."""
+    return Q(
+        Exists(Block.objects.filter(blocker_id=OuterRef(author_field), blocked_id=member.pk))
+    ) | Q(Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=OuterRef(author_field))))
+
+
 def visibility_filter(viewer: Viewer) -> Q:
     member = _member(viewer)
     rule = Q(visibility__in=OPEN)
+    original_seen = Q(reblog_of__author__is_active=True, reblog_of__visibility__in=OPEN)
     if member is not None:
         followed = Follow.objects.filter(follower_id=member.pk).values("followee_id")
         mentioned = Mention.objects.filter(post_id=OuterRef("pk"), user_id=member.pk)
@@ -45,7 +60,9 @@ def visibility_filter(viewer: Viewer) -> Q:
             | Q(visibility=Visibility.FOLLOWERS, author_id__in=followed)
             | Q(Exists(mentioned), visibility__in=(Visibility.FOLLOWERS, Visibility.MENTIONED))
         )
-    return rule & Q(author__is_active=True)
+        rule &= ~_blocked_authors(member, "author_id")
+        original_seen &= ~_blocked_authors(member, "reblog_of__author_id")
+    return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
 def visible_to(viewer: Viewer, posts: QuerySet[Post] | None = None) -> QuerySet[Post]:
@@ -58,9 +75,19 @@ def can_see(viewer: Viewer, post: Post) -> bool:
     """Whether `viewer` may see `post`: the same rules as `visible_to`, for one post."""
     if not post.author.is_active:
         return False
+    member = _member(viewer)
+    if post.reblog_of_id is not None:
+        original = post.reblog_of
+        if original is None or original.visibility not in OPEN or not can_see(viewer, original):
+            return False
+    if (
+        member is not None
+        and member.pk != post.author_id
+        and is_blocked_between(member.pk, post.author_id)
+    ):
+        return False
     if post.visibility in OPEN:
         return True
-    member = _member(viewer)
     if member is None:
         return False
     if member.pk == post.author_id:
@@ -73,25 +100,71 @@ def can_see(viewer: Viewer, post: Post) -> bool:
     )
 
 
+_OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
+
+
+def _blocks_sql(author_column: str) -> str:
+    """No block between the viewer (two %s) and the author in `author_column`."""
+    return (
+        f" AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"  # noqa: S608
+        " AND b.blocked_id = %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
+        f" AND b.blocked_id = {author_column})"
+    )
+
+
 def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
     """The visibility rule as an SQL condition on `p` (posts_post) and `u` (its author)."""
     member = _member(viewer)
-    open_levels = f"p.visibility IN ({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
+    # A share (no level of its own beyond the sharer's) needs its original seen, too.
+    original = (
+        " AND (p.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM posts_post o"  # noqa: S608
+        " JOIN accounts_user ou ON ou.id = o.author_id WHERE o.id = p.reblog_of_id"
+        f" AND ou.is_active AND o.visibility IN {_OPEN_LEVELS}"
+    )
     if member is None:
-        return f"(u.is_active AND {open_levels})", []
+        return f"(u.is_active AND p.visibility IN {_OPEN_LEVELS}{original})))", []
     condition = (
-        f"(u.is_active AND ({open_levels} OR p.author_id = %s"  # noqa: S608 - constants only
+        f"(u.is_active AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
         f" OR (p.visibility = {int(Visibility.FOLLOWERS)} AND p.author_id IN"
         " (SELECT f.followee_id FROM graph_follow f WHERE f.follower_id = %s))"
         f" OR (p.visibility IN ({int(Visibility.FOLLOWERS)}, {int(Visibility.MENTIONED)}) AND"
-        " EXISTS (SELECT 1 FROM posts_mention m WHERE m.post_id = p.id AND m.user_id = %s))))"
+        " EXISTS (SELECT 1 FROM posts_mention m WHERE m.post_id = p.id AND m.user_id = %s)))"
+        + _blocks_sql("p.author_id")
+        + original
+        + _blocks_sql("o.author_id")
+        + ")))"
     )
-    return condition, [member.pk, member.pk, member.pk]
+    me = member.pk
+    return condition, [me, me, me, me, me, me, me]
+
+
+def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
+    """Listings leave out posts (and shares of posts) by members the viewer muted."""
+    member = _member(viewer)
+    if member is None:
+        return "1 = 1", []
+    condition = (
+        "NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s"
+        " AND (mu.muted_id = p.author_id OR mu.muted_id = (SELECT o2.author_id FROM posts_post"
+        " o2 WHERE o2.id = p.reblog_of_id))"
+        " AND (mu.expires_at IS NULL OR mu.expires_at > %s))"
+    )
+    return condition, [member.pk, timezone.now()]
 
 
 _LISTING_COLUMNS = (
     "p.id, p.author_id, p.text, p.html, p.visibility, p.created_at,"
-    " u.username, u.display_name, u.avatar, u.locked"
+    " u.username, u.display_name, u.avatar, u.locked,"
+    " p.in_reply_to_id, p.in_reply_to_author_id, p.conversation_id, p.reblog_of_id,"
+    " p.quote_of_id, p.spoiler_text, p.sensitive, p.edited_at, p.replies_count,"
+    " p.likes_count, p.shares_count,"
+    # What else the post carries, so a page loads media, polls and link cards only when some
+    # post on it has them (an index probe each; most pages have none of the three).
+    " EXISTS (SELECT 1 FROM media_mediaattachment ma WHERE ma.post_id = p.id),"
+    " EXISTS (SELECT 1 FROM polls_poll pl WHERE pl.post_id = p.id),"
+    " EXISTS (SELECT 1 FROM links_postcard lc WHERE lc.post_id = p.id),"
+    " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id)"
 )
 
 
@@ -105,21 +178,30 @@ def list_posts(
     max_id: int | None = None,
     limit: int = 20,
     entry_column: str = "0",
+    hide_muted: bool = True,
 ) -> list[ListedPost]:
     """A page of posts `viewer` may see, newest first, in one query.
 
     `source` may join other tables to `p` (the home feed joins its entries); `order_column`
     is the id the page is ordered and cut by; `entry_column` fills `ListedPost.entry_id`.
+    With `hide_muted`, posts by members the viewer muted are left out.
     """
     visible, visible_params = visibility_sql(viewer)
+    muted, muted_params = muted_sql(viewer) if hide_muted else ("1 = 1", [])
     sql = (
         f"SELECT {_LISTING_COLUMNS}, {entry_column} FROM {source}"  # noqa: S608 - constant SQL
         " JOIN accounts_user u ON u.id = p.author_id"
-        f" WHERE ({where}) AND {visible}"
+        f" WHERE ({where}) AND {visible} AND {muted}"
         + (f" AND {order_column} < %s" if max_id is not None else "")
         + f" ORDER BY {order_column} DESC LIMIT %s"
     )
-    args = [*params, *visible_params, *([max_id] if max_id is not None else []), limit]
+    args = [
+        *params,
+        *visible_params,
+        *muted_params,
+        *([max_id] if max_id is not None else []),
+        limit,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         rows = cursor.fetchall()
@@ -157,30 +239,91 @@ class ListedPost:
     visibility: int
     created_at: datetime
     author: ListedAuthor
+    in_reply_to_id: int | None = None
+    in_reply_to_author_id: int | None = None
+    conversation_id: int | None = None
+    reblog_of_id: int | None = None
+    quote_of_id: int | None = None
+    spoiler_text: str = ""
+    sensitive: bool = False
+    edited_at: datetime | None = None
+    replies_count: int = 0
+    likes_count: int = 0
+    shares_count: int = 0
+    has_media: bool = False
+    has_poll: bool = False
+    has_card: bool = False
+    reply_to_username: str | None = None
     entry_id: int = 0  # on a home feed: the entry's id, which counts arrivals in the feed
 
     @property
     def pk(self) -> int:
         return self.id
 
+    @property
+    def thread_root_id(self) -> int:
+        return self.conversation_id or self.id
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite through a raw cursor
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
 
 def _post_from_row(row: Sequence[Any]) -> ListedPost:
     post_id, author_id, text, html, visibility, created_at, username, name, avatar, locked = row[
         :10
     ]
-    if isinstance(created_at, str):  # SQLite through a raw cursor
-        created_at = datetime.fromisoformat(created_at)
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
     author = ListedAuthor(author_id, username, name, avatar, bool(locked))
-    return ListedPost(post_id, author_id, text, html, visibility, created_at, author, row[10])
+    (reply_to, reply_to_author, conversation, reblog_of, quote_of, spoiler, sensitive) = row[10:17]
+    edited_at, replies, likes, shares, has_media, has_poll, has_card, answered = row[17:25]
+    return ListedPost(
+        post_id,
+        author_id,
+        text,
+        html,
+        visibility,
+        _when(created_at),
+        author,
+        in_reply_to_id=reply_to,
+        in_reply_to_author_id=reply_to_author,
+        conversation_id=conversation,
+        reblog_of_id=reblog_of,
+        quote_of_id=quote_of,
+        spoiler_text=spoiler,
+        sensitive=bool(sensitive),
+        edited_at=_when(edited_at) if edited_at is not None else None,
+        replies_count=replies,
+        likes_count=likes,
+        shares_count=shares,
+        has_media=bool(has_media),
+        has_poll=bool(has_poll),
+        has_card=bool(has_card),
+        reply_to_username=answered,
+        entry_id=row[25],
+    )
 
 
 def profile_posts(
-    viewer: Viewer, author: User, *, max_id: int | None = None, limit: int = 20
+    viewer: Viewer,
+    author: User,
+    *,
+    max_id: int | None = None,
+    limit: int = 20,
+    with_replies: bool = False,
 ) -> list[ListedPost]:
+    """A member's posts and shares, newest first; replies to others only `with_replies`
+    (answers to themselves, the rest of their threads, always show)."""
+    where = "p.author_id = %s"
+    params: list[int] = [author.pk]
+    if not with_replies:
+        where += " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = %s)"
+        params.append(author.pk)
     return list_posts(
-        viewer, where="p.author_id = %s", params=[author.pk], max_id=max_id, limit=limit
+        viewer, where=where, params=params, max_id=max_id, limit=limit, hide_muted=False
     )
 
 
@@ -204,9 +347,24 @@ def tag_timeline(
     return list_posts(viewer, where=where, params=params, max_id=max_id, limit=limit)
 
 
+def posts_by_id(viewer: Viewer, post_ids: Sequence[int]) -> dict[int, ListedPost]:
+    """The posts among `post_ids` that `viewer` may see (mutes aside), by id, in one query."""
+    if not post_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(post_ids))
+    found = list_posts(
+        viewer,
+        where=f"p.id IN ({marks})",
+        params=list(post_ids),
+        limit=len(post_ids),
+        hide_muted=False,
+    )
+    return {post.id: post for post in found}
+
+
 def get_visible(viewer: Viewer, post_id: int) -> Post | None:
     """One post by id, or None when it does not exist or the viewer may not see it."""
-    post = Post.objects.select_related("author").filter(pk=post_id).first()
+    post = Post.objects.select_related("author", "reblog_of__author").filter(pk=post_id).first()
     if post is None or not can_see(viewer, post):
         return None
     return post

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from townsquare.graph.models import FollowRequest
+from townsquare.notifications.queries import unread_count
 
 # Pages every layout links to. Resolved once per process: `{% url %}` costs a reverse() per
 # use, and the layout is on every page, the home feed included.
@@ -21,7 +23,14 @@ _LAYOUT_URLS = (
     "signup",
     "home_new",
     "compose",
+    "notifications",
+    "bookmarks",
+    "search",
+    "trending",
+    "blocks",
 )
+_POLL_SLOTS = range(1, 5)
+_POLL_MORE_SLOTS = range(5, 11)
 
 
 # Each area of the site keeps its own stylesheet (and, where it needs one, script).
@@ -29,6 +38,20 @@ AREA_STYLESHEETS = tuple(
     f"townsquare/{area}.css" for area in ("notifications", "media", "links", "polls", "search")
 )
 AREA_SCRIPTS = ("townsquare/links.js",)
+
+
+class _Once:
+    """A value computed the first time a template asks for it (templates call callables)."""
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
+        self.done = False
+        self.value: Any = None
+
+    def __call__(self) -> Any:
+        if not self.done:
+            self.value, self.done = self.compute(), True
+        return self.value
 
 
 @functools.cache
@@ -42,10 +65,15 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
         "max_post_length": settings.TOWNSQUARE["MAX_POST_LENGTH"],
+        "max_media_per_post": settings.TOWNSQUARE["MAX_MEDIA_PER_POST"],
+        "poll_slots": _POLL_SLOTS,
+        "poll_more_slots": _POLL_MORE_SLOTS,
         "urls": layout_urls(),
         "area_stylesheets": AREA_STYLESHEETS,
         "area_scripts": AREA_SCRIPTS,
         "my_profile_url": reverse("profile", args=[member.username]) if member else "",
+        # Lazy: only pages that show the menu pay for the badge (fragments do not).
+        "unread_notifications": _Once(lambda: unread_count(member)) if member is not None else 0,
         # Only accounts that approve followers can have requests waiting.
         "pending_requests": (
             FollowRequest.objects.filter(followee=member).count()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from townsquare.accounts.models.user import MAX_PROFILE_FIELDS
 from townsquare.posts.models import Visibility
@@ -69,7 +70,22 @@ class ChangeEmailForm(forms.Form):
     )
 
 
+POLL_DURATIONS = [
+    (300, "5 minutes"),
+    (30 * 60, "30 minutes"),
+    (60 * 60, "1 hour"),
+    (6 * 60 * 60, "6 hours"),
+    (24 * 60 * 60, "1 day"),
+    (3 * 24 * 60 * 60, "3 days"),
+    (7 * 24 * 60 * 60, "7 days"),
+]
+MAX_POLL_OPTIONS = 10
+
+
 class PostForm(forms.Form):
+    """The composer: text, who sees it, a content warning, media with alt text, or a poll.
+    Replies and quotes carry the id of the post they answer or quote."""
+
     text = forms.CharField(
         label="What's happening?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -81,10 +97,68 @@ class PostForm(forms.Form):
         coerce=int,
         initial=Visibility.PUBLIC,
     )
+    spoiler_text = forms.CharField(label="Content warning", max_length=500, required=False)
+    sensitive = forms.BooleanField(label="Mark media as sensitive", required=False)
+    in_reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    quote_of = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    poll_multiple = forms.BooleanField(label="Allow several choices", required=False)
+    poll_expires_in = forms.TypedChoiceField(
+        label="Poll ends after",
+        choices=POLL_DURATIONS,
+        coerce=int,
+        initial=24 * 60 * 60,
+        empty_value=None,  # no choice: the poll lasts a day
+        required=False,
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["text"].widget.attrs["maxlength"] = settings.TOWNSQUARE["MAX_POST_LENGTH"]
+        for i in range(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"]):
+            self.fields[f"media_{i}"] = forms.FileField(label="Photo or video", required=False)
+            self.fields[f"alt_{i}"] = forms.CharField(
+                label="Describe it for people who cannot see it (alt text)",
+                max_length=1500,
+                required=False,
+            )
+
+    def media_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"media_{i}"], self[f"alt_{i}"])
+            for i in range(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
+        ]
+
+    def uploads(self) -> list[tuple[UploadedFile, str]]:
+        """The files chosen, each with its alt text, in order."""
+        found = []
+        for i in range(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"]):
+            upload = self.cleaned_data.get(f"media_{i}")
+            if upload:
+                found.append((upload, self.cleaned_data.get(f"alt_{i}", "")))
+        return found
+
+    def poll_options(self) -> list[str]:
+        """The poll's options as typed (blank ones dropped); empty when there is no poll."""
+        raw = self.data.getlist("poll_option") if hasattr(self.data, "getlist") else []
+        return [option.strip() for option in raw[: MAX_POLL_OPTIONS + 5] if option.strip()]
+
+
+class EditPostForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    spoiler_text = forms.CharField(label="Content warning", max_length=500, required=False)
+    sensitive = forms.BooleanField(label="Mark media as sensitive", required=False)
+
+
+class MuteForm(forms.Form):
+    DURATIONS = [
+        ("", "Until I unmute"),
+        ("3600", "1 hour"),
+        ("86400", "1 day"),
+        ("604800", "7 days"),
+        ("2592000", "30 days"),
+    ]
+    duration = forms.ChoiceField(label="For how long", choices=DURATIONS, required=False)
+    notifications = forms.BooleanField(label="Hide their notifications too", required=False)
 
 
 class ProfileForm(forms.Form):
@@ -101,6 +175,11 @@ class ProfileForm(forms.Form):
         label="Approve followers",
         required=False,
         help_text="People must ask to follow you, and you choose who may.",
+    )
+    discoverable = forms.BooleanField(
+        label="Appear in search",
+        required=False,
+        help_text="People can find you and your public posts with the search box.",
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -1,3 +1,8 @@
 from townsquare.notifications.models.notification import Kind, Notification
+from townsquare.notifications.models.preferences import (
+    DEFAULT_EMAIL_KINDS,
+    Delivery,
+    NotificationPreferences,
+)
 
-__all__ = ["Kind", "Notification"]
+__all__ = ["DEFAULT_EMAIL_KINDS", "Delivery", "Kind", "Notification", "NotificationPreferences"]

@@ -1,5 +1,9 @@
 """URL patterns for the search pages (included by townsquare/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from townsquare.web.views import search
+
+urlpatterns: list[URLPattern] = [
+    path("search", search.search, name="search"),
+]

@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
+from townsquare.posts.display import hydrate
 from townsquare.web import render
 
 register = template.Library()
@@ -25,6 +26,9 @@ def avatar(person: Any, size: int = 44) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def post_cards(context: dict[str, Any], posts: list[Any]) -> SafeString:
+    """Cards for listed posts: everything they show is loaded for the page at once."""
     request = context["request"]
     user = getattr(request, "user", None)
-    return render.post_cards(posts, user, get_token(request))
+    pinned = context.get("pinned_ids") or frozenset()
+    views = hydrate(user, posts, pinned_ids=pinned)
+    return render.post_cards(views, user, get_token(request), request.get_full_path())

@@ -6,17 +6,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, live_cursor
+from townsquare.media import actions as media_actions
 from townsquare.posts import actions, queries
+from townsquare.posts.display import hydrate
+from townsquare.posts.models import Post
 from townsquare.posts.queries import ListedPost
-from townsquare.web.forms import PostForm
+from townsquare.posts.threads import ReplyNode, thread
+from townsquare.web import render as cards
+from townsquare.web.forms import EditPostForm, PostForm
 from townsquare.web.views.common import apply_errors, parse_id, safe_next
 
 
@@ -87,45 +93,209 @@ def public_timeline(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def tag(request: HttpRequest, name: str) -> HttpResponse:
-    cursor = parse_cursor(request.GET)
-    posts = queries.tag_timeline(request.user, name, max_id=cursor.max_id, limit=cursor.limit)
-    return _timeline_response(
-        request, "web/tag.html", {"tag": name.lower()}, posts, _next_cursor(posts, cursor.limit)
+def _target(member: User, raw: int | None) -> Post | None:
+    """The post a reply answers or a quote shares, when the member may see it."""
+    if raw is None:
+        return None
+    post = queries.get_visible(member, raw)
+    if post is None:
+        raise ValidationError("The post you are answering is not available any more.")
+    return post
+
+
+def _publish(member: User, form: PostForm) -> Post:
+    """Create the post the composer describes: uploads first, then the post with them; a
+    failure leaves no upload behind."""
+    data = form.cleaned_data
+    options = form.poll_options()
+    poll = (
+        actions.PollSpec(options, data["poll_multiple"], data["poll_expires_in"] or 24 * 60 * 60)
+        if options
+        else None
     )
+    uploaded = []
+    try:
+        for upload, alt in form.uploads():
+            try:
+                uploaded.append(media_actions.upload(member, upload, description=alt))
+            except ValidationError as exc:
+                raise ValidationError({"media": exc.messages}) from None
+        return actions.create_post(
+            member,
+            text=data["text"],
+            visibility=data["visibility"],
+            in_reply_to=_target(member, data.get("in_reply_to")),
+            quote_of=_target(member, data.get("quote_of")),
+            spoiler_text=data["spoiler_text"],
+            sensitive=data["sensitive"],
+            media_ids=[attachment.pk for attachment in uploaded],
+            poll=poll,
+        )
+    except BaseException:
+        media_actions.discard_uploads(member, [attachment.pk for attachment in uploaded])
+        raise
 
 
 @login_required
 @require_POST
 def compose(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
-    form = PostForm(request.POST)
+    form = PostForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.create_post(
-                request.user,
-                text=form.cleaned_data["text"],
-                visibility=form.cleaned_data["visibility"],
-            )
+            post = _publish(request.user, form)
         except ValidationError as exc:
             apply_errors(form, exc)
         except RateLimited as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Posted.")
-            return redirect(safe_next(request, reverse("home")))
+            parent = post.in_reply_to
+            default = (
+                reverse("post", args=[parent.author.username, parent.pk]) + f"#post-{post.pk}"
+                if parent is not None
+                else reverse("home")
+            )
+            return redirect(safe_next(request, default))
+    if form.data.get("in_reply_to") or form.data.get("quote_of"):
+        return _compose_page(request, form, status=400)
     return _home(request, form, status=400)
+
+
+def _compose_page(request: HttpRequest, form: PostForm, status: int = 200) -> HttpResponse:
+    assert isinstance(request.user, User)
+    reply_to = parse_id(str(form["in_reply_to"].value() or ""))
+    quote = parse_id(str(form["quote_of"].value() or ""))
+    shown = queries.posts_by_id(request.user, [pid for pid in (reply_to, quote) if pid])
+    context = {
+        "form": form,
+        "answering": [shown[reply_to]] if reply_to in shown else [],
+        "quoting": [shown[quote]] if quote in shown else [],
+    }
+    return render(request, "web/compose.html", context, status=status)
+
+
+@login_required
+@require_GET
+def compose_page(request: HttpRequest) -> HttpResponse:
+    """The composer on a page of its own: for a quote share (?quote=id) or a reply
+    (?reply_to=id), with the post shown above it."""
+    assert isinstance(request.user, User)
+    initial: dict[str, object] = {}
+    reply_to = parse_id(request.GET.get("reply_to"))
+    quote = parse_id(request.GET.get("quote"))
+    if reply_to:
+        parent = queries.get_visible(request.user, reply_to)
+        if parent is None:
+            raise Http404("No such post, or you cannot see it.")
+        initial.update(in_reply_to=parent.pk, text=reply_prefill(request.user, parent))
+        initial["visibility"] = parent.visibility
+    if quote:
+        if queries.get_visible(request.user, quote) is None:
+            raise Http404("No such post, or you cannot see it.")
+        initial["quote_of"] = quote
+    return _compose_page(request, PostForm(initial=initial))
+
+
+def reply_prefill(member: User, parent: Post | ListedPost) -> str:
+    """A reply starts by mentioning the author answered (not oneself)."""
+    if parent.author_id == member.pk:
+        return ""
+    return f"@{parent.author.username} "
 
 
 @require_GET
 def post_detail(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
+    """A post with its conversation. Two queries: the post (through the visibility decision)
+    and the whole conversation."""
+    focus = queries.posts_by_id(request.user, [post_id]).get(post_id)
+    if focus is None or focus.author.username.lower() != username.lower():
+        raise Http404("No such post, or you cannot see it.")
+    if focus.author.username != username:
+        return redirect("post", focus.author.username, focus.pk, permanent=True)
+    if focus.reblog_of_id is not None:  # a share's page is its original's
+        original = queries.posts_by_id(request.user, [focus.reblog_of_id]).get(focus.reblog_of_id)
+        if original is None:
+            raise Http404("No such post, or you cannot see it.")
+        return redirect("post", original.author.username, original.pk)
+    post = focus
+    conversation = thread(request.user, focus, after=parse_id(request.GET.get("after")))
+    listed = [*conversation.ancestors, focus, *_flatten(conversation.replies)]
+    views = {view.item.id: view for view in hydrate(request.user, listed)}
+    member = request.user if isinstance(request.user, User) else None
+    form = None
+    if member is not None:
+        form = PostForm(
+            initial={
+                "in_reply_to": post.pk,
+                "text": reply_prefill(member, post),
+                "visibility": post.visibility,
+            }
+        )
+    context = {
+        "post": post,
+        "thread_html": cards.thread_html(
+            conversation, views, member, get_token(request), request.get_full_path()
+        ),
+        "more_after": conversation.more_after,
+        "form": form,
+    }
+    return render(request, "web/post.html", context)
+
+
+def _flatten(nodes: list[ReplyNode]) -> list[ListedPost]:
+    found: list[ListedPost] = []
+    for node in nodes:
+        found.append(node.post)
+        found.extend(_flatten(node.children))
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    assert isinstance(request.user, User)
+    post = queries.get_visible(request.user, post_id)
+    if post is None or post.author_id != request.user.pk or post.reblog_of_id is not None:
+        raise Http404("No such post of yours.")
+    status = 200
+    if request.method == "POST":
+        form = EditPostForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.edit_post(
+                    request.user,
+                    post,
+                    text=form.cleaned_data["text"],
+                    spoiler_text=form.cleaned_data["spoiler_text"],
+                    sensitive=form.cleaned_data["sensitive"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your post is updated.")
+                return redirect("post", post.author.username, post.pk)
+        status = 400
+    else:
+        form = EditPostForm(
+            initial={
+                "text": post.text,
+                "spoiler_text": post.spoiler_text,
+                "sensitive": post.sensitive,
+            }
+        )
+    return render(request, "web/edit_post.html", {"form": form, "post": post}, status=status)
+
+
+@require_GET
+def post_history(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = queries.get_visible(request.user, post_id)
     if post is None or post.author.username.lower() != username.lower():
         raise Http404("No such post, or you cannot see it.")
-    if post.author.username != username:
-        return redirect("post", post.author.username, post.pk, permanent=True)
-    return render(request, "web/post.html", {"post": post, "posts": [post]})
+    versions = list(post.edits.order_by("-id"))
+    return render(request, "web/post_history.html", {"post": post, "versions": versions})
 
 
 @login_required

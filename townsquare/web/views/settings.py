@@ -21,6 +21,7 @@ def _profile_initial(user: User) -> dict[str, object]:
         "display_name": user.display_name,
         "bio": user.bio,
         "locked": user.locked,
+        "discoverable": user.discoverable,
     }
     for i, field in enumerate(user.fields or []):
         initial[f"field_{i}_name"] = field.get("name", "")
@@ -44,6 +45,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
                     bio=data["bio"],
                     fields=form.profile_fields(),
                     locked=data["locked"],
+                    discoverable=data["discoverable"],
                     avatar=data["avatar"],
                     header=data["header"],
                     remove_avatar=data["remove_avatar"],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +18,8 @@ from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.graph import actions, queries
 from townsquare.posts import queries as post_queries
+from townsquare.posts.display import pinned_posts
+from townsquare.web.forms import MuteForm
 from townsquare.web.views.common import safe_next
 
 
@@ -31,12 +36,18 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     if member.username != username:
         return redirect("profile", member.username, permanent=True)
     cursor = parse_cursor(request.GET)
+    with_replies = request.GET.get("with_replies") == "1"
     posts = post_queries.profile_posts(
-        request.user, member, max_id=cursor.max_id, limit=cursor.limit
+        request.user, member, max_id=cursor.max_id, limit=cursor.limit, with_replies=with_replies
     )
+    pinned = [] if cursor.max_id or with_replies else pinned_posts(request.user, member)
+    pinned_ids = frozenset(post.id for post in pinned)
     context = {
         "member": member,
-        "posts": posts,
+        "posts": [*pinned, *(post for post in posts if post.id not in pinned_ids)],
+        "pinned_ids": pinned_ids,
+        "with_replies": with_replies,
+        "mute_form": MuteForm(),
         "next_max_id": posts[-1].pk if len(posts) == cursor.limit else None,
         "relationship": queries.relationship(request.user, member),  # type: ignore[arg-type]
         "counts": queries.counts(member),
@@ -137,3 +148,72 @@ def remove_follower(request: HttpRequest, username: str) -> HttpResponse:
     actions.remove_follower(request.user, member)
     messages.success(request, f"{member.name} no longer follows you.")
     return redirect(safe_next(request, f"/@{request.user.username}/followers"))
+
+
+def _relation_change(
+    request: HttpRequest, username: str, change: Callable[[User, User], object], done: str
+) -> HttpResponse:
+    assert isinstance(request.user, User)
+    member = _member_or_404(username)
+    try:
+        change(request.user, member)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    except RateLimited as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done.format(name=member.name))
+    return redirect(safe_next(request, f"/@{member.username}"))
+
+
+@login_required
+@require_POST
+def block(request: HttpRequest, username: str) -> HttpResponse:
+    return _relation_change(
+        request,
+        username,
+        actions.block,
+        "You blocked {name}: neither of you sees the other's posts, and follows between you ended.",
+    )
+
+
+@login_required
+@require_POST
+def unblock(request: HttpRequest, username: str) -> HttpResponse:
+    return _relation_change(request, username, actions.unblock, "You unblocked {name}.")
+
+
+@login_required
+@require_POST
+def mute(request: HttpRequest, username: str) -> HttpResponse:
+    form = MuteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long to mute for.")
+        return redirect(safe_next(request, f"/@{username}"))
+    seconds = form.cleaned_data["duration"]
+    duration = timedelta(seconds=int(seconds)) if seconds else None
+    notifications = form.cleaned_data["notifications"]
+
+    def change(muter: User, muted: User) -> object:
+        return actions.mute(muter, muted, notifications=notifications, duration=duration)
+
+    return _relation_change(
+        request, username, change, "You muted {name}: their posts are hidden from you."
+    )
+
+
+@login_required
+@require_POST
+def unmute(request: HttpRequest, username: str) -> HttpResponse:
+    return _relation_change(request, username, actions.unmute, "You unmuted {name}.")
+
+
+@login_required
+@require_GET
+def blocks_and_mutes(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    context = {
+        "blocked": [row.blocked for row in queries.blocked_list(request.user)[:500]],
+        "muted": list(queries.muted_list(request.user)[:500]),
+    }
+    return render(request, "web/settings/blocks.html", context)

@@ -1,0 +1,210 @@
+"""The write layer for media attachments: upload, attach to a post, describe, discard."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from townsquare.accounts.models import User
+from townsquare.core import ratelimit
+from townsquare.core.jobs import enqueue
+from townsquare.media import storage, tasks, validation
+from townsquare.media.models import MAX_DESCRIPTION, Kind, MediaAttachment, Status
+from townsquare.posts.models import Post
+
+# Uploads cost real work (decoding, converting): a limit of their own.
+UPLOADS_PER_ACCOUNT = ratelimit.Limit("media-upload-account", 100, 60 * 60)
+ORPHAN_BATCH = 500
+
+
+def _clean_description(description: str) -> str:
+    text = (description or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationError(
+            {
+                "description": f"Descriptions are at most {MAX_DESCRIPTION:,} characters "
+                f"({len(text):,} now)."
+            }
+        )
+    return text
+
+
+def parse_focus(focus: str) -> tuple[float, float]:
+    """'x,y' with each in [-1, 1] (x: left to right, y: bottom to top); '' is the centre."""
+    text = (focus or "").strip()
+    if not text:
+        return 0.0, 0.0
+    try:
+        x_text, y_text = text.split(",")
+        x, y = float(x_text), float(y_text)
+    except ValueError:
+        raise ValidationError({"focus": "The focal point is two numbers: x,y."}) from None
+    if not (math.isfinite(x) and math.isfinite(y) and -1 <= x <= 1 and -1 <= y <= 1):
+        raise ValidationError({"focus": "Each focal point number is between -1 and 1."})
+    return x, y
+
+
+def upload(
+    owner: User, file: UploadedFile | IO[bytes], *, description: str = "", focus: str = ""
+) -> MediaAttachment:
+    """Check an upload, store it, and queue its processing. The attachment stays the owner's
+    until a post takes it (`attach`); until processed its status is "processing"."""
+    if not owner.is_active:
+        raise PermissionDenied("This account cannot upload.")
+    text = _clean_description(description)
+    focus_x, focus_y = parse_focus(focus)
+    UPLOADS_PER_ACCOUNT.hit(str(owner.pk))
+    with validation.checked(file) as checked:
+        path = storage.original_path(checked.extension)
+        with open(checked.path, "rb") as handle:
+            storage.put(path, File(handle))
+    try:
+        with transaction.atomic():
+            attachment = MediaAttachment.objects.create(
+                owner=owner,
+                kind=checked.kind,
+                token=storage.new_token(),
+                original_path=path,
+                original_type=checked.type,
+                width=checked.width,
+                height=checked.height,
+                duration=checked.duration,
+                description=text,
+                focus_x=focus_x,
+                focus_y=focus_y,
+            )
+            enqueue(tasks.process_attachment, attachment.pk)
+    except BaseException:
+        storage.remove([path])
+        raise
+    return attachment
+
+
+def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
+    """Give `post` the author's own unattached uploads, in the order given: at most
+    MAX_MEDIA_PER_POST images, or one video. Call inside the post's transaction."""
+    try:
+        ids = list(dict.fromkeys(int(i) for i in attachment_ids))
+    except (TypeError, ValueError):
+        raise ValidationError({"media": "Those attachments are not valid."}) from None
+    if not ids:
+        return
+    if post.author_id != author.pk:
+        raise PermissionDenied("You can only add media to your own posts.")
+    most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
+    if len(ids) > most:
+        raise ValidationError({"media": f"A post can have at most {most} images."})
+    with transaction.atomic():
+        rows = {
+            row.pk: row
+            for row in MediaAttachment.objects.select_for_update().filter(
+                pk__in=ids, owner=author, post__isnull=True
+            )
+        }
+        if len(rows) != len(ids):
+            raise ValidationError(
+                {"media": "Some of those files are not your uploads, or are already in a post."}
+            )
+        if any(row.status == Status.FAILED for row in rows.values()):
+            raise ValidationError(
+                {"media": "One of the files could not be processed: remove it and try again."}
+            )
+        moving = [row for row in rows.values() if row.kind != Kind.IMAGE]
+        if moving and len(ids) > 1:
+            raise ValidationError(
+                {"media": f"A post can have one video, or up to {most} images, not both."}
+            )
+        for position, pk in enumerate(ids):
+            taken = MediaAttachment.objects.filter(pk=pk, post__isnull=True).update(
+                post=post, position=position
+            )
+            if not taken:
+                raise ValidationError({"media": "One of those files is already in a post."})
+
+
+def update_description(
+    owner: User, attachment_id: int, *, description: str, focus: str = ""
+) -> MediaAttachment:
+    """Change an attachment's alt text, and its focal point when `focus` is given."""
+    text = _clean_description(description)
+    point = parse_focus(focus) if (focus or "").strip() else None
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(owner.pk))
+    with transaction.atomic():
+        attachment = (
+            MediaAttachment.objects.select_for_update()
+            .filter(pk=attachment_id, owner=owner)
+            .first()
+        )
+        if attachment is None:
+            raise ValidationError({"media": "That file was not found."})
+        attachment.description = text
+        fields = ["description"]
+        if point is not None:
+            attachment.focus_x, attachment.focus_y = point
+            fields += ["focus_x", "focus_y"]
+        attachment.save(update_fields=fields)
+    return attachment
+
+
+def _paths_of(rows: list[MediaAttachment]) -> list[str]:
+    paths: list[str] = []
+    for row in rows:
+        paths += row.stored_paths() + storage.all_outputs(row.token)
+    return paths
+
+
+def discard_for_posts(post_ids: list[int]) -> None:
+    """Queue the deletion of the stored files of these posts' attachments (the rows go with
+    their posts). Call in the transaction that deletes the posts: the files go when it commits."""
+    if not post_ids:
+        return
+    rows = list(
+        MediaAttachment.objects.filter(post_id__in=post_ids).only(
+            "id", "token", "original_path", "file_path", "thumbnail_path", "sizes"
+        )
+    )
+    if rows:
+        with transaction.atomic():
+            enqueue(tasks.delete_files, _paths_of(rows))
+
+
+def discard_uploads(owner: User, attachment_ids: list[int]) -> None:
+    """Delete the owner's own uploads that no post has taken (a post that failed to publish),
+    and, once that commits, their files. Other ids are ignored."""
+    with transaction.atomic():
+        rows = list(
+            MediaAttachment.objects.select_for_update().filter(
+                pk__in=[int(i) for i in attachment_ids], owner=owner, post__isnull=True
+            )
+        )
+        if rows:
+            MediaAttachment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+            enqueue(tasks.delete_files, _paths_of(rows))
+
+
+def remove_orphans(older_than: timedelta) -> int:
+    """Delete uploads that no post took within `older_than`, and their files; return how many."""
+    cutoff = timezone.now() - older_than
+    removed = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                MediaAttachment.objects.select_for_update()
+                .filter(post__isnull=True, created_at__lt=cutoff)
+                .order_by("created_at")[:ORPHAN_BATCH]
+            )
+            if not rows:
+                return removed
+            MediaAttachment.objects.filter(
+                pk__in=[row.pk for row in rows], post__isnull=True
+            ).delete()
+            enqueue(tasks.delete_files, _paths_of(rows))
+        removed += len(rows)

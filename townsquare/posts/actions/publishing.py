@@ -1,0 +1,253 @@
+"""Publishing, editing and deleting posts (replies and quote shares included)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from townsquare.accounts.models import User
+from townsquare.accounts.queries import render_member_text
+from townsquare.core import ratelimit
+from townsquare.core.jobs import enqueue
+from townsquare.feeds import tasks as feed_tasks
+from townsquare.feeds.actions import add_to_home
+from townsquare.graph.queries import is_blocked_between
+from townsquare.links import actions as link_actions
+from townsquare.media import actions as media_actions
+from townsquare.media.queries import attachments_for
+from townsquare.notifications.actions import notify
+from townsquare.notifications.models import Kind
+from townsquare.polls import actions as poll_actions
+from townsquare.posts.models import Hashtag, Mention, Post, PostEdit, PostHashtag, Visibility
+from townsquare.posts.queries import OPEN, can_see
+
+MAX_SPOILER_LENGTH = 500
+NOT_AVAILABLE = "That post is not available."
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    options: list[str]
+    multiple: bool = False
+    expires_in: int = 24 * 60 * 60
+
+
+def _clean_text(text: str, *, required: bool) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    limit = settings.TOWNSQUARE["MAX_POST_LENGTH"]
+    if required and not text:
+        raise ValidationError({"text": "Write something before posting."})
+    if len(text) > limit:
+        raise ValidationError(
+            {"text": f"Posts are at most {limit:,} characters ({len(text):,} now)."}
+        )
+    return text
+
+
+def _clean_spoiler(spoiler_text: str) -> str:
+    spoiler = " ".join((spoiler_text or "").split())
+    if len(spoiler) > MAX_SPOILER_LENGTH:
+        raise ValidationError(
+            {"spoiler_text": f"Content warnings are at most {MAX_SPOILER_LENGTH} characters."}
+        )
+    return spoiler
+
+
+def _level(visibility: int | str) -> Visibility:
+    try:
+        return Visibility(int(visibility))
+    except (TypeError, ValueError):
+        raise ValidationError({"visibility": "Choose who can see this post."}) from None
+
+
+def _visible_target(author: User, post: Post | None) -> Post | None:
+    """The post answered or quoted, as the author may see it (a share stands for its original)."""
+    if post is None:
+        return None
+    if post.reblog_of_id is not None:
+        post = post.reblog_of
+    if post is None or not can_see(author, post):
+        raise ValidationError(NOT_AVAILABLE)
+    return post
+
+
+def _mentionable(author: User, names: Sequence[str], extra: Sequence[User] = ()) -> list[User]:
+    """The active members a post mentions, less the author and anyone blocked either way."""
+    people = {user.pk: user for user in User.objects.filter(username__in=names, is_active=True)}
+    for user in extra:
+        people.setdefault(user.pk, user)
+    return [
+        user
+        for user in people.values()
+        if user.pk != author.pk and user.is_active and not is_blocked_between(author.pk, user.pk)
+    ]
+
+
+def _record_tags(post: Post, names: Sequence[str]) -> None:
+    PostHashtag.objects.filter(post=post).delete()
+    if not names:
+        return
+    for name in names:
+        Hashtag.objects.get_or_create(name=name)
+    tags = Hashtag.objects.filter(name__in=names)
+    PostHashtag.objects.bulk_create([PostHashtag(post=post, hashtag=tag) for tag in tags])
+
+
+def create_post(
+    author: User,
+    *,
+    text: str,
+    visibility: int | str = Visibility.PUBLIC,
+    in_reply_to: Post | None = None,
+    quote_of: Post | None = None,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    media_ids: Sequence[int] = (),
+    poll: PollSpec | None = None,
+) -> Post:
+    """Publish a post, a reply (`in_reply_to`) or a quote share (`quote_of`).
+
+    Text becomes safe HTML; mentions, hashtags, media, a poll and a link preview are recorded
+    with it in one transaction; the post reaches the author's home feed at once and its
+    audience's feeds by fan-out jobs. A reply is never more public than what it answers
+    when that is followers-only or mentioned-only, and it always reaches the author answered.
+    """
+    if not author.is_active:
+        raise PermissionDenied("This account cannot post.")
+    text = _clean_text(text, required=not media_ids)
+    spoiler = _clean_spoiler(spoiler_text)
+    level = _level(visibility)
+    parent = _visible_target(author, in_reply_to)
+    quoted = _visible_target(author, quote_of)
+    if quoted is not None and quoted.visibility not in OPEN:
+        raise ValidationError("Only public posts can be quoted.")
+    if parent is not None and parent.visibility >= Visibility.FOLLOWERS:
+        level = Visibility(max(level, parent.visibility))
+    if poll is not None and media_ids:
+        raise ValidationError({"poll": "A post can have a poll or media, not both."})
+    ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
+
+    rendered = render_member_text(text)
+    with transaction.atomic():
+        post = Post.objects.create(
+            author=author,
+            text=text,
+            html=rendered.html,
+            visibility=level,
+            spoiler_text=spoiler,
+            sensitive=bool(sensitive) or bool(spoiler),
+            in_reply_to=parent,
+            in_reply_to_author_id=parent.author_id if parent is not None else None,
+            quote_of=quoted,
+        )
+        post.conversation_id = parent.thread_root_id if parent is not None else post.pk
+        Post.objects.filter(pk=post.pk).update(conversation_id=post.conversation_id)
+        answered = [parent.author] if parent is not None else []
+        mentioned = _mentionable(author, rendered.mentions, answered)
+        Mention.objects.bulk_create([Mention(post=post, user=user) for user in mentioned])
+        _record_tags(post, rendered.hashtags)
+        if media_ids:
+            media_actions.attach(author, post, list(media_ids))
+        if poll is not None:
+            poll_actions.create_poll(
+                post, options=poll.options, multiple=poll.multiple, expires_in=poll.expires_in
+            )
+        _schedule_preview(post)
+        if parent is not None:
+            Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
+            notify(parent.author_id, Kind.REPLY, actor_id=author.pk, post_id=post.pk)
+        if quoted is not None:
+            notify(quoted.author_id, Kind.QUOTE, actor_id=author.pk, post_id=post.pk)
+        for user in mentioned:
+            if parent is None or user.pk != parent.author_id:
+                notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
+        add_to_home(author.pk, [post.pk], author.pk)
+        enqueue(feed_tasks.fan_out_post, post.pk)
+    return post
+
+
+def _schedule_preview(post: Post) -> None:
+    link_actions.schedule_preview(post.pk, post.text)
+
+
+def edit_post(
+    author: User, post: Post, *, text: str, spoiler_text: str = "", sensitive: bool = False
+) -> Post:
+    """Change a post's text, content warning or sensitive flag, keeping every earlier version
+    (the first edit records the original too). Its level and media stay as they were."""
+    if post.author_id != author.pk or not author.is_active:
+        raise PermissionDenied("You can only edit your own posts.")
+    if post.reblog_of_id is not None:
+        raise ValidationError("A share has no text to edit.")
+    has_media = _has_media(post)
+    text = _clean_text(text, required=not has_media)
+    spoiler = _clean_spoiler(spoiler_text)
+    sensitive = bool(sensitive) or bool(spoiler)
+    if (text, spoiler, sensitive) == (post.text, post.spoiler_text, post.sensitive):
+        return post
+    ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
+    rendered = render_member_text(text)
+    now = timezone.now()
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        if not post.edits.exists():
+            PostEdit.objects.create(
+                post=post,
+                text=post.text,
+                html=post.html,
+                spoiler_text=post.spoiler_text,
+                sensitive=post.sensitive,
+                created_at=post.created_at,
+            )
+        post.text, post.html, post.spoiler_text = text, rendered.html, spoiler
+        post.sensitive, post.edited_at = sensitive, now
+        post.save(update_fields=["text", "html", "spoiler_text", "sensitive", "edited_at"])
+        PostEdit.objects.create(
+            post=post,
+            text=text,
+            html=rendered.html,
+            spoiler_text=spoiler,
+            sensitive=sensitive,
+            created_at=now,
+        )
+        before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+        answered = [post.in_reply_to_author] if post.in_reply_to_author else []
+        mentioned = _mentionable(author, rendered.mentions, answered)
+        Mention.objects.bulk_create(
+            [Mention(post=post, user=user) for user in mentioned if user.pk not in before]
+        )
+        for user in mentioned:
+            if user.pk not in before:
+                notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
+        _record_tags(post, rendered.hashtags)
+        _schedule_preview(post)
+    return post
+
+
+def _has_media(post: Post) -> bool:
+    return bool(attachments_for([post.pk]).get(post.pk))
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Delete a post (its author, or a moderator); it leaves every feed with it, its counts
+    leave the posts it answered or shared, and its media files are removed."""
+    if actor.pk != post.author_id and not actor.is_staff:
+        raise PermissionDenied("You can only delete your own posts.")
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(actor.pk))
+    with transaction.atomic():
+        if post.in_reply_to_id is not None:
+            Post.objects.filter(pk=post.in_reply_to_id, replies_count__gt=0).update(
+                replies_count=F("replies_count") - 1
+            )
+        if post.reblog_of_id is not None:
+            Post.objects.filter(pk=post.reblog_of_id, shares_count__gt=0).update(
+                shares_count=F("shares_count") - 1
+            )
+        media_actions.discard_for_posts([post.pk])
+        post.delete()

@@ -1,0 +1,107 @@
+"""Everything a list of posts shows, loaded for a whole page in a fixed number of queries:
+shared originals and quoted posts (through the visibility decision), media, polls, link
+cards, and what the viewer did (liked, shared, bookmarked). HTML and API serializers both
+read these views; neither queries per post."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from townsquare.accounts.models import User
+from townsquare.links.queries import cards_for
+from townsquare.media.queries import attachments_for
+from townsquare.polls.queries import polls_for
+from townsquare.posts.models import Pin
+from townsquare.posts.queries import ListedAuthor, ListedPost, Viewer, posts_by_id
+
+
+@dataclass
+class PostView:
+    item: ListedPost  # the row listed: a post, or a share of one
+    post: ListedPost  # what is shown: the post itself, or the shared original
+    shared_by: ListedAuthor | None = None
+    quoted: ListedPost | None = None
+    media: list[Any] = field(default_factory=list)
+    poll: Any = None
+    card: Any = None
+    liked: bool = False
+    shared: bool = False
+    bookmarked: bool = False
+    pinned: bool = False
+
+
+def _member(viewer: Viewer) -> User | None:
+    return viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+
+
+def hydrate(
+    viewer: Viewer, items: Sequence[ListedPost], *, pinned_ids: frozenset[int] = frozenset()
+) -> list[PostView]:
+    """Views of `items` for `viewer`. Shares whose original is gone are dropped."""
+    wanted = {p.reblog_of_id for p in items if p.reblog_of_id} | {
+        p.quote_of_id for p in items if p.quote_of_id
+    }
+    related = posts_by_id(viewer, sorted(wanted))
+    views: list[PostView] = []
+    for item in items:
+        if item.reblog_of_id is not None:
+            original = related.get(item.reblog_of_id)
+            if original is None:
+                continue
+            views.append(PostView(item, original, shared_by=item.author))
+        else:
+            views.append(PostView(item, item))
+    for view in views:
+        if view.post.quote_of_id is not None:
+            view.quoted = related.get(view.post.quote_of_id)
+    if not views:
+        return views
+
+    shown_posts = [v.post for v in views] + [v.quoted for v in views if v.quoted]
+    shown = sorted({p.id for p in shown_posts})
+    with_media = [p.id for p in shown_posts if p.has_media]
+    with_poll = [p.id for p in shown_posts if p.has_poll]
+    with_card = [p.id for p in shown_posts if p.has_card]
+    media = attachments_for(with_media) if with_media else {}
+    polls = polls_for(with_poll, _member(viewer)) if with_poll else {}
+    cards = cards_for(with_card) if with_card else {}
+    liked, shared, bookmarked = _viewer_marks(_member(viewer), shown)
+    for view in views:
+        pid = view.post.id
+        view.media = media.get(pid, [])
+        view.poll = polls.get(pid)
+        view.card = cards.get(pid) if not view.media and view.poll is None else None
+        view.liked, view.shared, view.bookmarked = pid in liked, pid in shared, pid in bookmarked
+        view.pinned = pid in pinned_ids
+    return views
+
+
+def _viewer_marks(member: User | None, post_ids: list[int]) -> tuple[set[int], ...]:
+    """Which of `post_ids` the member liked, shared and bookmarked: one query for the three."""
+    if member is None or not post_ids:
+        return set(), set(), set()
+    marks = ", ".join(["%s"] * len(post_ids))
+    sql = (
+        f"SELECT 1, post_id FROM posts_like WHERE user_id = %s AND post_id IN ({marks})"  # noqa: S608
+        f" UNION ALL SELECT 2, reblog_of_id FROM posts_post WHERE author_id = %s"
+        f" AND reblog_of_id IN ({marks})"
+        f" UNION ALL SELECT 3, post_id FROM posts_bookmark WHERE user_id = %s"
+        f" AND post_id IN ({marks})"
+    )
+    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, *post_ids] * 3)
+        for kind, post_id in cursor.fetchall():
+            found[kind - 1].add(post_id)
+    return found
+
+
+def pinned_posts(viewer: Viewer, author: User) -> list[ListedPost]:
+    """The posts `author` pinned that `viewer` may see, most recently pinned first."""
+    order = list(Pin.objects.filter(user=author).order_by("-id").values_list("post_id", flat=True))
+    found = posts_by_id(viewer, order)
+    return [found[pid] for pid in order if pid in found]
