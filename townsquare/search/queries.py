@@ -139,10 +139,10 @@ def _visible(viewer: Viewer, ids: list[int]) -> list[ListedPost]:
     """The candidates `viewer` may see (posts.queries decides), without shares, and without
     posts of members who opted out of search, except the viewer's own."""
     member = _member(viewer)
-    placeholders = ", ".join(["%s"] * len(ids))
+    in_ids, id_params = backends.id_in("p.id", ids)
     where = (
-        f"p.id IN ({placeholders}) AND p.reblog_of_id IS NULL AND (p.author_id = %s"  # noqa: S608
-        " OR p.author_id NOT IN (SELECT x.id FROM accounts_user x WHERE NOT x.discoverable))"
+        f"{in_ids} AND p.reblog_of_id IS NULL AND (p.author_id = %s OR NOT EXISTS"  # noqa: S608
+        " (SELECT 1 FROM accounts_user x WHERE x.id = p.author_id AND NOT x.discoverable))"
     )
-    params = [*ids, member.pk if member is not None else 0]
+    params = [*id_params, member.pk if member is not None else 0]
     return list_posts(viewer, where=where, params=params, limit=len(ids))

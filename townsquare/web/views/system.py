@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mimetypes
+import os
+import re
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -12,19 +14,53 @@ from django.utils._os import safe_join
 
 from townsquare.core.middleware import current_request_id
 
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+MAX_RANGE = 4 * 1024 * 1024  # bytes per partial answer; players ask again for the rest
 
-def media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve uploaded media from the local storage (S3-compatible storage serves its own)."""
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single `Range: bytes=a-b` request, or None when the header
+    asks for anything else (then the whole file is sent, as RFC 9110 allows)."""
+    match = _RANGE.match(header.strip())
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # the last N bytes
+        return max(0, size - int(last)), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    return start, min(end, start + MAX_RANGE - 1)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve uploaded media from the local storage (S3-compatible storage serves its own).
+    Single byte ranges are answered with 206, which Safari needs to play video."""
     location = getattr(default_storage, "location", None)
     if not location:
         raise Http404()
     try:
         full = safe_join(location, path)
         handle = open(full, "rb")  # noqa: SIM115 - FileResponse closes it
+        size = os.fstat(handle.fileno()).st_size
     except (ValueError, OSError, PermissionError):
         raise Http404() from None
     content_type = mimetypes.guess_type(full)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    wanted = _byte_range(request.headers.get("Range", ""), size)
+    response: HttpResponse
+    if wanted is None:
+        response = FileResponse(handle, content_type=content_type)
+    elif wanted[0] >= size or wanted[0] > wanted[1]:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+    else:
+        first, last = wanted
+        with handle:
+            handle.seek(first)
+            body = handle.read(last - first + 1)
+        response = HttpResponse(body, status=206, content_type=content_type)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
