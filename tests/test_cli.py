@@ -303,12 +303,15 @@ from django.db.models import Exists, F, OuterRef
 from django_tasks_db.models import DBTaskResult
 from townsquare.feeds.models import TimelineEntry
 from townsquare.graph.models import Follow
-from townsquare.posts.models import Post
+from townsquare.posts.models import Like, Post
 
 followed = Follow.objects.filter(follower=OuterRef("owner"), followee=OuterRef("author"))
 delivered = TimelineEntry.objects.exclude(owner=F("author")).filter(Exists(followed))
 print(json.dumps({
-    "posts": Post.objects.count(),
+    "posts": Post.objects.filter(in_reply_to=None, reblog_of=None, poll=None).count(),
+    "replies": Post.objects.exclude(in_reply_to=None).count(),
+    "likes": Like.objects.count(),
+    "polls": Post.objects.exclude(poll=None).count(),
     "follows": Follow.objects.count(),
     "delivered": delivered.count(),
     "readers": delivered.values("owner").distinct().count(),
@@ -329,6 +332,8 @@ def test_demo_fills_the_site_with_members_posts_and_home_feeds(tmp_path: Path) -
     state = site.python_json(DEMO_STATE)
     assert isinstance(state, dict)
     assert state["posts"] == 30
+    # ... and conversations on them: replies, likes, a poll.
+    assert state["replies"] > 0 and state["likes"] > 0 and state["polls"] == 1
     assert state["follows"] > 0
     # Fan-out ran: members read posts of people they follow in their materialized home feeds.
     assert state["delivered"] > 0

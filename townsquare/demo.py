@@ -82,6 +82,7 @@ def fill_demo(
                 if rank < 5 or rng.random() < 0.6:
                     graph_actions.follow(user, other)
     made = 0
+    written: list = []
     for _ in range(posts):
         author = users[min(int(rng.paretovariate(1.2)) - 1, len(users) - 1)]
         visibility = rng.choices(
@@ -90,7 +91,40 @@ def fill_demo(
         text = rng.choice(LINES)
         if rng.random() < 0.2:
             text = f"@{rng.choice(users).username} {text}"
-        post_actions.create_post(author, text=text, visibility=visibility)
+        written.append(post_actions.create_post(author, text=text, visibility=visibility))
         made += 1
+    _converse(rng, users, [p for p in written if p.visibility == Visibility.PUBLIC])
     run_pending_jobs()
     return f"Demo community ready: {len(users)} members, {made} new posts. Password: {password}"
+
+
+REPLIES = [
+    "Count me in!",
+    "Great idea, I can bring spare pots.",
+    "Same here, every single time.",
+    "Thanks for the reminder.",
+    "Try the library, they have a whole shelf on it.",
+]
+
+
+def _converse(rng: random.Random, users: list[User], public: list) -> None:
+    """Replies, likes, shares and bookmarks on some public posts, and one poll, so the demo
+    shows conversations as members will see them."""
+    if not public:
+        return
+    for post in rng.sample(public, k=min(len(public), 40)):
+        for member in rng.sample(users, k=min(len(users), rng.randint(1, 6))):
+            if member.pk == post.author_id:
+                continue
+            post_actions.like(member, post)
+            if rng.random() < 0.3:
+                post_actions.create_post(member, text=rng.choice(REPLIES), in_reply_to=post)
+            if rng.random() < 0.1:
+                post_actions.share(member, post)
+            if rng.random() < 0.1:
+                post_actions.bookmark(member, post)
+    post_actions.create_post(
+        users[0],
+        text="Which evening suits everyone for the next work party? #gardening",
+        poll=post_actions.PollSpec(["Tuesday", "Wednesday", "Thursday"], expires_in=3 * 86400),
+    )
