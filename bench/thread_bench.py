@@ -229,8 +229,8 @@ def measure(args: argparse.Namespace) -> int:
     from importlib import import_module
 
     fb._django()
-    if args.patch:  # an experiment: a module whose apply() changes the code under test
-        import_module(args.patch).apply()
+    for name in args.patch or []:  # experiments: modules whose apply() changes the code
+        import_module(name).apply()
     from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -351,10 +351,24 @@ def measure(args: argparse.Namespace) -> int:
 
 
 def measure_parts(info: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
-    """Median ms of each step of the view, for the root page, visitor and member."""
+    """Median ms of each step of the view, per page and viewer, called directly."""
     from importlib import import_module
 
     from django.conf import settings
+
+    from townsquare.accounts.models import User
+
+    member = User.objects.get(username=info["viewer"])
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return {
+        f"{page} {who}": _case_parts(info, page, who, member, store, runs) for page, who in CASES
+    }
+
+
+def _case_parts(
+    info: dict[str, Any], page: str, who: str, member: Any, store: Any, runs: int
+) -> dict[str, float]:
+    """The steps of `post_detail` for one page and viewer, each timed on its own."""
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.messages.storage import default_storage
     from django.db import connection
@@ -363,65 +377,72 @@ def measure_parts(info: dict[str, Any], runs: int) -> dict[str, dict[str, float]
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    from townsquare.accounts.models import User
     from townsquare.posts import queries
     from townsquare.posts.display import hydrate
     from townsquare.posts.threads import thread
     from townsquare.web import render as cards
+    from townsquare.web.context import site
     from townsquare.web.forms import PostForm
     from townsquare.web.views.posts import _flatten, reply_prefill
 
-    member = User.objects.get(username=info["viewer"])
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    out: dict[str, dict[str, float]] = {}
-    for who, viewer in (("visitor", AnonymousUser()), ("member", member)):
-        request = RequestFactory().get(info["root_path"])
-        request.user = viewer
-        request.session = store()
-        request._messages = default_storage(request)  # type: ignore[attr-defined]
-        token = get_token(request)
-        root_id = info["root_id"]
-        focus = queries.posts_by_id(viewer, [root_id])[root_id]
-        conversation = thread(viewer, focus)
-        listed = [*conversation.ancestors, focus, *_flatten(conversation.replies)]
-        views = {view.item.id: view for view in hydrate(viewer, listed)}
-        signed_in = member if who == "member" else None
-        html = cards.thread_html(conversation, views, signed_in, token, info["root_path"])
-        with CaptureQueriesContext(connection) as captured:
-            thread(viewer, focus)
-        conversation_sql = captured.captured_queries[0]["sql"]
+    viewer: Any = member if who == "member" else AnonymousUser()
+    signed_in = member if who == "member" else None
+    path = info[f"{page}_path"]
+    request = RequestFactory().get(path)
+    request.user = viewer
+    request.session = store()
+    request._messages = default_storage(request)  # type: ignore[attr-defined]
+    token = get_token(request)
+    post_id = info[f"{page}_id"]
+    focus = queries.posts_by_id(viewer, [post_id])[post_id]
+    conversation = thread(viewer, focus)
+    listed = [*conversation.ancestors, focus, *_flatten(conversation.replies)]
+    views = {view.item.id: view for view in hydrate(viewer, listed)}
+    html = cards.thread_html(conversation, views, signed_in, token, path)
+    with CaptureQueriesContext(connection) as captured:
+        thread(viewer, focus)
+    conversation_sql = captured.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(conversation_sql)
+        fetched = len(cursor.fetchall())
 
-        def raw_sql(sql: str = conversation_sql) -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                cursor.fetchall()
+    def raw_sql(sql: str = conversation_sql) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
 
-        def page_template(viewer: Any = viewer, html: str = html) -> None:
-            form = None
-            if signed_in is not None:
-                form = PostForm(
-                    initial={
-                        "in_reply_to": focus.pk,
-                        "text": reply_prefill(signed_in, focus),
-                        "visibility": focus.visibility,
-                    }
-                )
-            context = {"post": focus, "thread_html": html, "more_after": None, "form": form}
-            render_to_string("web/post.html", context, request)
+    def page_template(request: Any = request, focus: Any = focus, html: str = html) -> None:
+        form = None
+        if signed_in is not None:
+            form = PostForm(
+                initial={
+                    "in_reply_to": focus.pk,
+                    "text": reply_prefill(signed_in, focus),
+                    "visibility": focus.visibility,
+                }
+            )
+        context = {"post": focus, "thread_html": html, "more_after": None, "form": form}
+        render_to_string("web/post.html", context, request)
 
-        steps = {
-            "focus post (posts_by_id)": lambda: queries.posts_by_id(viewer, [root_id]),
-            "thread(): conversation query + tree": lambda: thread(viewer, focus),
-            "  conversation SQL alone, raw cursor": raw_sql,
-            "hydrate()": lambda: hydrate(viewer, listed),
-            "thread_html() (cards, render.py)": lambda: cards.thread_html(
-                conversation, views, signed_in, token, info["root_path"]
-            ),
-            "web/post.html around it (base, reply form)": page_template,
-        }
-        out[who] = {name: round(_median_ms(step, runs), 3) for name, step in steps.items()}
-        out[who]["posts fetched / shown"] = float(len(listed))
-    return out
+    def badge(request: Any = request) -> None:
+        site(request)["unread_notifications"]()
+
+    steps = {
+        "focus post (posts_by_id)": lambda: queries.posts_by_id(viewer, [post_id]),
+        "thread(): conversation query + tree": lambda: thread(viewer, focus),
+        "  conversation SQL alone, raw cursor": raw_sql,
+        "hydrate()": lambda: hydrate(viewer, listed),
+        "thread_html() (cards, render.py)": lambda: cards.thread_html(
+            conversation, views, signed_in, token, path
+        ),
+        "web/post.html around it (base, reply form)": page_template,
+    }
+    if signed_in is not None:
+        steps["  of which the menu's unread badge"] = badge
+    times = {name: round(_median_ms(step, runs), 3) for name, step in steps.items()}
+    times["posts fetched"] = float(fetched)
+    times["cards shown"] = float(len(views))
+    return times
 
 
 def _median_ms(fn: Any, runs: int) -> float:
@@ -493,7 +514,11 @@ def prepare(args: argparse.Namespace, database: str) -> tuple[Path, dict[str, st
 def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
     data_dir, env, info = prepare(args, database)
     if args.django_settings:
-        env = {**env, "DJANGO_SETTINGS_MODULE": args.django_settings, "PYTHONPATH": str(fb.REPO_DIR)}
+        env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": args.django_settings,
+            "PYTHONPATH": str(fb.REPO_DIR),
+        }
     fb.log(f"{database}: measuring {args.runs} requests per page and viewer")
     out = fb.run_checked(
         [
@@ -506,11 +531,13 @@ def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
             str(args.warmup),
             "--profile-runs",
             str(args.profile_runs),
+            "--top",
+            str(args.top),
             "--quiet-below",
             str(args.quiet_below),
             "--quiet-wait",
             str(args.quiet_wait),
-            *(["--patch", args.patch] if args.patch else []),
+            *[arg for name in args.patch or [] for arg in ("--patch", name)],
         ],
         {**env, "PYTHONPATH": str(fb.REPO_DIR)},
         timeout=1800,
@@ -544,11 +571,13 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{row['bytes'] / 1024:>5.0f}"
             )
     for result in results:
-        print(f"\n{result['database']}: parts of the root page (median ms)")
-        for name in result["parts_ms"]["visitor"]:
+        parts = result["parts_ms"]
+        print(f"\n{result['database']}: parts of the view (median ms)")
+        print(f"  {'':44}" + "".join(f"{case:>14}" for case in parts))
+        for name in parts["root member"]:
             print(
-                f"  {name:44} visitor {result['parts_ms']['visitor'][name]:8.3f}"
-                f"   member {result['parts_ms']['member'][name]:8.3f}"
+                f"  {name:44}"
+                + "".join(f"{parts[case].get(name, float('nan')):14.3f}" for case in parts)
             )
         print(f"{result['database']}: cProfile, root page as member, top by own time")
         for row in result["profile"]["by_tottime"][:12]:
@@ -574,8 +603,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet-wait", type=float, default=60.0)
     parser.add_argument("--django-settings", help="experiment: a settings module")
     parser.add_argument(
-        "--patch", help="experiment: a module whose apply() patches the code, e.g. "
-        "bench.experiments.thread_NAME"
+        "--patch",
+        action="append",
+        help="experiment: a module whose apply() patches the code, e.g. "
+        "bench.experiments.thread_NAME",
     )
     parser.add_argument("--label", help="added to the results file name")
     return parser

@@ -105,13 +105,17 @@ def log_in(page: Page, login: str, password: str) -> None:
 
 
 def post_with_keyboard(page: Page, text: str) -> None:
-    """Write a post on the home page and send it with Tab, Tab, Enter."""
+    """Write a post on the home page and send it from the keyboard: Tab past the composer's
+    extras (content warning, media, poll: closed, one stop each) to the audience, then Post."""
     from playwright.sync_api import expect
 
     page.goto("/")
     box = page.get_by_label("What's happening?")
     box.fill(text)
     box.press("Tab")
+    for extra in ("Content warning", "Photos or video", "Poll"):
+        expect(page.locator("summary", has_text=extra)).to_be_focused()
+        page.keyboard.press("Tab")
     expect(page.get_by_label("Who can see this")).to_be_focused()
     page.keyboard.press("Tab")
     send = page.get_by_role("button", name="Post", exact=True)

@@ -32,7 +32,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return start, min(end, start + MAX_RANGE - 1)
 
 
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> HttpResponse | FileResponse:
     """Serve uploaded media from the local storage (S3-compatible storage serves its own).
     Single byte ranges are answered with 206, which Safari needs to play video."""
     location = getattr(default_storage, "location", None)
@@ -46,7 +46,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404() from None
     content_type = mimetypes.guess_type(full)[0] or "application/octet-stream"
     wanted = _byte_range(request.headers.get("Range", ""), size)
-    response: HttpResponse
+    response: HttpResponse | FileResponse
     if wanted is None:
         response = FileResponse(handle, content_type=content_type)
     elif wanted[0] >= size or wanted[0] > wanted[1]:
