@@ -195,18 +195,25 @@ def test_a_failed_conversion_marks_the_video_failed_and_leaves_no_files(
 
 @pytest.mark.usefixtures("no_ffmpeg")
 @pytest.mark.parametrize(("clip", "name"), [("mp4", "match.mp4"), ("webm", "match.webm")])
-def test_without_ffmpeg_a_browser_ready_video_is_kept_as_it_is(
+def test_without_ffmpeg_a_browser_ready_video_is_kept_as_it_is_less_its_metadata(
     fern: User, media_root: Path, clips: dict[str, bytes], clip: str, name: str
 ):
     attachment = actions.upload(fern, upload_file(clips[clip], name, f"video/{clip}"))
     assert attachment.duration == pytest.approx(2.0, abs=0.2)
     assert (attachment.width, attachment.height) == (320, 240)
+    original = attachment.original_path
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.READY
-    assert attachment.file_path == attachment.original_path
-    assert (media_root / attachment.file_path).read_bytes() == clips[clip]
-    assert stored_files(media_root) == [attachment.file_path]
+    assert attachment.file_path.endswith(f"-video.{clip}")
+    assert attachment.original_path == ""
+    published = (media_root / attachment.file_path).read_bytes()
+    assert len(published) == len(clips[clip])  # the same file, in place
+    assert b"Chess society night" in clips[clip]
+    assert b"Chess society night" not in published  # (more in test_media_video_metadata.py)
+    assert stored_files(media_root) == [attachment.file_path]  # the original is gone
+    assert original not in stored_files(media_root)
+    assert "<video controls playsinline" in gallery_html([attachment], sensitive=False)
 
 
 @pytest.mark.usefixtures("no_ffmpeg")

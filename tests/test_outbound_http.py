@@ -383,3 +383,21 @@ def test_a_closed_port_is_a_clear_error() -> None:
 def test_an_error_status_is_returned_not_raised(web: LocalWeb) -> None:
     response = http.get(web.url("/missing"))
     assert response.status == 404
+
+
+def test_a_dns_lookup_that_hangs_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def hanging(*args: object, **kwargs: object) -> list[object]:
+        release.wait(5)
+        return []
+
+    monkeypatch.setattr(http, "DNS_TIMEOUT", 0.2)
+    monkeypatch.setattr(http.socket, "getaddrinfo", hanging)
+    try:
+        with pytest.raises(http.OutboundTimeout):
+            http.resolve("slow.example", 80)
+    finally:
+        release.set()

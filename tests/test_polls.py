@@ -322,6 +322,8 @@ def test_a_bad_vote_goes_back_with_the_reason(fern: User) -> None:
     basil = make_user("basil")
     poll = make_poll(fern)
     client = client_for(basil)
+    for odd in ("²", "٣", "1e3", "-1"):  # digits of other scripts are not option numbers
+        assert client.post(f"/polls/{poll.pk}/vote", {"choice": odd}).status_code == 302
     response = client.post(f"/polls/{poll.pk}/vote", {"choice": "seven"})
     assert response.status_code == 302 and response["Location"] == f"/@fern/{poll.post_id}"
     page = client.get(response["Location"]).content.decode()

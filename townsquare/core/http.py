@@ -20,6 +20,8 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.message import Message
 from urllib.parse import quote, urljoin, urlsplit
@@ -115,9 +117,21 @@ def is_allowed_address(address: IPAddress, *, allow_loopback: bool = False) -> b
     return not refused
 
 
+DNS_TIMEOUT = 5.0
+# getaddrinfo has no timeout of its own: lookups run here and are waited for at most
+# DNS_TIMEOUT (a lookup that hangs keeps its thread, not the job).
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="townsquare-dns")
+
+
 def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (tests replace this to simulate DNS answers)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    lookup = _resolver.submit(
+        socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    try:
+        infos = lookup.result(timeout=DNS_TIMEOUT)
+    except FutureTimeout:
+        raise OutboundTimeout(f"looking up {host} took more than {DNS_TIMEOUT:.0f} s") from None
     return [str(info[4][0]) for info in infos]
 
 

@@ -78,6 +78,13 @@ def silenced_ids(member_id: int, *, notifications: bool = False) -> set[int]:
     return ids
 
 
+def blocked_either_way(member_id: int, author_field: str) -> Q:
+    """Rows whose member (at `author_field`) blocked `member` or was blocked by them."""
+    return Q(
+        Exists(Block.objects.filter(blocker_id=member_id, blocked_id=OuterRef(author_field)))
+    ) | Q(Exists(Block.objects.filter(blocked_id=member_id, blocker_id=OuterRef(author_field))))
+
+
 def silencing(member_id: int, author_field: str, *, notifications: bool = False) -> Q:
     """The same members as `silenced_ids`, as a condition on the member id in `author_field`
     of the rows being filtered (a subquery, so the caller makes one query)."""
@@ -87,11 +94,7 @@ def silencing(member_id: int, author_field: str, *, notifications: bool = False)
     )
     if notifications:
         mutes = mutes.filter(hide_notifications=True)
-    return (
-        Q(Exists(Block.objects.filter(blocker_id=member_id, blocked_id=OuterRef(author_field))))
-        | Q(Exists(Block.objects.filter(blocked_id=member_id, blocker_id=OuterRef(author_field))))
-        | Q(Exists(mutes))
-    )
+    return blocked_either_way(member_id, author_field) | Q(Exists(mutes))
 
 
 def blocked_list(user: User) -> QuerySet[Block]:

@@ -12,7 +12,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from townsquare.media import pictures, storage, video
+from townsquare.media import metadata, pictures, storage, video
+from townsquare.media.containers import ContainerError
 from townsquare.media.models import Kind, MediaAttachment
 from townsquare.media.video import ProcessingError
 
@@ -20,7 +21,6 @@ from townsquare.media.video import ProcessingError
 @dataclass
 class Outcome:
     fields: dict[str, Any] = field(default_factory=dict)
-    keep_original: bool = False
 
 
 def _fetch(row: MediaAttachment, folder: Path) -> Path:
@@ -70,6 +70,22 @@ def _image(row: MediaAttachment, source: Path) -> Outcome:
     return Outcome(fields)
 
 
+def _as_uploaded(row: MediaAttachment, source: Path) -> Outcome:
+    """A video browsers play as it is (checked at upload), published without converting it:
+    its metadata (location, dates, titles, device names) removed from the local copy first."""
+    try:
+        metadata.strip(source, row.original_type)
+    except ContainerError as exc:
+        raise ProcessingError(
+            f"This video was not published: its hidden details (such as where it was filmed) "
+            f"could not be removed. {exc}"
+        ) from exc
+    name = storage.WEBM_NAME if row.original_type == "webm" else storage.VIDEO_NAME
+    with open(source, "rb") as handle:
+        path = storage.put(storage.output_path(row.token, name), File(handle))
+    return Outcome({"file_path": path})
+
+
 def _video(row: MediaAttachment, source: Path, folder: Path) -> Outcome:
     found = video.tools()
     if found is None:
@@ -77,8 +93,7 @@ def _video(row: MediaAttachment, source: Path, folder: Path) -> Outcome:
             return _image(row, source)
         if row.original_type not in video.BROWSER_VIDEO:
             raise ProcessingError("This server can no longer convert videos (no ffmpeg).")
-        # Checked at upload: browsers play it as it is.
-        return Outcome({"file_path": row.original_path}, keep_original=True)
+        return _as_uploaded(row, source)
     container = "gif" if row.kind == Kind.GIFV else row.original_type
     info = video.probe(found, str(source), container)
     if not info.video_codecs:
@@ -104,6 +119,5 @@ def process(row: MediaAttachment, folder: Path) -> Outcome:
     ProcessingError (or ValidationError) with a message for people when the file is bad."""
     source = _fetch(row, folder)
     outcome = _image(row, source) if row.kind == Kind.IMAGE else _video(row, source, folder)
-    if not outcome.keep_original:
-        outcome.fields["original_path"] = ""
+    outcome.fields["original_path"] = ""  # the original (with its metadata) is deleted
     return outcome

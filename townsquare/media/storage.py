@@ -19,7 +19,8 @@ from townsquare.media.pictures import OUTPUT_NAMES
 logger = logging.getLogger(__name__)
 
 VIDEO_NAME = "video.mp4"
-ALL_OUTPUT_NAMES = (*OUTPUT_NAMES, VIDEO_NAME)
+WEBM_NAME = "video.webm"  # a WebM published as uploaded (metadata removed), without ffmpeg
+ALL_OUTPUT_NAMES = (*OUTPUT_NAMES, VIDEO_NAME, WEBM_NAME)
 
 
 def new_token() -> str:

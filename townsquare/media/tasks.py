@@ -70,7 +70,7 @@ def process_attachment(attachment_id: int) -> str:
         done = MediaAttachment.objects.filter(pk=row.pk, status=Status.PROCESSING).update(
             status=Status.READY, error="", **outcome.fields
         )
-        if done and not outcome.keep_original:
+        if done:
             enqueue(delete_files, [row.original_path])
         elif not done and not MediaAttachment.objects.filter(pk=row.pk).exists():
             # Deleted (its post deleted, or never attached) while we worked.

@@ -25,6 +25,7 @@ class PostView:
     post: ListedPost  # what is shown: the post itself, or the shared original
     shared_by: ListedAuthor | None = None
     quoted: ListedPost | None = None
+    reply_to_username: str | None = None
     media: list[Any] = field(default_factory=list)
     poll: Any = None
     card: Any = None
@@ -55,6 +56,14 @@ def hydrate(
             views.append(PostView(item, original, shared_by=item.author))
         else:
             views.append(PostView(item, item))
+    # A shared post may itself quote one: those are read too (one more query, only then).
+    missing = {
+        v.post.quote_of_id
+        for v in views
+        if v.post.quote_of_id and v.post.quote_of_id not in related
+    }
+    if missing:
+        related.update(posts_by_id(viewer, sorted(missing)))
     for view in views:
         if view.post.quote_of_id is not None:
             view.quoted = related.get(view.post.quote_of_id)
@@ -69,34 +78,54 @@ def hydrate(
     media = attachments_for(with_media) if with_media else {}
     polls = polls_for(with_poll, _member(viewer)) if with_poll else {}
     cards = cards_for(with_card) if with_card else {}
-    liked, shared, bookmarked = _viewer_marks(_member(viewer), shown)
+    answered = sorted({p.in_reply_to_author_id for p in shown_posts if p.in_reply_to_author_id})
+    liked, shared, bookmarked, unseen = _viewer_marks(_member(viewer), shown, answered)
     for view in views:
         pid = view.post.id
         view.media = media.get(pid, [])
         view.poll = polls.get(pid)
         view.card = cards.get(pid) if not view.media and view.poll is None else None
         view.liked, view.shared, view.bookmarked = pid in liked, pid in shared, pid in bookmarked
+        # "Replying to @x" names x only when the viewer may see x (no block either way).
+        view.reply_to_username = (
+            None if view.post.in_reply_to_author_id in unseen else view.post.reply_to_username
+        )
         view.pinned = pid in pinned_ids
     return views
 
 
-def _viewer_marks(member: User | None, post_ids: list[int]) -> tuple[set[int], ...]:
-    """Which of `post_ids` the member liked, shared and bookmarked: one query for the three."""
+_MARKS_SQL = (
+    "SELECT 1, post_id FROM posts_like WHERE user_id = %s AND post_id IN (IDS)",
+    "SELECT 2, reblog_of_id FROM posts_post WHERE author_id = %s AND reblog_of_id IN (IDS)",
+    "SELECT 3, post_id FROM posts_bookmark WHERE user_id = %s AND post_id IN (IDS)",
+)
+_BLOCKS_SQL = (
+    "SELECT 4, blocker_id FROM graph_block WHERE blocked_id = %s AND blocker_id IN (IDS)",
+    "SELECT 4, blocked_id FROM graph_block WHERE blocker_id = %s AND blocked_id IN (IDS)",
+)
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def _viewer_marks(
+    member: User | None, post_ids: list[int], answered: list[int]
+) -> tuple[set[int], set[int], set[int], set[int]]:
+    """Which of `post_ids` the member liked, shared and bookmarked, and which of the members
+    `answered` (authors of posts replied to) are blocked either way: one query for the four."""
+    found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
     if member is None or not post_ids:
-        return set(), set(), set()
-    marks = ", ".join(["%s"] * len(post_ids))
-    sql = (
-        f"SELECT 1, post_id FROM posts_like WHERE user_id = %s AND post_id IN ({marks})"  # noqa: S608
-        f" UNION ALL SELECT 2, reblog_of_id FROM posts_post WHERE author_id = %s"
-        f" AND reblog_of_id IN ({marks})"
-        f" UNION ALL SELECT 3, post_id FROM posts_bookmark WHERE user_id = %s"
-        f" AND post_id IN ({marks})"
-    )
-    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+        return found
+    parts = [part.replace("IDS", _marks(post_ids)) for part in _MARKS_SQL]
+    params: list[int] = [member.pk, *post_ids] * 3
+    if answered:
+        parts += [part.replace("IDS", _marks(answered)) for part in _BLOCKS_SQL]
+        params += [member.pk, *answered] * 2
     with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, *post_ids] * 3)
-        for kind, post_id in cursor.fetchall():
-            found[kind - 1].add(post_id)
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, row_id in cursor.fetchall():
+            found[kind - 1].add(row_id)
     return found
 
 

@@ -164,7 +164,8 @@ _LISTING_COLUMNS = (
     " EXISTS (SELECT 1 FROM media_mediaattachment ma WHERE ma.post_id = p.id),"
     " EXISTS (SELECT 1 FROM polls_poll pl WHERE pl.post_id = p.id),"
     " EXISTS (SELECT 1 FROM links_postcard lc WHERE lc.post_id = p.id),"
-    " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id)"
+    " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id"
+    " AND ru.is_active)"
 )
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.graph.models import Block
-from townsquare.posts.models import Hashtag
+from townsquare.posts.models import Hashtag, PostHashtag, Visibility
 from townsquare.posts.queries import ListedPost, Viewer, list_posts
 from townsquare.search import backends
 from townsquare.search.terms import Query, clean, fold, folded_words, parse, words_of
@@ -68,11 +68,18 @@ def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
 
 def search_hashtags(q: str, limit: int = 20) -> list[Hashtag]:
     """Hashtags whose name contains `q` (a leading # is ignored): the exact name first, then
-    names starting with it, shortest first."""
+    names starting with it, shortest first. Only hashtags of some public post by an active
+    member who appears in search are found (a tag used only in private posts stays private)."""
     text = "".join(words_of(clean(q).lstrip("#")))
     if len(text) < 2:
         return []
-    ranked = Hashtag.objects.filter(name__contains=text).annotate(
+    used_in_public = PostHashtag.objects.filter(
+        hashtag_id=OuterRef("pk"),
+        post__visibility=Visibility.PUBLIC,
+        post__author__is_active=True,
+        post__author__discoverable=True,
+    )
+    ranked = Hashtag.objects.filter(Exists(used_in_public), name__contains=text).annotate(
         exact=Case(When(name=text, then=Value(0)), default=Value(1)),
         starts=Case(When(name__startswith=text, then=Value(0)), default=Value(1)),
         length=Length("name"),

@@ -91,11 +91,23 @@ def _cached(post: ListedPost) -> tuple[str, str]:
     return parts
 
 
+def _behind_warning(spoiler_text: str, body: str) -> str:
+    """`body` hidden until the warning is clicked (a <details>: no JavaScript needed)."""
+    if not spoiler_text:
+        return body
+    return (
+        f'<details class="cw"><summary><span class="cw-text">'
+        f'{escape(spoiler_text)}</span> <span class="cw-toggle">Show post</span>'
+        f"</summary>{body}</details>"
+    )
+
+
 def _quote_html(quoted: ListedPost | None) -> str:
+    """The quoted post, under its own content warning when it has one."""
     if quoted is None:
         return ""
     head, text = _cached(quoted)
-    return f'<blockquote class="quoted">{head}{text}</blockquote>'
+    return f'<blockquote class="quoted">{head}{_behind_warning(quoted.spoiler_text, text)}</blockquote>'
 
 
 def _content(view: PostView, token: str) -> str:
@@ -110,14 +122,7 @@ def _content(view: PostView, token: str) -> str:
     if view.card is not None:
         inner.append(card_html(view.card))
     inner.append(_quote_html(view.quoted))
-    body = "".join(inner)
-    if post.spoiler_text:
-        return (
-            f'<details class="cw"><summary><span class="cw-text">'
-            f'{escape(post.spoiler_text)}</span> <span class="cw-toggle">Show post</span>'
-            f"</summary>{body}</details>"
-        )
-    return body
+    return _behind_warning(post.spoiler_text, "".join(inner))
 
 
 def _button(
@@ -220,8 +225,8 @@ def card(
         )
     if view.pinned:
         top.append('<p class="pinned-note">📌 Pinned</p>')
-    if post.in_reply_to_author_id and post.reply_to_username:
-        target = escape(post.reply_to_username)
+    if post.in_reply_to_author_id and view.reply_to_username:
+        target = escape(view.reply_to_username)
         reply_href = f"/@{target}/{post.in_reply_to_id}" if post.in_reply_to_id else post_url(post)
         top.append(f'<p class="reply-to">Replying to <a href="{reply_href}">@{target}</a></p>')
     return (

@@ -21,7 +21,7 @@ from townsquare.graph.queries import is_blocked_between
 from townsquare.links import actions as link_actions
 from townsquare.media import actions as media_actions
 from townsquare.media.queries import attachments_for
-from townsquare.notifications.actions import notify
+from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
 from townsquare.polls import actions as poll_actions
 from townsquare.posts.models import Hashtag, Mention, Post, PostEdit, PostHashtag, Visibility
@@ -216,9 +216,13 @@ def edit_post(
             sensitive=sensitive,
             created_at=now,
         )
+        # Mentions follow the new text: someone no longer named loses the access the mention
+        # gave (the author answered keeps it); someone newly named is told.
         before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
         answered = [post.in_reply_to_author] if post.in_reply_to_author else []
         mentioned = _mentionable(author, rendered.mentions, answered)
+        now_named = {user.pk for user in mentioned}
+        Mention.objects.filter(post=post).exclude(user_id__in=now_named).delete()
         Mention.objects.bulk_create(
             [Mention(post=post, user=user) for user in mentioned if user.pk not in before]
         )
@@ -249,5 +253,6 @@ def delete_post(actor: User, post: Post) -> None:
             Post.objects.filter(pk=post.reblog_of_id, shares_count__gt=0).update(
                 shares_count=F("shares_count") - 1
             )
+            withdraw(Kind.SHARE, actor_id=post.author_id, post_id=post.reblog_of_id)
         media_actions.discard_for_posts([post.pk])
         post.delete()

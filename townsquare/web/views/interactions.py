@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
+from townsquare.graph.queries import blocked_either_way as silencing_blocks
 from townsquare.posts import actions, queries
 from townsquare.posts.display import hydrate
 from townsquare.posts.models import Bookmark, Like, Pin, Post
@@ -109,6 +110,8 @@ def liked_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = _post_or_404(request, username, post_id)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
     likes = Like.objects.filter(post=post, user__is_active=True).select_related("user")
+    if isinstance(request.user, User):  # nobody blocked either way
+        likes = likes.exclude(silencing_blocks(request.user.pk, "user_id"))
     if cursor.max_id:
         likes = likes.filter(id__lt=cursor.max_id)
     rows = [(like.pk, like.user) for like in likes.order_by("-id")[: cursor.limit]]
@@ -119,7 +122,9 @@ def liked_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
 def shared_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = _post_or_404(request, username, post_id)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
-    shares = Post.objects.filter(reblog_of=post, author__is_active=True).select_related("author")
+    # Only shares the viewer may see (a share for followers only is not listed to others).
+    shares = queries.visible_to(request.user, Post.objects.filter(reblog_of=post))
+    shares = shares.select_related("author")
     if cursor.max_id:
         shares = shares.filter(id__lt=cursor.max_id)
     rows = [(share.pk, share.author) for share in shares.order_by("-id")[: cursor.limit]]

@@ -24,7 +24,10 @@ def _choices(request: HttpRequest) -> list[int]:
     """The posted option positions; anything that is not a small number becomes -1, which the
     action refuses as "not one of the poll's options" (after deciding whether it is a 404)."""
     values = [value.strip() for value in request.POST.getlist("choice")]
-    return [int(value) if value.isdigit() and len(value) < 4 else -1 for value in values]
+    return [
+        int(value) if value.isascii() and value.isdigit() and len(value) < 4 else -1
+        for value in values
+    ]
 
 
 @login_required
