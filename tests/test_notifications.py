@@ -246,3 +246,31 @@ def test_the_notification_pages_need_login() -> None:
         assert response.status_code == 302 and response["Location"].startswith("/login")
     response = anonymous.post("/notifications/read")
     assert response.status_code == 302 and response["Location"].startswith("/login")
+
+
+def test_the_badge_counts_exactly_what_the_page_shows(fern) -> None:
+    """The badge's SQL and `shown` state one rule twice; they must agree on every case."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    people = {name: make_user(name) for name in ("ash", "bo", "cy", "di", "ed", "flo")}
+    follow(fern, people["ash"])
+    public = make_post(fern, "Spring fair")
+    for person in people.values():
+        actions.notify(fern.pk, Kind.LIKE, actor_id=person.pk, post_id=public.pk)
+        actions.notify(fern.pk, Kind.FOLLOW, actor_id=person.pk)
+    private = make_post(people["ash"], "Plot keys are in the shed", Visibility.FOLLOWERS)
+    actions.notify(fern.pk, Kind.QUOTE, actor_id=people["ash"].pk, post_id=private.pk)
+    Block.objects.create(blocker=fern, blocked=people["bo"])
+    Block.objects.create(blocker=people["cy"], blocked=fern)
+    Mute.objects.create(muter=fern, muted=people["di"], hide_notifications=True)
+    Mute.objects.create(
+        muter=fern, muted=people["ed"], expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    people["flo"].is_active = False
+    people["flo"].save()
+    expected = queries.shown(fern).filter(read=False).count()
+    assert queries.unread_count(fern) == expected == 5  # ash x3 (like, follow, quote), ed x2
+    graph_actions.unfollow(fern, people["ash"])  # the followers-only post is hidden now
+    assert queries.unread_count(fern) == queries.shown(fern).filter(read=False).count() == 4

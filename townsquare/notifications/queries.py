@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.graph.queries import silencing
 from townsquare.notifications import text
 from townsquare.notifications.models import Kind, Notification
 from townsquare.posts.models import Post
-from townsquare.posts.queries import visible_to
+from townsquare.posts.queries import visibility_sql, visible_to
 
 MAX_ACTORS = 3  # actors named on one grouped item; the rest are "N others"
 MAX_PAGE = 80
@@ -41,10 +43,35 @@ def shown(member: User, *, silenced: set[int] | None = None) -> QuerySet[Notific
     return rows
 
 
+_UNREAD_SQL = (
+    "SELECT COUNT(*) FROM notifications_notification n"
+    " LEFT JOIN accounts_user a ON a.id = n.actor_id"
+    " WHERE n.recipient_id = %s AND NOT n.read AND (n.actor_id IS NULL OR (a.is_active"
+    " AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
+    " AND b.blocked_id = n.actor_id)"
+    " AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocked_id = %s"
+    " AND b.blocker_id = n.actor_id)"
+    " AND NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s"
+    " AND mu.muted_id = n.actor_id AND mu.hide_notifications"
+    " AND (mu.expires_at IS NULL OR mu.expires_at > %s))))"
+    " AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts_post p"
+    " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = n.post_id AND VISIBLE))"
+)
+
+
 def unread_count(member: User) -> int:
-    """How many notifications `member` has not read (the badge in the menu), in one query
-    (blocks, mutes and visibility as subqueries)."""
-    return shown(member).filter(read=False).count()
+    """How many notifications `member` has not read (the badge in the menu on every page):
+    the same rule as `shown`, in one SQL statement (the ORM took 10 ms to build it; this
+    runs in a fraction of one). The post condition is `posts.queries.visibility_sql`."""
+    visible, visible_params = visibility_sql(member)
+    me = member.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UNREAD_SQL.replace("VISIBLE", visible),
+            [me, me, me, me, timezone.now(), *visible_params],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 @dataclass
