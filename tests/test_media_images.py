@@ -4,8 +4,6 @@ blurhash; processed in a job that leaves nothing behind when it fails or is run 
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import make_user, run_jobs
+from tests.test_profiles import png_header_claiming
 from townsquare.accounts.models import User
 from townsquare.core.ratelimit import Limit, RateLimited
 from townsquare.media import actions, blurhash, storage, tasks
@@ -62,22 +61,6 @@ def camera_jpeg(size: tuple[int, int] = (600, 400), orientation: int = 1) -> byt
     exif[0x0110] = "AllotmentCam"
     exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
     return encoded(halves(size), "JPEG", exif=exif.tobytes(), quality=95)
-
-
-def png_header_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims a huge picture (a decompression bomb's shape)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 4096))
-        + chunk(b"IEND", b"")
-    )
 
 
 def animated_gif(frames: int = 4, size: tuple[int, int] = (120, 80)) -> bytes:
