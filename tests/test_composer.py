@@ -48,11 +48,13 @@ def test_photo_with_alt_text_is_processing_then_shown(client: Client) -> None:
             "visibility": "0",
             "media_0": jpeg(),
             "alt_0": "Three wooden raised beds full of lettuce",
+            "focus_0": "0,1",
         },
     )
     assert response.status_code == 302
     post = Post.objects.get(author=fern)
     attachment = MediaAttachment.objects.get(post=post)
+    assert (attachment.focus_x, attachment.focus_y) == (0.0, 1.0)  # "Top" kept in view
     client.force_login(reader)
     assert "Processing" in text_of(client.get(f"/@fern/{post.pk}"))
     run_jobs()

@@ -80,6 +80,19 @@ POLL_DURATIONS = [
     (7 * 24 * 60 * 60, "7 days"),
 ]
 MAX_POLL_OPTIONS = 10
+# The part of a picture to keep in view when it is cropped (a focal point as x,y in [-1, 1],
+# y up), offered as nine plain choices so it works without JavaScript.
+FOCUS_CHOICES = [
+    ("", "Centre"),
+    ("0,1", "Top"),
+    ("0,-1", "Bottom"),
+    ("-1,0", "Left"),
+    ("1,0", "Right"),
+    ("-1,1", "Top left"),
+    ("1,1", "Top right"),
+    ("-1,-1", "Bottom left"),
+    ("1,-1", "Bottom right"),
+]
 
 
 class PostForm(forms.Form):
@@ -121,20 +134,24 @@ class PostForm(forms.Form):
                 max_length=1500,
                 required=False,
             )
+            self.fields[f"focus_{i}"] = forms.ChoiceField(
+                label="Keep in view when cropped", choices=FOCUS_CHOICES, required=False
+            )
 
-    def media_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+    def media_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [
-            (self[f"media_{i}"], self[f"alt_{i}"])
+            (self[f"media_{i}"], self[f"alt_{i}"], self[f"focus_{i}"])
             for i in range(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
         ]
 
-    def uploads(self) -> list[tuple[UploadedFile, str]]:
-        """The files chosen, each with its alt text, in order."""
+    def uploads(self) -> list[tuple[UploadedFile, str, str]]:
+        """The files chosen, each with its alt text and focal point, in order."""
         found = []
         for i in range(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"]):
             upload = self.cleaned_data.get(f"media_{i}")
             if upload:
-                found.append((upload, self.cleaned_data.get(f"alt_{i}", "")))
+                alt = self.cleaned_data.get(f"alt_{i}", "")
+                found.append((upload, alt, self.cleaned_data.get(f"focus_{i}", "")))
         return found
 
     def poll_options(self) -> list[str]:

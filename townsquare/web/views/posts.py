@@ -115,9 +115,9 @@ def _publish(member: User, form: PostForm) -> Post:
     )
     uploaded = []
     try:
-        for upload, alt in form.uploads():
+        for upload, alt, focus in form.uploads():
             try:
-                uploaded.append(media_actions.upload(member, upload, description=alt))
+                uploaded.append(media_actions.upload(member, upload, description=alt, focus=focus))
             except ValidationError as exc:
                 raise ValidationError({"media": exc.messages}) from None
         return actions.create_post(
