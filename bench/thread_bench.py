@@ -460,6 +460,11 @@ def _median_ms(fn: Any, runs: int) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def _options(**values: object) -> list[str]:
+    """Command-line options for a child process: --name value for each keyword."""
+    return [item for k, v in values.items() for item in (f"--{k.replace('_', '-')}", str(v))]
+
+
 def prepare(args: argparse.Namespace, database: str) -> tuple[Path, dict[str, str], dict]:
     data_dir = data_dir_for(args.data_root, database)
     env = thread_env(database, data_dir)
@@ -482,16 +487,8 @@ def prepare(args: argparse.Namespace, database: str) -> tuple[Path, dict[str, st
             sys.executable,
             str(fb.BENCH_DIR / "feed_bench.py"),
             "_seed",
-            "--members",
-            str(args.members),
-            "--posts",
-            str(args.posts),
-            "--sessions",
-            "1",
-            "--fanout-followers",
-            str(min(1000, args.members)),
-            "--seed",
-            str(args.seed),
+            *_options(members=args.members, posts=args.posts, sessions=1, seed=args.seed),
+            *_options(fanout_followers=min(1000, args.members)),
         ],
         env,
         timeout=3600,
@@ -525,18 +522,8 @@ def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
             sys.executable,
             __file__,
             "_measure",
-            "--runs",
-            str(args.runs),
-            "--warmup",
-            str(args.warmup),
-            "--profile-runs",
-            str(args.profile_runs),
-            "--top",
-            str(args.top),
-            "--quiet-below",
-            str(args.quiet_below),
-            "--quiet-wait",
-            str(args.quiet_wait),
+            *_options(runs=args.runs, warmup=args.warmup, profile_runs=args.profile_runs),
+            *_options(top=args.top, quiet_below=args.quiet_below, quiet_wait=args.quiet_wait),
             *[arg for name in args.patch or [] for arg in ("--patch", name)],
         ],
         {**env, "PYTHONPATH": str(fb.REPO_DIR)},
