@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from townsquare.accounts.models import User
+from townsquare.core.sql import id_in
 from townsquare.links.queries import cards_for
 from townsquare.media.queries import attachments_for
 from townsquare.polls.queries import polls_for
@@ -95,18 +96,14 @@ def hydrate(
 
 
 _MARKS_SQL = (
-    "SELECT 1, post_id FROM posts_like WHERE user_id = %s AND post_id IN (IDS)",
-    "SELECT 2, reblog_of_id FROM posts_post WHERE author_id = %s AND reblog_of_id IN (IDS)",
-    "SELECT 3, post_id FROM posts_bookmark WHERE user_id = %s AND post_id IN (IDS)",
+    ("SELECT 1, post_id FROM posts_like WHERE user_id = %s AND ", "post_id"),
+    ("SELECT 2, reblog_of_id FROM posts_post WHERE author_id = %s AND ", "reblog_of_id"),
+    ("SELECT 3, post_id FROM posts_bookmark WHERE user_id = %s AND ", "post_id"),
 )
 _BLOCKS_SQL = (
-    "SELECT 4, blocker_id FROM graph_block WHERE blocked_id = %s AND blocker_id IN (IDS)",
-    "SELECT 4, blocked_id FROM graph_block WHERE blocker_id = %s AND blocked_id IN (IDS)",
+    ("SELECT 4, blocker_id FROM graph_block WHERE blocked_id = %s AND ", "blocker_id"),
+    ("SELECT 4, blocked_id FROM graph_block WHERE blocker_id = %s AND ", "blocked_id"),
 )
-
-
-def _marks(ids: list[int]) -> str:
-    return ", ".join(["%s"] * len(ids))
 
 
 def _viewer_marks(
@@ -117,11 +114,15 @@ def _viewer_marks(
     found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
     if member is None or not post_ids:
         return found
-    parts = [part.replace("IDS", _marks(post_ids)) for part in _MARKS_SQL]
-    params: list[int] = [member.pk, *post_ids] * 3
+    parts: list[str] = []
+    params: list[Any] = []
+    wanted = [(sql, column, post_ids) for sql, column in _MARKS_SQL]
     if answered:
-        parts += [part.replace("IDS", _marks(answered)) for part in _BLOCKS_SQL]
-        params += [member.pk, *answered] * 2
+        wanted += [(sql, column, answered) for sql, column in _BLOCKS_SQL]
+    for sql, column, ids in wanted:
+        condition, ids_params = id_in(column, ids)
+        parts.append(sql + condition)
+        params += [member.pk, *ids_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for kind, row_id in cursor.fetchall():

@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.models import Mention, Post, Visibility
@@ -174,7 +175,7 @@ def list_posts(
     *,
     source: str = "posts_post p",
     where: str = "1 = 1",
-    params: Sequence[int | str] = (),
+    params: Sequence[Any] = (),
     order_column: str = "p.id",
     max_id: int | None = None,
     limit: int = 20,
@@ -352,14 +353,8 @@ def posts_by_id(viewer: Viewer, post_ids: Sequence[int]) -> dict[int, ListedPost
     """The posts among `post_ids` that `viewer` may see (mutes aside), by id, in one query."""
     if not post_ids:
         return {}
-    marks = ", ".join(["%s"] * len(post_ids))
-    found = list_posts(
-        viewer,
-        where=f"p.id IN ({marks})",
-        params=list(post_ids),
-        limit=len(post_ids),
-        hide_muted=False,
-    )
+    where, params = id_in("p.id", post_ids)
+    found = list_posts(viewer, where=where, params=params, limit=len(post_ids), hide_muted=False)
     return {post.id: post for post in found}
 
 

@@ -45,14 +45,6 @@ def candidates(words: Sequence[str], *, every_limit: int, some_limit: int = 0) -
     )
 
 
-def id_in(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """SQL for "`column` is one of `ids`" and its parameters. PostgreSQL gets one array
-    parameter, so the statement text is the same whatever the number of ids (prepared once)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
 def _sqlite(words: Sequence[str], operator: str, limit: int) -> list[int]:
     expression = f" {operator} ".join('"' + word.replace('"', '""') + '"' for word in words)
     sql = (

@@ -25,6 +25,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.core.sql import id_in
 from townsquare.graph.models import Block
 from townsquare.posts.models import Hashtag, PostHashtag, Visibility
 from townsquare.posts.queries import ListedPost, Viewer, list_posts
@@ -146,7 +147,7 @@ def _visible(viewer: Viewer, ids: list[int]) -> list[ListedPost]:
     """The candidates `viewer` may see (posts.queries decides), without shares, and without
     posts of members who opted out of search, except the viewer's own."""
     member = _member(viewer)
-    in_ids, id_params = backends.id_in("p.id", ids)
+    in_ids, id_params = id_in("p.id", ids)
     where = (
         f"{in_ids} AND p.reblog_of_id IS NULL AND (p.author_id = %s OR NOT EXISTS"  # noqa: S608
         " (SELECT 1 FROM accounts_user x WHERE x.id = p.author_id AND NOT x.discoverable))"

@@ -1,0 +1,18 @@
+"""The small adapter for SQL that differs by database (the only place that asks which)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def id_in(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """SQL for "`column` is one of `ids`" and its parameters. PostgreSQL gets one array
+    parameter, so the statement text is the same whatever the number of ids (prepared once,
+    and psycopg does not parse a long list of placeholders on every page: measured 2 ms on a
+    thread page); SQLite gets a plain IN list."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
