@@ -125,16 +125,14 @@ def _content(view: PostView, token: str) -> str:
     return _behind_warning(post.spoiler_text, "".join(inner))
 
 
-def _button(
-    action: str, label: str, *, token: str, next_path: str, pressed: bool | None = None
-) -> str:
+def _button(action: str, label: str, *, pressed: bool | None = None) -> str:
+    """One action of a card's footer: a submit button of the footer's single form (the form
+    carries the CSRF token and where to come back to once; `formaction` picks the action
+    without JavaScript, `hx-post` with htmx, which sends the form's fields too)."""
     state = "" if pressed is None else f' aria-pressed="{"true" if pressed else "false"}"'
     return (
-        f'<form method="post" action="{action}" class="inline" hx-post="{action}" '
-        f'hx-target="closest article" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-        f'<input type="hidden" name="next" value="{next_path}">'
-        f'<button type="submit" class="link"{state}>{label}</button></form>'
+        f'<button type="submit" class="link" formaction="{action}" hx-post="{action}"'
+        f"{state}>{label}</button>"
     )
 
 
@@ -158,56 +156,33 @@ def _foot(view: PostView, viewer: User | None, token: str, next_path: str) -> st
         return f'<footer class="post-foot">{"".join(parts)}</footer>'
     act = f"/posts/{item.pk}"
     buttons = [f'<a class="link" href="{url}#reply">Reply</a>']
-    like_label = "Unlike" if view.liked else "Like"
-    buttons.append(
-        _button(
-            f"{act}/{'unlike' if view.liked else 'like'}",
-            like_label,
-            token=token,
-            next_path=next_path,
-            pressed=view.liked,
-        )
-    )
+    verb = "unlike" if view.liked else "like"
+    buttons.append(_button(f"{act}/{verb}", verb.capitalize(), pressed=view.liked))
     if post.visibility in OPEN:
-        buttons.append(
-            _button(
-                f"{act}/{'unshare' if view.shared else 'share'}",
-                "Unshare" if view.shared else "Share",
-                token=token,
-                next_path=next_path,
-                pressed=view.shared,
-            )
-        )
+        verb = "unshare" if view.shared else "share"
+        buttons.append(_button(f"{act}/{verb}", verb.capitalize(), pressed=view.shared))
         buttons.append(f'<a class="link" href="/compose?quote={post.pk}">Quote</a>')
-    buttons.append(
-        _button(
-            f"{act}/{'unbookmark' if view.bookmarked else 'bookmark'}",
-            "Remove bookmark" if view.bookmarked else "Bookmark",
-            token=token,
-            next_path=next_path,
-            pressed=view.bookmarked,
-        )
-    )
-    own = post.author_id == viewer.pk
-    if own and item.reblog_of_id is None and post.visibility != Visibility.MENTIONED:
-        buttons.append(
-            _button(
-                f"/posts/{post.pk}/{'unpin' if view.pinned else 'pin'}",
-                "Unpin from profile" if view.pinned else "Pin to profile",
-                token=token,
-                next_path=next_path,
-            )
-        )
-    if own and item.reblog_of_id is None:
+    label = "Remove bookmark" if view.bookmarked else "Bookmark"
+    verb = "unbookmark" if view.bookmarked else "bookmark"
+    buttons.append(_button(f"{act}/{verb}", label, pressed=view.bookmarked))
+    own = post.author_id == viewer.pk and item.reblog_of_id is None
+    if own and post.visibility != Visibility.MENTIONED:
+        label = "Unpin from profile" if view.pinned else "Pin to profile"
+        buttons.append(_button(f"/posts/{post.pk}/{'unpin' if view.pinned else 'pin'}", label))
+    if own:
         buttons.append(f'<a class="link" href="/posts/{post.pk}/edit">Edit</a>')
-    if (own and item.reblog_of_id is None) or viewer.is_staff:
+    if own or viewer.is_staff:
+        # Deleting is a whole-page action (the card goes), so no hx-post here.
         buttons.append(
-            f'<form method="post" action="/posts/{post.pk}/delete" class="inline">'
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-            f'<button type="submit" class="link danger" aria-label="Delete this post">'
-            f"Delete</button></form>"
+            f'<button type="submit" class="link danger" formaction="/posts/{post.pk}/delete"'
+            f' aria-label="Delete this post">Delete</button>'
         )
-    parts.append(f'<span class="actions">{"".join(buttons)}</span>')
+    form = (
+        f'<form method="post" class="actions" hx-target="closest article" hx-swap="outerHTML">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+        f'<input type="hidden" name="next" value="{next_path}">{"".join(buttons)}</form>'
+    )
+    parts.append(form)
     return f'<footer class="post-foot">{"".join(parts)}</footer>'
 
 
