@@ -63,7 +63,7 @@ def composer_extras() -> SafeString:
     from townsquare.web.forms import PostForm
 
     context = {
-        "form": PostForm(),
+        "form": PostForm(with_extras=True),
         "max_media_per_post": settings.TOWNSQUARE["MAX_MEDIA_PER_POST"],
         "poll_slots": _POLL_SLOTS,
         "poll_more_slots": _POLL_MORE_SLOTS,

@@ -194,7 +194,7 @@ def compose_page(request: HttpRequest) -> HttpResponse:
         if queries.get_visible(request.user, quote) is None:
             raise Http404("No such post, or you cannot see it.")
         initial["quote_of"] = quote
-    return _compose_page(request, PostForm(initial=initial))
+    return _compose_page(request, PostForm(initial=initial, with_extras=True))
 
 
 def reply_prefill(member: User, parent: Post | ListedPost) -> str:
