@@ -293,3 +293,15 @@ def test_an_unusable_secret_key_file_is_a_configuration_error(tmp_path: Path, br
     result = site.townsquare("check")
     assert_one_line_failure(result, names="secret_key")
     assert "ok:" not in result.stdout
+
+
+def test_web_workers_checking_the_data_dir_at_once_do_not_trip_each_other(tmp_path: Path) -> None:
+    """Every web worker checks the data folder as it starts; they start together (a fixed
+    probe file name once made one worker delete the other's probe, and fail to start)."""
+    from townsquare.config import Config, prepare_data_dir
+
+    config = Config(data_dir=tmp_path / "data")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: prepare_data_dir(config), range(200)))
+    assert set(results) == {(tmp_path / "data").resolve()}
+    assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".write-test")]

@@ -157,9 +157,9 @@ def prepare_data_dir(config: Config) -> Path:
     try:
         for sub in ("", "media", "mail", "static"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
-        probe = data_dir / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        # A probe of its own: web workers start at the same moment and check the same folder.
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise ConfigError(
             f"{ENV_PREFIX}DATA_DIR: {data_dir} is not writable ({exc.strerror or exc})"
