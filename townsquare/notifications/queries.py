@@ -28,19 +28,14 @@ MAX_PAGE = 80
 PAGE_GROUPED = frozenset({Kind.FOLLOW.value, Kind.FOLLOW_REQUEST.value})
 
 
-def shown(member: User, *, silenced: set[int] | None = None) -> QuerySet[Notification]:
-    """`member`'s notifications that may be shown to them (see the module docstring). With
-    `silenced` (ids from `silenced_ids`) the blocks and mutes are not read again."""
+def shown(member: User) -> QuerySet[Notification]:
+    """`member`'s notifications that may be shown to them (see the module docstring)."""
     visible_post = visible_to(member, Post.objects.filter(pk=OuterRef("post_id")))
     rows = Notification.objects.filter(recipient_id=member.pk).filter(
         Q(actor__isnull=True) | Q(actor__is_active=True),
         Q(post__isnull=True) | Exists(visible_post),
     )
-    if silenced is None:
-        return rows.exclude(silencing(member.pk, "actor_id", notifications=True))
-    if silenced:
-        rows = rows.exclude(actor_id__in=silenced)
-    return rows
+    return rows.exclude(silencing(member.pk, "actor_id", notifications=True))
 
 
 _UNREAD_SQL = (

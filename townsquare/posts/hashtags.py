@@ -49,11 +49,3 @@ def follows_hashtag(member: User | None, name: str) -> bool:
     if member is None or not member.is_authenticated:
         return False
     return HashtagFollow.objects.filter(user=member, hashtag__name=name.lower()).exists()
-
-
-def followed_hashtags(member: User) -> list[str]:
-    return list(
-        HashtagFollow.objects.filter(user=member)
-        .order_by("hashtag__name")
-        .values_list("hashtag__name", flat=True)
-    )
