@@ -46,6 +46,12 @@ class Config(BaseSettings):
     ffmpeg_path: str = "ffmpeg"  # a name looked up on PATH, or a full path; video needs it
     link_previews: bool = True
     allowed_hosts: str = ""
+    contact_email: str = ""
+    registrations_open: bool = True
+    oauth_password_grant: bool = True  # the password grant, used by command-line clients
+    # Where clients open the streaming API (websocket and server-sent events); empty: the
+    # streaming server beside the web server (`townsquare serve` runs it on --port + 1).
+    streaming_url: str = ""
 
     @field_validator("data_dir", mode="before")
     @classmethod

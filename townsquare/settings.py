@@ -42,11 +42,14 @@ INSTALLED_APPS = [
     "townsquare.links",
     "townsquare.polls",
     "townsquare.search",
+    "oauth2_provider",
+    "townsquare.api",
     "townsquare.web",
 ]
 
 MIDDLEWARE = [
     "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.api.cors.CorsMiddleware",
     "townsquare.core.middleware.SecurityHeadersMiddleware",
     "townsquare.core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -212,6 +215,10 @@ TOWNSQUARE: dict[str, Any] = {
     "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
     "MAX_UPLOAD_BYTES": CONFIG.max_upload_bytes,
     "MAX_MEDIA_PER_POST": CONFIG.max_media_per_post,
+    "CONTACT_EMAIL": CONFIG.contact_email,
+    "REGISTRATIONS_OPEN": CONFIG.registrations_open,
+    "OAUTH_PASSWORD_GRANT": CONFIG.oauth_password_grant,
+    "STREAMING_URL": CONFIG.streaming_url,
     "MAX_VIDEO_BYTES": CONFIG.max_video_bytes,
     "MAX_VIDEO_SECONDS": CONFIG.max_video_seconds,
     "FFMPEG_PATH": CONFIG.ffmpeg_path,
@@ -243,3 +250,13 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "townsquare.web.views.system.csrf_failure"
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]  # usernames are unique case-insensitively (a constraint)
+
+# OAuth2 for the client API (django-oauth-toolkit, with Mastodon's rules: see api/oauth/).
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "townsquare.api.oauth.validator.Validator",
+    "SCOPES_BACKEND_CLASS": "townsquare.api.oauth.validator.Scopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 10 * 365 * 24 * 3600,  # Mastodon tokens live until revoked
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "PKCE_REQUIRED": False,  # accepted (S256), not demanded: Mastodon apps may not send it
+    "ROTATE_REFRESH_TOKEN": False,
+}

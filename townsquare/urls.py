@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
 from townsquare.web.routes import links, media, notifications, polls, search
@@ -13,6 +13,7 @@ from townsquare.web.views import (
 )
 
 urlpatterns = [
+    path("", include("townsquare.api.urls")),
     path("", posts.home, name="home"),
     path("home/new", posts.home_new, name="home_new"),
     path("public", posts.public_timeline, name="public"),

@@ -1,0 +1,111 @@
+"""Fixtures for the client API: members with tokens, and a client that speaks JSON."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_application_model
+
+from townsquare.accounts.models import User
+from townsquare.api.models import AppInfo
+
+ALL_SCOPES = "read write follow push"
+
+
+def make_app(name: str = "Garden app", scopes: str = ALL_SCOPES) -> Any:
+    Application = get_application_model()
+    app = Application.objects.create(
+        name=name,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+    )
+    AppInfo.objects.create(application=app, scopes=scopes)
+    return app
+
+
+def make_token(user: User | None, scopes: str = ALL_SCOPES, app: Any = None) -> str:
+    """A raw access token for `user` (None: an app token) with `scopes`."""
+    raw = secrets.token_urlsafe(24)
+    get_access_token_model().objects.create(
+        user=user,
+        application=app or make_app(scopes=scopes),
+        token=raw,
+        scope=scopes,
+        expires=timezone.now() + timedelta(days=365),
+    )
+    return raw
+
+
+class ApiClient:
+    """Django's test client with a bearer token; JSON bodies by default."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.client = Client()
+        self.token = token
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        use = self.token if token is None else token
+        return {"HTTP_AUTHORIZATION": f"Bearer {use}"} if use else {}
+
+    def get(self, path: str, params: Any = None, *, token: str | None = None) -> Any:
+        return self.client.get(path, params or {}, **self._headers(token))
+
+    def post(
+        self,
+        path: str,
+        data: Any = None,
+        *,
+        token: str | None = None,
+        form: bool = False,
+        **extra: Any,
+    ) -> Any:
+        if form:
+            return self.client.post(path, data or {}, **self._headers(token), **extra)
+        return self.client.post(
+            path, data or {}, content_type="application/json", **self._headers(token), **extra
+        )
+
+    def put(self, path: str, data: Any = None, *, token: str | None = None) -> Any:
+        return self.client.put(
+            path, data or {}, content_type="application/json", **self._headers(token)
+        )
+
+    def patch(
+        self, path: str, data: Any = None, *, token: str | None = None, form: bool = False
+    ) -> Any:
+        if form:
+            from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+            return self.client.patch(
+                path,
+                encode_multipart(BOUNDARY, data or {}),
+                content_type=MULTIPART_CONTENT,
+                **self._headers(token),
+            )
+        return self.client.patch(
+            path, data or {}, content_type="application/json", **self._headers(token)
+        )
+
+    def delete(self, path: str, *, token: str | None = None) -> Any:
+        return self.client.delete(path, **self._headers(token))
+
+
+@pytest.fixture
+def anon() -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def fern_api(fern: User) -> ApiClient:
+    """Fern (see tests/conftest.py) with a token of every scope."""
+    return ApiClient(make_token(fern))
+
+
+def api_as(user: User, scopes: str = ALL_SCOPES) -> ApiClient:
+    return ApiClient(make_token(user, scopes))

@@ -1,0 +1,3 @@
+"""accounts endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

@@ -1,0 +1,3 @@
+"""media endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

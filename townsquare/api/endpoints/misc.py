@@ -1,0 +1,3 @@
+"""misc endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

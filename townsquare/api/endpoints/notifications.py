@@ -1,0 +1,3 @@
+"""notifications endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

@@ -1,0 +1,3 @@
+"""search endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

@@ -1,0 +1,3 @@
+"""statuses endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

@@ -1,0 +1,3 @@
+"""timelines endpoints."""
+
+from townsquare.api.registry import api  # noqa: F401

@@ -1,0 +1,238 @@
+"""The API's routes: one registry that builds the URL patterns and the OpenAPI schema, and
+does for every endpoint what Mastodon does before its controller runs (read the token, check
+the scope, count writes against the member's rate limit, read the parameters)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from townsquare.accounts.models import User
+from townsquare.api import errors
+from townsquare.api.auth import Auth, bearer, token_auth
+from townsquare.api.errors import ApiError
+from townsquare.api.json import dumps
+from townsquare.api.params import Params, collect, parse
+from townsquare.core.ratelimit import WRITES_PER_ACCOUNT, RateLimited
+
+AuthRule = Literal["none", "optional", "user", "app"]
+Scope = str | tuple[str, ...] | None
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class Reply:
+    """A handler's answer when it is not a plain 200 with a JSON body."""
+
+    data: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # an already-encoded body
+    content_type: str = "application/json; charset=utf-8"
+
+
+@dataclass
+class Call:
+    request: HttpRequest
+    auth: Auth | None
+    params: Any
+
+    @property
+    def user(self) -> User:
+        """The member calling; endpoints with auth="user" always have one."""
+        if self.auth is None or self.auth.user is None:
+            raise errors.unauthorized()
+        return self.auth.user
+
+    @property
+    def viewer(self) -> User | None:
+        return self.auth.user if self.auth else None
+
+
+Handler = Callable[..., Any]
+
+
+@dataclass
+class Route:
+    method: str
+    path: str  # "/api/v1/statuses/{id}"
+    handler: Handler
+    auth: AuthRule
+    scope: Scope
+    params: type[Params] | None
+    response: Any
+    status: int
+    summary: str
+    tag: str
+    errors: tuple[int, ...]
+    rate_limited: bool
+
+
+class Api:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: AuthRule = "optional",
+        scope: Scope = None,
+        params: type[Params] | None = None,
+        response: Any = None,
+        status: int = 200,
+        summary: str = "",
+        tag: str = "",
+        errors: tuple[int, ...] = (),
+        rate_limited: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(
+                Route(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    auth=auth,
+                    scope=scope,
+                    params=params,
+                    response=response,
+                    status=status,
+                    summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                    tag=tag or (path.split("/")[3] if path.startswith("/api/") else "oauth"),
+                    errors=errors,
+                    rate_limited=rate_limited,
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **options)
+
+    def urlpatterns(self) -> list[URLPattern]:
+        by_path: dict[str, dict[str, Route]] = {}
+        for route in self.routes:
+            by_path.setdefault(route.path, {})[route.method] = route
+        # Fixed paths before patterns, so /accounts/relationships is not read as an id.
+        ordered = sorted(by_path.items(), key=lambda item: ("{" in item[0], item[0]))
+        return [
+            re_path(_regex(path), csrf_exempt(_view(methods)), name=_name(path))
+            for path, methods in ordered
+        ]
+
+
+def _regex(path: str) -> str:
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.strip("/"))
+    return f"^{pattern}/?$"  # with or without the trailing slash, as Mastodon answers
+
+
+def _name(path: str) -> str:
+    return "api-" + path.strip("/").replace("/", "-")
+
+
+def error_response(exc: ApiError) -> HttpResponse:
+    response = HttpResponse(
+        dumps({"error": exc.message}),
+        status=exc.status,
+        content_type="application/json; charset=utf-8",
+    )
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+def _message(exc: ValidationError) -> str:
+    return " ".join(exc.messages) or "is invalid"
+
+
+def _view(methods: dict[str, Route]) -> Callable[..., HttpResponse]:
+    allowed = ", ".join(sorted(methods))
+
+    def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        method = "GET" if request.method == "HEAD" else (request.method or "GET")
+        route = methods.get(method)
+        if route is None:
+            response = error_response(ApiError(405, "Method not allowed"))
+            response["Allow"] = allowed
+            return response
+        try:
+            return _run(route, request, kwargs)
+        except ApiError as exc:
+            return error_response(exc)
+        except RateLimited as exc:
+            return error_response(errors.too_many(exc.retry_after))
+        except ValidationError as exc:
+            return error_response(errors.unprocessable(_message(exc)))
+        except PermissionDenied as exc:
+            return error_response(ApiError(403, str(exc) or "This action is not allowed"))
+        except Http404:
+            return error_response(errors.not_found())
+
+    return view
+
+
+def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
+    auth: Auth | None = None
+    raw = bearer(request) if route.auth != "none" else None
+    if raw:
+        auth = token_auth(raw)
+        if auth is None:
+            raise errors.unauthorized()
+    if route.auth == "user":
+        if auth is None:
+            raise errors.unauthorized()
+        if auth.user is None:
+            raise ApiError(422, "This method requires an authenticated user")
+    if route.auth == "app" and auth is None:
+        raise errors.unauthorized()
+    if auth is not None and route.scope and not auth.allows(route.scope):
+        raise errors.forbidden_scope()
+    return auth
+
+
+def _run(route: Route, request: HttpRequest, kwargs: dict[str, str]) -> HttpResponse:
+    auth = _authenticate(route, request)
+    if route.rate_limited and request.method in WRITE_METHODS and auth and auth.user:
+        WRITES_PER_ACCOUNT.hit(str(auth.user.pk))
+    params = parse(route.params, collect(request)) if route.params is not None else None
+    result = route.handler(Call(request, auth, params), **kwargs)
+    if isinstance(result, HttpResponse):
+        return result
+    reply = result if isinstance(result, Reply) else Reply(result, status=route.status)
+    body = reply.raw if reply.raw is not None else dumps(reply.data)
+    response = HttpResponse(body, status=reply.status, content_type=reply.content_type)
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response
+
+
+def object_id(raw: str) -> int:
+    """An id from the path: a 64-bit number, or 404 (as Mastodon answers a bad id)."""
+    if not raw.isdigit() or len(raw) > 19:
+        raise errors.not_found()
+    value = int(raw)
+    if value >= 2**63:
+        raise errors.not_found()
+    return value
