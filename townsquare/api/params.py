@@ -9,12 +9,14 @@ nested objects as `source[privacy]=private` or `poll[options][]=x`, and booleans
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any, ClassVar, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from townsquare.api.errors import ApiError
@@ -52,7 +54,12 @@ def _put(target: dict[str, Any], parts: list[str], values: list[Any]) -> None:
                 return
             node = child
             continue
-        if isinstance(node, list):  # `a[][b]`: not supported by any client we know
+        if isinstance(node, list):  # `a[][b]` (filters' keywords_attributes): value i -> item i
+            if part == "" and index + 1 == len(parts) - 1:
+                node.extend({} for _ in range(len(values) - len(node)))
+                for item, value in zip(node, values, strict=False):
+                    if isinstance(item, dict):
+                        item[parts[-1]] = value
             return
         child = node.get(part)
         if not isinstance(child, dict):
@@ -72,6 +79,12 @@ def collect(request: HttpRequest) -> dict[str, Any]:
     """Every parameter of `request` (query string, then form, multipart or JSON body)."""
     data: dict[str, Any] = {}
     _merge_flat(data, list(request.GET.lists()))
+    return collect_body(request, data)
+
+
+def collect_body(request: HttpRequest, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The parameters in the body of `request` (merged into `data` when given)."""
+    data = {} if data is None else data
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return data
     content_type = (request.content_type or "").lower()
@@ -87,12 +100,24 @@ def collect(request: HttpRequest) -> dict[str, Any]:
             data.update(parsed)
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        _merge_flat(data, list(request.POST.lists()))
-        files: list[tuple[str, list[Any]]] = [
-            (key, list(request.FILES.getlist(key))) for key in request.FILES
-        ]
+        form, uploads = _form(request, content_type)
+        _merge_flat(data, list(form.lists()))
+        files: list[tuple[str, list[Any]]] = [(key, list(uploads.getlist(key))) for key in uploads]
         _merge_flat(data, files)
     return data
+
+
+def _form(request: HttpRequest, content_type: str) -> tuple[Any, Any]:
+    """The form fields and files of the body. Django parses them only for POST; Mastodon
+    clients also send PATCH and PUT (update_credentials, editing a status) as forms."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    if content_type == "multipart/form-data":
+        try:
+            return request.parse_file_upload(request.META, io.BytesIO(request.body))
+        except MultiPartParserError as exc:
+            raise ApiError(400, "The request body is not valid multipart form data") from exc
+    return QueryDict(request.body, encoding=request.encoding), {}
 
 
 def _message(error: ValidationError) -> tuple[int, str]:

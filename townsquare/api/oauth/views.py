@@ -21,7 +21,7 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from townsquare.api import scopes as scope_rules
 from townsquare.api.oauth.validator import OOB
-from townsquare.api.params import collect
+from townsquare.api.params import collect, collect_body
 from townsquare.core.ratelimit import LOGIN_FAILURES_PER_IP, RateLimited
 from townsquare.web.views.common import client_ip
 
@@ -31,7 +31,7 @@ class _Core(OAuthLibCore):
     JSON, with query parameters too)."""
 
     def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
-        data = collect(request)
+        data = collect_body(request)
         flat: list[tuple[str, str]] = []
         for key, value in data.items():
             if isinstance(value, list):
@@ -111,12 +111,20 @@ def authorize(request: HttpRequest) -> HttpResponse:
         error = exc.oauthlib_error
         target = credentials.get("redirect_uri")
         if target and target != OOB:
-            return _Redirect(error.in_uri(target))
+            return _Redirect(_keep_case(error.in_uri(target), target))
         return _error_page(request, "You did not allow this app.", status=403)
     if credentials.get("redirect_uri") == OOB:
         code = parse_qs(urlsplit(uri).query).get("code", [""])[0]
         return render(request, "api/oob.html", {"app": application, "code": code})
-    return _Redirect(uri)
+    return _Redirect(_keep_case(uri, credentials.get("redirect_uri") or ""))
+
+
+def _keep_case(uri: str, registered: str) -> str:
+    """oauthlib lower-cases the scheme when it adds the code; apps match their redirect URI as
+    registered (com.example.App:/cb), so the registered spelling is put back."""
+    if registered and uri.lower().startswith(registered.lower()):
+        return registered + uri[len(registered) :]
+    return uri
 
 
 def _json_response(body: str, status: int, headers: dict[str, str]) -> HttpResponse:
