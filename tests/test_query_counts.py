@@ -46,8 +46,9 @@ PUBLIC_TIMELINE_ANONYMOUS = 1
 PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1 + BADGE + MARKS
 # member lookup, posts, pinned posts, follower count, following count
 PROFILE_ANONYMOUS = 5
-# the same, plus the relationship between viewer and member (follows, request, blocks, mutes)
-PROFILE_FOLLOWER = SIGNED_IN + 8 + BADGE + MARKS
+# the same, plus the relationship between viewer and member (one query: follows, requests,
+# blocks, mutes)
+PROFILE_FOLLOWER = SIGNED_IN + 6 + BADGE + MARKS
 # the post (through the visibility SQL, whatever its level), then its whole conversation
 PERMALINK_ANONYMOUS = 2
 PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 2 + BADGE + MARKS

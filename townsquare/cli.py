@@ -1,4 +1,4 @@
-"""The `townsquare` command: serve, worker, user, demo, check, migrate.
+"""The `townsquare` command: serve, stream, worker, user, demo, check, migrate.
 
 Configuration problems end with one line naming the variable and exit status 2.
 """
@@ -78,6 +78,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     problem = _port_problem(args.host, args.port)
     if problem:
         return _fail(problem)
+    streaming_port = args.streaming_port or args.port + 1
+    streaming_problem = _port_problem(args.host, streaming_port)
+    if streaming_problem and args.streaming_port:
+        return _fail(streaming_problem.replace("--port", "--streaming-port"))
     # Web workers start fresh ("spawn") rather than as forks of this process, which runs the
     # job worker thread: a fork could inherit its SQLite connection mid-transaction.
     multiprocessing.set_start_method("spawn", force=True)
@@ -95,6 +99,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if not background:
         print("No job worker in this process: run `townsquare worker` beside it.", flush=True)
+    streaming = None
+    if streaming_problem:
+        print(f"No streaming API: {streaming_problem} (choose --streaming-port)", flush=True)
+    else:
+        from townsquare.realtime.server import start_child
+
+        streaming = start_child(args.host, streaming_port, args.access_log)
+        print(f"Streaming API at ws://{host}:{streaming_port}/api/v1/streaming", flush=True)
     server = Granian(
         "townsquare.wsgi:application",
         address=args.host,
@@ -113,8 +125,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # granian reports bind and start-up failures this way
         return _fail(f"the web server stopped: {exc}")
     finally:
+        if streaming is not None:
+            from townsquare.realtime.server import stop_child
+
+            stop_child(streaming)
         for thread in background:
             thread.stop()
+    return 0
+
+
+def cmd_stream(args: argparse.Namespace) -> int:
+    from townsquare.realtime.server import run
+
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        return _fail(problem)
+    _migrate()
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Townsquare streaming API at ws://{host}:{args.port}/api/v1/streaming", flush=True)
+    try:
+        run(args.host, args.port, args.access_log)
+    except RuntimeError as exc:
+        return _fail(f"the streaming server stopped: {exc}")
     return 0
 
 
@@ -337,7 +369,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--job-threads", type=_positive, default=2, help="job worker threads in this process"
     )
     serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--streaming-port",
+        type=_positive,
+        default=None,
+        help="port of the streaming API server (default: --port + 1)",
+    )
     serve.set_defaults(func=cmd_serve, needs_services=True)
+
+    stream = sub.add_parser("stream", help="run the streaming API server alone")
+    stream.add_argument("--host", default="127.0.0.1")
+    stream.add_argument("--port", type=_positive, default=8001)
+    stream.add_argument("--access-log", action="store_true")
+    stream.set_defaults(func=cmd_stream, needs_services=True)
 
     worker = sub.add_parser("worker", help="run background jobs (a separate process)")
     worker.add_argument("--once", action="store_true", help="run what is ready, then exit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from importlib import import_module
 from typing import IO, Any
 
@@ -12,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -105,9 +106,20 @@ def create_user(
     return user
 
 
+SIGNUPS_CLOSED = "New sign-ups are closed on this site for now."
+
+
+def registrations_open() -> bool:
+    """Whether people may sign up themselves (the site's registration setting)."""
+    return bool(settings.TOWNSQUARE["REGISTRATIONS_OPEN"])
+
+
 def sign_up(username: str, email: str, password: str, *, ip: str | None) -> User:
     """Public sign-up: every attempt counts against the address's limit (so the form cannot
-    be used to probe which names and emails exist); sends the confirmation email."""
+    be used to probe which names and emails exist); sends the confirmation email. Refused
+    (PermissionDenied) while the site does not take sign-ups."""
+    if not registrations_open():
+        raise PermissionDenied(SIGNUPS_CLOSED)
     ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
     with transaction.atomic():
         user = create_user(username, email, password)
@@ -455,4 +467,38 @@ def update_profile(
         transaction.on_commit(lambda p=path: images.delete_image(p))  # type: ignore[misc]
     if was_unlocked:
         approve_all_requests(user)
+    return user
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+
+
+def set_posting_defaults(
+    user: User,
+    *,
+    visibility: int | None = None,
+    sensitive: bool | None = None,
+    language: str | None = None,
+) -> User:
+    """Change what a new post gets when its author does not say: its visibility (a
+    posts.Visibility value), whether its media is marked sensitive, and its language (an ISO
+    639 code, or "" for none)."""
+    changes: dict[str, Any] = {}
+    if visibility is not None:
+        if visibility not in (0, 1, 2, 3):
+            raise ValidationError({"visibility": "Choose who sees your posts by default."})
+        changes["default_visibility"] = visibility
+    if sensitive is not None:
+        changes["default_sensitive"] = bool(sensitive)
+    if language is not None:
+        language = language.strip()
+        if language and not _LANGUAGE.match(language):
+            raise ValidationError({"language": "Choose a language code such as en or fr."})
+        changes["default_language"] = language
+    if not changes:
+        return user
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(user.pk))
+    for attr, value in changes.items():
+        setattr(user, attr, value)
+    user.save(update_fields=list(changes))
     return user

@@ -43,3 +43,26 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+class Marker(models.Model):
+    """Where a member stopped reading a timeline in their apps (Mastodon's markers), so
+    another app (or device) can continue from there."""
+
+    class Timeline(models.TextChoices):
+        HOME = "home", "Home"
+        NOTIFICATIONS = "notifications", "Notifications"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    timeline = models.CharField(max_length=20, choices=Timeline.choices)
+    last_read_id = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "timeline"], name="api_marker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.timeline} to {self.last_read_id}"

@@ -111,6 +111,9 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {str(route.status): response}
     error = {"content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
     for code in sorted(_error_codes(route)):
+        if code < 400:  # another success status (202 or 206 while media is processed)
+            responses.setdefault(str(code), response)
+            continue
         responses.setdefault(str(code), {"description": MESSAGES.get(code, "Error"), **error})
     operation["responses"] = responses
     return operation

@@ -40,12 +40,15 @@ def _put(target: dict[str, Any], parts: list[str], values: list[Any]) -> None:
         following = parts[index + 1] if not last else None
         if last:
             if part == "":  # `key[]`: a list of every value
-                node.extend(values)
+                if isinstance(node, list):  # (an empty key name, "", has no list to go in)
+                    node.extend(values)
             elif isinstance(node, dict):
                 node[part] = values if len(values) > 1 else values[0]
             return
         if following == "":  # the next level is a list
-            child = node.setdefault(part, []) if isinstance(node, dict) else None
+            if not isinstance(node, dict):  # `a[][]`: not sent by any client we know
+                return
+            child = node.setdefault(part, [])
             if not isinstance(child, list):
                 child = []
                 node[part] = child
@@ -79,7 +82,22 @@ def collect(request: HttpRequest) -> dict[str, Any]:
     """Every parameter of `request` (query string, then form, multipart or JSON body)."""
     data: dict[str, Any] = {}
     _merge_flat(data, list(request.GET.lists()))
-    return collect_body(request, data)
+    data = collect_body(request, data)
+    if has_nul(data):
+        raise ApiError(422, "Validation failed: text may not contain NUL characters")
+    return data
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in `value` (PostgreSQL refuses to store or even
+    compare one: it would be a server error further on)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 def collect_body(request: HttpRequest, data: dict[str, Any] | None = None) -> dict[str, Any]:

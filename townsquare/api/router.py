@@ -213,6 +213,8 @@ def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
 
 
 def _run(route: Route, request: HttpRequest, kwargs: dict[str, str]) -> HttpResponse:
+    if any("\x00" in value for value in kwargs.values()):
+        raise errors.not_found()  # no id or name has a NUL in it (PostgreSQL cannot look one up)
     auth = _authenticate(route, request)
     if route.rate_limited and request.method in WRITE_METHODS and auth and auth.user:
         WRITES_PER_ACCOUNT.hit(str(auth.user.pk))

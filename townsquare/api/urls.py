@@ -7,6 +7,7 @@ from townsquare.api.endpoints.instance import nodeinfo, nodeinfo_index
 from townsquare.api.oauth import views as oauth
 from townsquare.api.openapi import openapi_view
 from townsquare.api.registry import api
+from townsquare.realtime.views import streaming_health
 
 urlpatterns = [
     re_path(r"^oauth/authorize/?$", oauth.authorize, name="oauth_authorize"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path(".well-known/nodeinfo", nodeinfo_index, name="nodeinfo_index"),
     re_path(r"^nodeinfo/2\.0/?$", nodeinfo, name="nodeinfo"),
     path("api/openapi.json", openapi_view, name="openapi"),
+    path("api/v1/streaming/health", streaming_health, name="streaming_health"),
     *api.urlpatterns(),
 ]

@@ -56,7 +56,8 @@ def add_post_to_followers_homes(
 
     A reply to someone else reaches only followers who follow that person too (a half of a
     conversation is noise). A share skips feeds that already hold the original or another
-    recent share of it (SHARE_WINDOW), so a post shared by several people shows once.
+    recent share of it (SHARE_WINDOW), so a post shared by several people shows once, and
+    skips followers who asked not to see the author's shares.
     """
     conditions = ""
     params: list[int] = [post_id, author_id, author_id, first_follower_id, last_follower_id]
@@ -67,6 +68,8 @@ def add_post_to_followers_homes(
         )
         params += [reply_to_author_id, reply_to_author_id]
     if reblog_of_id is not None:
+        # Followers who turned the author's shares off (Mastodon's `reblogs=false`) skip them.
+        conditions += " AND f.show_reblogs"
         conditions += (
             " AND NOT EXISTS (SELECT 1 FROM feeds_timelineentry e WHERE e.owner_id = f.follower_id"
             " AND (e.post_id = %s OR e.post_id IN (SELECT s.id FROM posts_post s"

@@ -17,11 +17,24 @@ class FeedPage:
     next_max_id: int | None  # cursor for the next (older) page, None at the end
 
 
-def home_feed(viewer: User, *, max_id: int | None = None, limit: int = 20) -> FeedPage:
+def home_feed(
+    viewer: User,
+    *,
+    max_id: int | None = None,
+    limit: int = 20,
+    since_id: int | None = None,
+    min_id: int | None = None,
+) -> FeedPage:
     """A page of the member's home feed, newest first.
 
     One query: the materialized entries joined to their posts, through the visibility
     decision, so an entry that went stale (say, after an unfollow) is never shown.
+
+    The page is ordered and cut by the entry's post id (`t.post_id`, the id of the post or of
+    the share listed), never by the entry's own id: that is the id clients see on each status,
+    so `max_id`, `since_id` and `min_id` taken from a status (as Mastodon apps do, and as the
+    API's Link header gives them) page the feed without gaps. Post ids are time-ordered, so a
+    post that reaches the feed late (a back-fill after a follow) takes its place in time.
     """
     posts = list_posts(
         viewer,
@@ -30,6 +43,8 @@ def home_feed(viewer: User, *, max_id: int | None = None, limit: int = 20) -> Fe
         params=[viewer.pk],
         order_column="t.post_id",
         max_id=max_id,
+        since_id=since_id,
+        min_id=min_id,
         limit=limit,
         entry_column="t.id",
     )

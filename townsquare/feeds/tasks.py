@@ -17,8 +17,11 @@ from townsquare.feeds.actions import (
     trim_home,
 )
 from townsquare.graph.models import Block, Follow
+from townsquare.notifications.actions import notify
+from townsquare.notifications.models import Kind
 from townsquare.posts.models import HashtagFollow, Mention, Post, PostHashtag, Visibility
 from townsquare.posts.queries import visible_to
+from townsquare.realtime import publish as realtime
 
 BACKFILL_POSTS = 40
 TRIM_EVERY = 100
@@ -34,7 +37,9 @@ def fan_out_post(post_id: int) -> int:
     """Split a post's audience into batches and enqueue one job per batch. Returns the batches."""
     post = (
         Post.objects.filter(pk=post_id)
-        .values("author_id", "visibility", "reblog_of_id", "in_reply_to_id")
+        .values(
+            "author_id", "visibility", "reblog_of_id", "in_reply_to_id", "in_reply_to_author_id"
+        )
         .first()
     )
     if post is None:  # deleted before the job ran
@@ -43,11 +48,20 @@ def fan_out_post(post_id: int) -> int:
     # Members a post mentions can see it whatever its level, and get it at home even when they
     # do not follow the author (for mentioned-only posts they are the whole audience).
     mentioned = Mention.objects.filter(post_id=post_id, user__is_active=True)
-    add_post_to_homes(post_id, author_id, list(mentioned.values_list("user_id", flat=True)))
+    mentioned_ids = list(mentioned.values_list("user_id", flat=True))
+    add_post_to_homes(post_id, author_id, mentioned_ids)
+    realtime.home_delivered(post_id, author_id, mentioned_ids)
     if post["visibility"] == Visibility.MENTIONED:
         return 1
     if post["visibility"] == Visibility.PUBLIC and post["reblog_of_id"] is None:
         _deliver_to_hashtag_followers(post_id, author_id)
+    # Followers who asked to hear of each new post (not of shares, nor of replies to others;
+    # a thread of one's own counts), as Mastodon does.
+    subscribed = (
+        post["reblog_of_id"] is None
+        and (post["in_reply_to_id"] is None or post["in_reply_to_author_id"] == author_id)
+        and _followers(author_id).filter(notify=True).exists()
+    )
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
     batches = 0
@@ -56,7 +70,27 @@ def fan_out_post(post_id: int) -> int:
             chunk = ids[start : start + size]
             enqueue(fan_out_batch, post_id, chunk[0], chunk[-1])
             batches += 1
+        if subscribed:
+            enqueue(notify_subscribers, post_id)
     return batches
+
+
+@task()
+@retried()
+def notify_subscribers(post_id: int) -> int:
+    """Tell the followers who asked to hear of each of the author's new posts (Mastodon's
+    follow with `notify`): a "status" notification each. Returns how many were told."""
+    post = Post.objects.filter(pk=post_id).values("author_id").first()
+    if post is None:
+        return 0
+    author_id = post["author_id"]
+    told = 0
+    subscribers = _followers(author_id).filter(notify=True).order_by("follower_id")
+    for follower_id in subscribers.values_list("follower_id", flat=True).iterator():
+        with transaction.atomic():
+            if notify(follower_id, Kind.STATUS, actor_id=author_id, post_id=post_id):
+                told += 1
+    return told
 
 
 @task()
@@ -81,6 +115,7 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
         reply_to_author_id=post["in_reply_to_author_id"],
         reblog_of_id=post["reblog_of_id"],
     )
+    realtime.home_batch_delivered(post_id, post["author_id"], first_follower_id, last_follower_id)
     # Keep feeds capped without a sweep: each batch trims a few of its members' feeds, so a
     # member's feed is trimmed about once every TRIM_EVERY posts it receives.
     keep = settings.TOWNSQUARE["HOME_FEED_CAP"]
@@ -110,7 +145,9 @@ def _deliver_to_hashtag_followers(post_id: int, author_id: int) -> None:
         .values_list("user_id", flat=True)
         .distinct()
     )
-    add_post_to_homes(post_id, author_id, list(followers))
+    owners = list(followers)
+    add_post_to_homes(post_id, author_id, owners)
+    realtime.home_delivered(post_id, author_id, owners)
 
 
 @task()

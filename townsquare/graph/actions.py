@@ -24,31 +24,62 @@ FOLLOWING = "following"
 REQUESTED = "requested"
 
 
-def follow(follower: User, followee: User) -> str:
+def follow(
+    follower: User,
+    followee: User,
+    *,
+    reblogs: bool | None = None,
+    notify_posts: bool | None = None,
+) -> str:
     """Follow `followee`, or ask to when the account approves followers.
 
-    Returns FOLLOWING or REQUESTED. Following is idempotent. A new follow back-fills the
-    followee's recent posts into the follower's home feed (in a job).
+    Returns FOLLOWING or REQUESTED. Following is idempotent; following again with `reblogs`
+    (their shares reach the home feed) or `notify_posts` (a notification for each new post)
+    changes just those options, as Mastodon does. A new follow back-fills the followee's
+    recent posts into the follower's home feed (in a job).
     """
     if follower.pk == followee.pk:
         raise ValidationError("You cannot follow yourself.")
     if not followee.is_active or is_blocked_between(follower.pk, followee.pk):
         raise ValidationError("That account is not available.")
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
+    options: dict[str, bool] = {}
+    if reblogs is not None:
+        options["show_reblogs"] = reblogs
+    if notify_posts is not None:
+        options["notify"] = notify_posts
     with transaction.atomic():
-        if Follow.objects.filter(follower=follower, followee=followee).exists():
+        existing = Follow.objects.filter(follower=follower, followee=followee)
+        if existing.exists():
+            if options:
+                existing.update(**options)
             return FOLLOWING
         if followee.locked:
-            _, created = FollowRequest.objects.get_or_create(follower=follower, followee=followee)
+            request, created = FollowRequest.objects.get_or_create(
+                follower=follower, followee=followee, defaults=options
+            )
             if created:
                 notify(followee.pk, Kind.FOLLOW_REQUEST, actor_id=follower.pk)
+            elif options:
+                FollowRequest.objects.filter(pk=request.pk).update(**options)
             return REQUESTED
-        _create_follow(follower, followee)
+        _create_follow(
+            follower,
+            followee,
+            show_reblogs=options.get("show_reblogs", True),
+            notify_posts=options.get("notify", False),
+        )
     return FOLLOWING
 
 
-def _create_follow(follower: User, followee: User) -> None:
-    _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+def _create_follow(
+    follower: User, followee: User, *, show_reblogs: bool = True, notify_posts: bool = False
+) -> None:
+    _, created = Follow.objects.get_or_create(
+        follower=follower,
+        followee=followee,
+        defaults={"show_reblogs": show_reblogs, "notify": notify_posts},
+    )
     FollowRequest.objects.filter(follower=follower, followee=followee).delete()
     withdraw(Kind.FOLLOW_REQUEST, actor_id=follower.pk, recipient_id=followee.pk)
     if created:
@@ -82,7 +113,12 @@ def approve_request(followee: User, request_id: int) -> None:
         )
         if request is None:
             raise ValidationError("That follow request no longer exists.")
-        _create_follow(request.follower, followee)
+        _create_follow(
+            request.follower,
+            followee,
+            show_reblogs=request.show_reblogs,
+            notify_posts=request.notify,
+        )
 
 
 def reject_request(followee: User, request_id: int) -> None:
@@ -101,7 +137,12 @@ def approve_all_requests(followee: User) -> int:
     with transaction.atomic():
         requests = list(FollowRequest.objects.filter(followee=followee).select_related("follower"))
         for request in requests:
-            _create_follow(request.follower, followee)
+            _create_follow(
+                request.follower,
+                followee,
+                show_reblogs=request.show_reblogs,
+                notify_posts=request.notify,
+            )
     return len(requests)
 
 

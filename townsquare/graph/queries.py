@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow, FollowRequest, Mute
 
 
@@ -19,32 +23,77 @@ class Relationship:
     blocking: bool = False  # viewer blocked the member
     blocked_by: bool = False  # the member blocked the viewer
     muting: bool = False  # viewer muted the member
+    showing_reblogs: bool = False  # the member's shares reach the viewer's home (or will)
+    notifying: bool = False  # the viewer is told of each of the member's new posts
+    requested_by: bool = False  # the member asked to follow the viewer
+    muting_notifications: bool = False  # the viewer's mute hides notifications too
 
 
 def relationship(viewer: User | None, other: User) -> Relationship:
     if viewer is None or not viewer.is_authenticated or viewer.pk == other.pk:
         return Relationship()
-    pairs = set(
-        Follow.objects.filter(
-            follower__in=[viewer, other], followee__in=[viewer, other]
-        ).values_list("follower_id", "followee_id")
-    )
-    requested = (viewer.pk, other.pk) not in pairs and FollowRequest.objects.filter(
-        follower=viewer, followee=other
-    ).exists()
-    blocks = set(
-        Block.objects.filter(blocker__in=[viewer, other], blocked__in=[viewer, other]).values_list(
-            "blocker_id", flat=True
-        )
-    )
-    return Relationship(
-        following=(viewer.pk, other.pk) in pairs,
-        requested=requested,
-        followed_by=(other.pk, viewer.pk) in pairs,
-        blocking=viewer.pk in blocks,
-        blocked_by=other.pk in blocks,
-        muting=active_mutes(viewer.pk).filter(muted_id=other.pk).exists(),
-    )
+    return relationships(viewer.pk, [other.pk])[other.pk]
+
+
+# One row per fact between the viewer (%s) and the others: (kind, other id, flag, flag).
+_FACTS = (
+    "SELECT 1, followee_id, CASE WHEN show_reblogs THEN 1 ELSE 0 END,"
+    " CASE WHEN notify THEN 1 ELSE 0 END FROM graph_follow WHERE follower_id = %s AND {followee}"
+    " UNION ALL SELECT 2, follower_id, 0, 0 FROM graph_follow WHERE followee_id = %s"
+    " AND {follower}"
+    " UNION ALL SELECT 3, followee_id, CASE WHEN show_reblogs THEN 1 ELSE 0 END,"
+    " CASE WHEN notify THEN 1 ELSE 0 END FROM graph_followrequest WHERE follower_id = %s"
+    " AND {followee}"
+    " UNION ALL SELECT 4, follower_id, 0, 0 FROM graph_followrequest WHERE followee_id = %s"
+    " AND {follower}"
+    " UNION ALL SELECT 5, blocked_id, 0, 0 FROM graph_block WHERE blocker_id = %s AND {blocked}"
+    " UNION ALL SELECT 6, blocker_id, 0, 0 FROM graph_block WHERE blocked_id = %s AND {blocker}"
+    " UNION ALL SELECT 7, muted_id, CASE WHEN hide_notifications THEN 1 ELSE 0 END, 0"
+    " FROM graph_mute WHERE muter_id = %s AND {muted}"
+    " AND (expires_at IS NULL OR expires_at > %s)"
+)
+
+
+def relationships(viewer_id: int, other_ids: Sequence[int]) -> dict[int, Relationship]:
+    """How `viewer` stands with each of `other_ids` (every id gets an entry), in one query."""
+    wanted = sorted(set(other_ids))
+    if not wanted:
+        return {}
+    facts: dict[int, dict[str, bool]] = {other: {} for other in wanted}
+    columns = ("followee", "follower", "blocked", "blocker", "muted")
+    conditions = {name: id_in(f"{name}_id", wanted) for name in columns}
+    sql = _FACTS.format(**{name: cond[0] for name, cond in conditions.items()})
+    params: list[Any] = []
+    for name in ("followee", "follower", "followee", "follower", "blocked", "blocker", "muted"):
+        params += [viewer_id, *conditions[name][1]]
+    params.append(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, other, first, second in rows:
+        found = facts.setdefault(other, {})
+        if kind == 1:
+            found.update(following=True, showing_reblogs=bool(first), notifying=bool(second))
+        elif kind == 2:
+            found["followed_by"] = True
+        elif kind == 3:
+            found.setdefault("showing_reblogs", bool(first))
+            found.setdefault("notifying", bool(second))
+            found["requested"] = True
+        elif kind == 4:
+            found["requested_by"] = True
+        elif kind == 5:
+            found["blocking"] = True
+        elif kind == 6:
+            found["blocked_by"] = True
+        elif kind == 7:
+            found.update(muting=True, muting_notifications=bool(first))
+    out: dict[int, Relationship] = {}
+    for other, found in facts.items():
+        if found.get("following"):  # a stale request beside a follow is not "requested"
+            found["requested"] = False
+        out[other] = Relationship(**found)
+    return out
 
 
 def is_blocked_between(first_id: int, second_id: int) -> bool:

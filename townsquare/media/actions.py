@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import IO
 
@@ -88,40 +89,48 @@ def upload(
     return attachment
 
 
+def _check_media(ids: list[int], rows: dict[int, MediaAttachment]) -> None:
+    most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
+    if len(ids) > most:
+        raise ValidationError({"media": f"A post can have at most {most} images."})
+    if len(rows) != len(ids):
+        raise ValidationError(
+            {"media": "Some of those files are not your uploads, or are already in a post."}
+        )
+    if any(row.status == Status.FAILED for row in rows.values()):
+        raise ValidationError(
+            {"media": "One of the files could not be processed: remove it and try again."}
+        )
+    moving = [row for row in rows.values() if row.kind != Kind.IMAGE]
+    if moving and len(ids) > 1:
+        raise ValidationError(
+            {"media": f"A post can have one video, or up to {most} images, not both."}
+        )
+
+
+def _ids(attachment_ids: Sequence[int]) -> list[int]:
+    try:
+        return list(dict.fromkeys(int(i) for i in attachment_ids))
+    except (TypeError, ValueError):
+        raise ValidationError({"media": "Those attachments are not valid."}) from None
+
+
 def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
     """Give `post` the author's own unattached uploads, in the order given: at most
     MAX_MEDIA_PER_POST images, or one video. Call inside the post's transaction."""
-    try:
-        ids = list(dict.fromkeys(int(i) for i in attachment_ids))
-    except (TypeError, ValueError):
-        raise ValidationError({"media": "Those attachments are not valid."}) from None
+    ids = _ids(attachment_ids)
     if not ids:
         return
     if post.author_id != author.pk:
         raise PermissionDenied("You can only add media to your own posts.")
-    most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
-    if len(ids) > most:
-        raise ValidationError({"media": f"A post can have at most {most} images."})
     with transaction.atomic():
         rows = {
             row.pk: row
             for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids, owner=author, post__isnull=True
+                pk__in=ids, owner=author, post__isnull=True, scheduled_post__isnull=True
             )
         }
-        if len(rows) != len(ids):
-            raise ValidationError(
-                {"media": "Some of those files are not your uploads, or are already in a post."}
-            )
-        if any(row.status == Status.FAILED for row in rows.values()):
-            raise ValidationError(
-                {"media": "One of the files could not be processed: remove it and try again."}
-            )
-        moving = [row for row in rows.values() if row.kind != Kind.IMAGE]
-        if moving and len(ids) > 1:
-            raise ValidationError(
-                {"media": f"A post can have one video, or up to {most} images, not both."}
-            )
+        _check_media(ids, rows)
         for position, pk in enumerate(ids):
             taken = MediaAttachment.objects.filter(pk=pk, post__isnull=True).update(
                 post=post, position=position
@@ -130,27 +139,100 @@ def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
                 raise ValidationError({"media": "One of those files is already in a post."})
 
 
+def set_post_media(author: User, post: Post, attachment_ids: Sequence[int]) -> bool:
+    """Make `post`'s attachments exactly `attachment_ids`, in that order (an edit): its own
+    attachments and the author's unattached uploads may be named; those left out are deleted
+    with their files. Returns whether anything changed. Call inside the edit's transaction."""
+    ids = _ids(attachment_ids)
+    if post.author_id != author.pk:
+        raise PermissionDenied("You can only add media to your own posts.")
+    with transaction.atomic():
+        current = list(
+            MediaAttachment.objects.select_for_update().filter(post=post).order_by("position", "id")
+        )
+        if [row.pk for row in current] == ids:
+            return False
+        mine = {row.pk: row for row in current}
+        rows = {pk: mine[pk] for pk in ids if pk in mine}
+        new = [pk for pk in ids if pk not in mine]
+        if new:
+            rows.update(
+                {
+                    row.pk: row
+                    for row in MediaAttachment.objects.select_for_update().filter(
+                        pk__in=new, owner=author, post__isnull=True, scheduled_post__isnull=True
+                    )
+                }
+            )
+        _check_media(ids, rows)
+        dropped = [row for row in current if row.pk not in rows]
+        if dropped:
+            MediaAttachment.objects.filter(pk__in=[row.pk for row in dropped]).delete()
+            enqueue(tasks.delete_files, _paths_of(dropped))
+        for position, pk in enumerate(ids):
+            MediaAttachment.objects.filter(pk=pk).update(post=post, position=position)
+    return True
+
+
+def reserve_for_scheduled(author: User, scheduled_post_id: int, attachment_ids: list[int]) -> None:
+    """Set the author's unattached uploads aside for a scheduled post (checked as `attach`
+    checks them), so the clean-up of abandoned uploads leaves them until it is published."""
+    ids = _ids(attachment_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        rows = {
+            row.pk: row
+            for row in MediaAttachment.objects.select_for_update().filter(
+                pk__in=ids, owner=author, post__isnull=True, scheduled_post__isnull=True
+            )
+        }
+        _check_media(ids, rows)
+        MediaAttachment.objects.filter(pk__in=ids).update(scheduled_post_id=scheduled_post_id)
+
+
+def release_scheduled(scheduled_post_id: int) -> None:
+    """Give a scheduled post's uploads back to their owner (before it is published)."""
+    MediaAttachment.objects.filter(scheduled_post_id=scheduled_post_id).update(scheduled_post=None)
+
+
+def process_now(attachment: MediaAttachment) -> MediaAttachment:
+    """Process an upload in this request instead of waiting for the job (the queued job then
+    finds it done and does nothing). Returns the attachment as it is afterwards."""
+    tasks.process_attachment.call(attachment.pk)
+    attachment.refresh_from_db()
+    return attachment
+
+
 def update_description(
-    owner: User, attachment_id: int, *, description: str, focus: str = ""
+    owner: User,
+    attachment_id: int,
+    *,
+    description: str | None,
+    focus: str = "",
+    unattached_only: bool = False,
 ) -> MediaAttachment:
-    """Change an attachment's alt text, and its focal point when `focus` is given."""
-    text = _clean_description(description)
+    """Change an attachment's alt text (unless `description` is None), and its focal point when
+    `focus` is given. With `unattached_only`, only an upload no post has taken yet."""
+    text = _clean_description(description) if description is not None else None
     point = parse_focus(focus) if (focus or "").strip() else None
     ratelimit.WRITES_PER_ACCOUNT.hit(str(owner.pk))
     with transaction.atomic():
-        attachment = (
-            MediaAttachment.objects.select_for_update()
-            .filter(pk=attachment_id, owner=owner)
-            .first()
-        )
+        found = MediaAttachment.objects.select_for_update().filter(pk=attachment_id, owner=owner)
+        if unattached_only:
+            found = found.filter(post__isnull=True)
+        attachment = found.first()
         if attachment is None:
             raise ValidationError({"media": "That file was not found."})
-        attachment.description = text
-        fields = ["description"]
+        fields = []
+        if text is not None:
+            attachment.description = text
+            fields.append("description")
         if point is not None:
             attachment.focus_x, attachment.focus_y = point
             fields += ["focus_x", "focus_y"]
-        attachment.save(update_fields=fields)
+        if fields:
+            attachment.save(update_fields=fields)
     return attachment
 
 
@@ -198,13 +280,13 @@ def remove_orphans(older_than: timedelta) -> int:
         with transaction.atomic():
             rows = list(
                 MediaAttachment.objects.select_for_update()
-                .filter(post__isnull=True, created_at__lt=cutoff)
+                .filter(post__isnull=True, scheduled_post__isnull=True, created_at__lt=cutoff)
                 .order_by("created_at")[:ORPHAN_BATCH]
             )
             if not rows:
                 return removed
             MediaAttachment.objects.filter(
-                pk__in=[row.pk for row in rows], post__isnull=True
+                pk__in=[row.pk for row in rows], post__isnull=True, scheduled_post__isnull=True
             ).delete()
             enqueue(tasks.delete_files, _paths_of(rows))
         removed += len(rows)

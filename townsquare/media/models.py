@@ -49,6 +49,15 @@ class MediaAttachment(models.Model):
         db_index=False,  # the (post, position) index serves lookups by post
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # Waiting for a scheduled post (kept from the abandoned-upload clean-up until published).
+    scheduled_post = models.ForeignKey(
+        "posts.ScheduledPost",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     error = models.CharField(max_length=300, blank=True)
@@ -76,6 +85,11 @@ class MediaAttachment(models.Model):
                 name="media_unattached_idx",
             ),
             models.Index(fields=["owner", "-id"], name="media_owner_idx"),
+            models.Index(
+                fields=["scheduled_post"],
+                condition=models.Q(scheduled_post__isnull=False),
+                name="media_scheduled_idx",
+            ),
         ]
 
     def __str__(self) -> str:

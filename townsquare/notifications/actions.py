@@ -20,10 +20,11 @@ from townsquare.notifications.models import (
     Notification,
     NotificationPreferences,
 )
+from townsquare.realtime import publish as realtime
 
 # Kinds where one actor does the thing to one post at most once: doing it again (say, like,
 # unlike, like) does not notify again.
-_ONCE = {Kind.LIKE, Kind.SHARE, Kind.FOLLOW, Kind.FOLLOW_REQUEST, Kind.POLL}
+_ONCE = {Kind.LIKE, Kind.SHARE, Kind.FOLLOW, Kind.FOLLOW_REQUEST, Kind.POLL, Kind.STATUS}
 MAX_MARKED = 200  # notifications marked read by id in one request
 
 
@@ -57,6 +58,7 @@ def notify(
     )
     if confirmed:
         emails.schedule(notification)
+    realtime.notification_created(notification)
     return notification
 
 
@@ -97,6 +99,28 @@ def mark_read(member: User, notification_ids: Iterable[int]) -> int:
     return Notification.objects.filter(recipient_id=member.pk, pk__in=ids, read=False).update(
         read=True
     )
+
+
+def mark_read_through(member: User, last_id: int) -> int:
+    """Mark `member`'s notifications up to and including `last_id` read (an app's reading
+    marker); returns how many changed."""
+    return Notification.objects.filter(recipient_id=member.pk, pk__lte=last_id, read=False).update(
+        read=True
+    )
+
+
+def dismiss(member: User, notification_id: int) -> bool:
+    """Remove one of `member`'s notifications; False when they have no such notification."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    deleted, _ = Notification.objects.filter(recipient_id=member.pk, pk=notification_id).delete()
+    return deleted > 0
+
+
+def clear(member: User) -> int:
+    """Remove every notification of `member`; returns how many there were."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    deleted, _ = Notification.objects.filter(recipient_id=member.pk).delete()
+    return deleted
 
 
 def get_preferences(member: User) -> NotificationPreferences:

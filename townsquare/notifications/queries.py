@@ -7,6 +7,7 @@ it has one, is still visible to the member (decided by `posts.queries.visible_to
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -176,3 +177,66 @@ def notification_page(
     rows = list(rows_qs[:limit])
     next_max_id = rows[-1].pk if len(rows) == limit else None
     return NotificationPage(items=group(member, rows), next_max_id=next_max_id, kind=kind)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    """One notification as the API lists it: plain columns, no related rows."""
+
+    id: int
+    kind: str
+    actor_id: int | None
+    post_id: int | None
+    created_at: datetime
+    read: bool
+
+
+_ROW_FIELDS = ("id", "kind", "actor_id", "post_id", "created_at", "read")
+
+
+def notification_rows(
+    member: User,
+    *,
+    kinds: Collection[str] | None = None,
+    actor_id: int | None = None,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 40,
+) -> list[NotificationRow]:
+    """A page of the notifications `shown` to `member`, newest first, in one query, by id
+    cursor as Mastodon pages them: `max_id` (older), `since_id` (newer), `min_id` (just newer,
+    read upwards). `kinds` keeps only those kinds, `actor_id` only that member's."""
+    rows = shown(member)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    if actor_id is not None:
+        rows = rows.filter(actor_id=actor_id)
+    if max_id is not None:
+        rows = rows.filter(id__lt=max_id)
+    if since_id is not None:
+        rows = rows.filter(id__gt=since_id)
+    if min_id is not None:
+        rows = rows.filter(id__gt=min_id)
+    ordered = rows.order_by("id" if min_id is not None else "-id")
+    found = [NotificationRow(*values) for values in ordered.values_list(*_ROW_FIELDS)[:limit]]
+    if min_id is not None:
+        found.reverse()
+    return found
+
+
+def notification_row(member: User, notification_id: int) -> NotificationRow | None:
+    """One of `member`'s notifications, if it is shown to them."""
+    values = shown(member).filter(pk=notification_id).values_list(*_ROW_FIELDS).first()
+    return NotificationRow(*values) if values is not None else None
+
+
+def unread_shown_count(
+    member: User, *, kinds: Collection[str] | None = None, after_id: int = 0, limit: int = 100
+) -> int:
+    """How many notifications shown to `member` are unread and newer than `after_id`, of
+    `kinds` (all when None), counting up to `limit`."""
+    rows = shown(member).filter(read=False, id__gt=after_id)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    return rows.order_by().values("id")[:limit].count()

@@ -16,6 +16,7 @@ VERBS: dict[str, str] = {
     Kind.FOLLOW: "followed you",
     Kind.FOLLOW_REQUEST: "asked to follow you",
     Kind.POLL: "ended a poll you voted in",
+    Kind.STATUS: "just posted",
 }
 
 # The tabs of the notifications page: (query value, label); "" is every kind.

@@ -142,3 +142,10 @@ def vote(voter: User, poll_id: int, choices: list[int]) -> Poll:
         raise _invalid(ALREADY_VOTED) from None
     poll.refresh_from_db()
     return poll
+
+
+def remove_poll(post: Post) -> bool:
+    """Take a post's poll away, votes and all (an edit that drops or rewrites it). Its closing
+    job finds it gone and does nothing. Returns whether there was one."""
+    deleted, _ = Poll.objects.filter(post_id=post.pk).delete()
+    return bool(deleted)

@@ -32,7 +32,7 @@ from townsquare.accounts.models import User
 from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
-from townsquare.posts.models import Mention, Post, Visibility
+from townsquare.posts.models import HashtagFollow, Mention, Post, Visibility
 
 Viewer = User | AnonymousUser | None
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
@@ -181,33 +181,43 @@ def list_posts(
     limit: int = 20,
     entry_column: str = "0",
     hide_muted: bool = True,
+    since_id: int | None = None,
+    min_id: int | None = None,
 ) -> list[ListedPost]:
     """A page of posts `viewer` may see, newest first, in one query.
 
     `source` may join other tables to `p` (the home feed joins its entries); `order_column`
     is the id the page is ordered and cut by; `entry_column` fills `ListedPost.entry_id`.
     With `hide_muted`, posts by members the viewer muted are left out.
+
+    The cursors are Mastodon's, all on `order_column`: `max_id` keeps what is older than it,
+    `since_id` what is newer (the newest `limit` of them), and `min_id` the `limit` just newer
+    than it (read upwards from `min_id`, to page forward without gaps); the page is always
+    returned newest first.
     """
     visible, visible_params = visibility_sql(viewer)
     muted, muted_params = muted_sql(viewer) if hide_muted else ("1 = 1", [])
+    cursors = ""
+    cursor_params: list[int] = []
+    for value, condition in ((max_id, "<"), (since_id, ">"), (min_id, ">")):
+        if value is not None:
+            cursors += f" AND {order_column} {condition} %s"
+            cursor_params.append(value)
+    direction = "ASC" if min_id is not None else "DESC"
     sql = (
         f"SELECT {_LISTING_COLUMNS}, {entry_column} FROM {source}"  # noqa: S608 - constant SQL
         " JOIN accounts_user u ON u.id = p.author_id"
-        f" WHERE ({where}) AND {visible} AND {muted}"
-        + (f" AND {order_column} < %s" if max_id is not None else "")
-        + f" ORDER BY {order_column} DESC LIMIT %s"
+        f" WHERE ({where}) AND {visible} AND {muted}{cursors}"
+        f" ORDER BY {order_column} {direction} LIMIT %s"
     )
-    args = [
-        *params,
-        *visible_params,
-        *muted_params,
-        *([max_id] if max_id is not None else []),
-        limit,
-    ]
+    args = [*params, *visible_params, *muted_params, *cursor_params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         rows = cursor.fetchall()
-    return [_post_from_row(row) for row in rows]
+    posts = [_post_from_row(row) for row in rows]
+    if min_id is not None:
+        posts.reverse()
+    return posts
 
 
 @dataclass(slots=True)
@@ -316,6 +326,8 @@ def profile_posts(
     max_id: int | None = None,
     limit: int = 20,
     with_replies: bool = False,
+    since_id: int | None = None,
+    min_id: int | None = None,
 ) -> list[ListedPost]:
     """A member's posts and shares, newest first; replies to others only `with_replies`
     (answers to themselves, the rest of their threads, always show)."""
@@ -325,28 +337,95 @@ def profile_posts(
         where += " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = %s)"
         params.append(author.pk)
     return list_posts(
-        viewer, where=where, params=params, max_id=max_id, limit=limit, hide_muted=False
+        viewer,
+        where=where,
+        params=params,
+        max_id=max_id,
+        since_id=since_id,
+        min_id=min_id,
+        limit=limit,
+        hide_muted=False,
     )
+
+
+_WITH_MEDIA = "EXISTS (SELECT 1 FROM media_mediaattachment wm WHERE wm.post_id = p.id)"
+# A post whose hashtags include one of the names in {names} (placeholders).
+_TAGGED = (
+    "EXISTS (SELECT 1 FROM posts_posthashtag ph JOIN posts_hashtag h ON h.id = ph.hashtag_id"
+    " WHERE ph.post_id = p.id AND h.name IN ({names}))"
+)
+
+
+def _tagged(names: Sequence[str]) -> str:
+    return _TAGGED.format(names=", ".join(["%s"] * len(names)))
 
 
 def public_timeline(
-    viewer: Viewer, *, max_id: int | None = None, limit: int = 20
+    viewer: Viewer,
+    *,
+    max_id: int | None = None,
+    limit: int = 20,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    only_media: bool = False,
+    with_shares: bool = True,
+    with_replies: bool = True,
 ) -> list[ListedPost]:
-    """The site's public timeline: public posts only (unlisted ones stay off it)."""
+    """The site's public timeline: public posts only (unlisted ones stay off it). The API
+    leaves out shares and replies to others (`with_shares`, `with_replies`), as Mastodon's
+    public timeline does; the web shows them."""
     where = f"p.visibility = {int(Visibility.PUBLIC)}"
-    return list_posts(viewer, where=where, max_id=max_id, limit=limit)
+    if only_media:
+        where += f" AND {_WITH_MEDIA}"
+    if not with_shares:
+        where += " AND p.reblog_of_id IS NULL"
+    if not with_replies:
+        where += " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = p.author_id)"
+    return list_posts(
+        viewer, where=where, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
 
 
 def tag_timeline(
-    viewer: Viewer, name: str, *, max_id: int | None = None, limit: int = 20
+    viewer: Viewer,
+    name: str,
+    *,
+    max_id: int | None = None,
+    limit: int = 20,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    none_of: Sequence[str] = (),
+    only_media: bool = False,
 ) -> list[ListedPost]:
-    """Public posts with a hashtag (listing rules as the public timeline)."""
+    """Public posts with a hashtag (listing rules as the public timeline). As Mastodon's tag
+    timeline: `any_of` adds hashtags a post may carry instead, every one of `all_of` must be
+    there too, and none of `none_of`."""
+    wanted = [name.lower(), *(tag.lower() for tag in any_of)]
     where = (
-        "p.visibility = %s AND p.id IN (SELECT ph.post_id FROM posts_posthashtag ph"
-        " JOIN posts_hashtag h ON h.id = ph.hashtag_id WHERE h.name = %s)"
+        "p.visibility = %s AND p.id IN (SELECT ph.post_id FROM posts_posthashtag ph"  # noqa: S608
+        " JOIN posts_hashtag h ON h.id = ph.hashtag_id"
+        f" WHERE h.name IN ({', '.join(['%s'] * len(wanted))}))"
     )
-    params: list[int | str] = [int(Visibility.PUBLIC), name.lower()]
-    return list_posts(viewer, where=where, params=params, max_id=max_id, limit=limit)
+    params: list[int | str] = [int(Visibility.PUBLIC), *wanted]
+    for tag in all_of:
+        where += f" AND {_tagged([tag])}"
+        params.append(tag.lower())
+    if none_of:
+        where += f" AND NOT {_tagged(none_of)}"
+        params += [tag.lower() for tag in none_of]
+    if only_media:
+        where += f" AND {_WITH_MEDIA}"
+    return list_posts(
+        viewer,
+        where=where,
+        params=params,
+        max_id=max_id,
+        since_id=since_id,
+        min_id=min_id,
+        limit=limit,
+    )
 
 
 def posts_by_id(viewer: Viewer, post_ids: Sequence[int]) -> dict[int, ListedPost]:
@@ -364,3 +443,101 @@ def get_visible(viewer: Viewer, post_id: int) -> Post | None:
     if post is None or not can_see(viewer, post):
         return None
     return post
+
+
+def _saved_posts(
+    viewer: User,
+    table: str,
+    *,
+    max_id: int | None,
+    since_id: int | None,
+    min_id: int | None,
+    limit: int,
+) -> list[ListedPost]:
+    return list_posts(
+        viewer,
+        source=f"{table} s JOIN posts_post p ON p.id = s.post_id",
+        where="s.user_id = %s",
+        params=[viewer.pk],
+        order_column="s.id",
+        entry_column="s.id",
+        max_id=max_id,
+        since_id=since_id,
+        min_id=min_id,
+        limit=limit,
+        hide_muted=False,
+    )
+
+
+def bookmarked_posts(
+    viewer: User,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 20,
+) -> list[ListedPost]:
+    """The posts `viewer` bookmarked and may still see, latest bookmark first; the cursors
+    (and `ListedPost.entry_id`) are the bookmarks' ids."""
+    return _saved_posts(
+        viewer, "posts_bookmark", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
+
+
+def liked_posts(
+    viewer: User,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 20,
+) -> list[ListedPost]:
+    """The posts `viewer` liked and may still see, latest like first; the cursors (and
+    `ListedPost.entry_id`) are the likes' ids."""
+    return _saved_posts(
+        viewer, "posts_like", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
+
+
+def followed_hashtags(
+    member: User,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 100,
+) -> list[tuple[int, str]]:
+    """(follow id, hashtag name) of the hashtags `member` follows, latest follow first, by
+    the same id cursors as the listings above (on the follow's id)."""
+    rows = HashtagFollow.objects.filter(user_id=member.pk)
+    if max_id is not None:
+        rows = rows.filter(id__lt=max_id)
+    if since_id is not None:
+        rows = rows.filter(id__gt=since_id)
+    if min_id is not None:
+        rows = rows.filter(id__gt=min_id)
+    ordered = rows.order_by("id" if min_id is not None else "-id")
+    found = list(ordered.values_list("id", "hashtag__name")[:limit])
+    if min_id is not None:
+        found.reverse()
+    return found
+
+
+def popular_posts(
+    viewer: Viewer, *, since_id: int, limit: int = 20, offset: int = 0
+) -> list[ListedPost]:
+    """Public posts (not shares) newer than `since_id` that `viewer` may see, by members who
+    appear in search, most liked and shared first (Mastodon's trending statuses)."""
+    where = (
+        f"p.visibility = {int(Visibility.PUBLIC)} AND p.reblog_of_id IS NULL"  # noqa: S608
+        " AND p.id > %s AND u.discoverable AND p.likes_count + p.shares_count > 0"
+    )
+    found = list_posts(
+        viewer,
+        where=where,
+        params=[since_id],
+        # An ordering, not a cursor column: no max_id with it.
+        order_column="p.likes_count + p.shares_count DESC, p.id",
+        limit=offset + limit,
+    )
+    return found[offset:]

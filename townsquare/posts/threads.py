@@ -100,3 +100,38 @@ def thread(viewer: Viewer, focus: ListedPost, *, after: int | None = None) -> Th
     more_after = page[-1].id if len(direct) > REPLIES_PER_PAGE else None
     replies = [_tree(post, children, 1) for post in page]
     return Thread(focus, ancestors, replies, missing_parent, more_after)
+
+
+def context(viewer: Viewer, focus: ListedPost) -> tuple[list[ListedPost], list[ListedPost]]:
+    """Mastodon's status context: the posts `focus` answers (oldest first) and every reply
+    below it that `viewer` may see (muted members left out), depth first, each branch oldest
+    first. A reply whose parent is not visible is left out with everything under it."""
+    root_id = focus.thread_root_id
+    if focus.id == root_id:
+        where, params = "p.conversation_id = %s AND p.reblog_of_id IS NULL", [root_id]
+    else:
+        where, params = _BRANCH, [root_id, focus.id, focus.id]
+    rows = list_posts(viewer, where=where, params=params, limit=THREAD_LIMIT)
+    by_id = {post.id: post for post in rows}
+    children: dict[int, list[ListedPost]] = {}
+    for post in sorted(rows, key=lambda p: p.id):
+        if post.in_reply_to_id is not None and post.id != focus.id:
+            children.setdefault(post.in_reply_to_id, []).append(post)
+    ancestors: list[ListedPost] = []
+    seen = {focus.id}
+    parent_id = focus.in_reply_to_id
+    while parent_id is not None and parent_id in by_id and parent_id not in seen:
+        seen.add(parent_id)
+        ancestors.append(by_id[parent_id])
+        parent_id = by_id[parent_id].in_reply_to_id
+    ancestors.reverse()
+    descendants: list[ListedPost] = []
+    stack = list(reversed(children.get(focus.id, [])))
+    while stack:
+        post = stack.pop()
+        if post.id in seen:
+            continue
+        seen.add(post.id)
+        descendants.append(post)
+        stack.extend(reversed(children.get(post.id, [])))
+    return ancestors, descendants

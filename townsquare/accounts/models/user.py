@@ -45,6 +45,13 @@ class User(AbstractBaseUser):
     # Shown in search (people and their posts); members can opt out.
     discoverable = models.BooleanField(default=True)
 
+    # Posting defaults (Mastodon's `source` and preferences): a post made without a visibility
+    # gets `default_visibility` (a posts.Visibility value: 0 public, 1 unlisted, 2 followers
+    # only, 3 mentioned people only).
+    default_visibility = models.PositiveSmallIntegerField(default=0)
+    default_sensitive = models.BooleanField(default=False)
+    default_language = models.CharField(max_length=8, blank=True)  # ISO 639; "" = not set
+
     objects: ClassVar[Manager] = Manager()
 
     USERNAME_FIELD = "username"

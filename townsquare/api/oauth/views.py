@@ -20,6 +20,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from townsquare.api import scopes as scope_rules
+from townsquare.api.errors import ApiError
 from townsquare.api.oauth.validator import OOB
 from townsquare.api.params import collect, collect_body
 from townsquare.core.ratelimit import LOGIN_FAILURES_PER_IP, RateLimited
@@ -139,7 +140,10 @@ def _json_response(body: str, status: int, headers: dict[str, str]) -> HttpRespo
 def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "Method not allowed"}, status=405)
-    password_grant = collect(request).get("grant_type") == "password"
+    try:
+        password_grant = collect(request).get("grant_type") == "password"
+    except ApiError as exc:  # a body that is not JSON, a NUL character
+        return JsonResponse({"error": exc.message}, status=exc.status)
     if password_grant:
         try:
             LOGIN_FAILURES_PER_IP.check(client_ip(request) or "-")
@@ -163,6 +167,10 @@ def token(request: HttpRequest) -> HttpResponse:
 def revoke(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "Method not allowed"}, status=405)
+    try:
+        collect(request)
+    except ApiError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
     _uri, headers, body, status = _core().create_revocation_response(request)
     if status == 200:
         return JsonResponse({})

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from townsquare.api.schemas.filters import FilterResult
+
 
 class Error(BaseModel):
     error: str
@@ -170,6 +172,7 @@ class BaseStatus(BaseModel):
     muted: bool | None = None
     bookmarked: bool | None = None
     pinned: bool | None = None
+    filtered: list[FilterResult] | None = None
 
 
 class Status(BaseStatus):

@@ -146,13 +146,14 @@ def _row_of(user: User) -> tuple[Any, ...]:
 PRIVACY = {0: "public", 1: "unlisted", 2: "private", 3: "direct"}
 
 
-def credential_account(user: User, *, default_visibility: int = 0) -> dict[str, Any]:
-    """The caller's own account, with `source` (the raw text of their profile)."""
+def credential_account(user: User) -> dict[str, Any]:
+    """The caller's own account, with `source` (the raw text of their profile and their
+    posting defaults)."""
     entity = account(user)
     entity["source"] = {
-        "privacy": PRIVACY.get(default_visibility, "public"),
-        "sensitive": False,
-        "language": "en",
+        "privacy": PRIVACY.get(user.default_visibility, "public"),
+        "sensitive": bool(user.default_sensitive),
+        "language": user.default_language or None,
         "note": user.bio,
         "fields": [
             {"name": str(f.get("name", "")), "value": str(f.get("value", "")), "verified_at": None}

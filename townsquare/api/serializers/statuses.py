@@ -18,6 +18,7 @@ from townsquare.api.serializers.common import iso, profile_url
 from townsquare.api.serializers.media import attachment
 from townsquare.api.serializers.polls import poll
 from townsquare.core.sql import id_in
+from townsquare.filters.queries import apply_filters
 from townsquare.posts.display import PostView, hydrate
 from townsquare.posts.models import Pin
 from townsquare.posts.queries import ListedPost, Viewer
@@ -100,10 +101,34 @@ def _body(
     }
 
 
+def _applications(member: User | None, views: Sequence[PostView]) -> dict[int, dict[str, Any]]:
+    """The app each of the member's own posts was made with (shown to its author only), in
+    one query, and only when the page has posts of theirs."""
+    own = [v.post.id for v in views if member is not None and v.post.author_id == member.pk]
+    if not own:
+        return {}
+    where, params = id_in("p.id", own)
+    sql = (
+        "SELECT p.id, a.name, i.website FROM posts_post p"  # noqa: S608
+        " JOIN oauth2_provider_application a ON a.id = p.application_id"
+        f" LEFT JOIN api_appinfo i ON i.application_id = a.id WHERE {where}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {pid: {"name": name, "website": website or None} for pid, name, website in rows}
+
+
 def statuses_for(
-    viewer: Viewer, views: Sequence[PostView], *, pinned_ids: frozenset[int] | None = None
+    viewer: Viewer,
+    views: Sequence[PostView],
+    *,
+    pinned_ids: frozenset[int] | None = None,
+    context: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Status entities for hydrated views, in their order."""
+    """Status entities for hydrated views, in their order. With a filter `context` (home,
+    notifications, public, thread, account), the viewer's filters mark them (`filtered`) and
+    leave out those a `hide` filter matches."""
     if not views:
         return []
     member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
@@ -120,12 +145,15 @@ def statuses_for(
             if own
             else frozenset()
         )
+    apps = _applications(member, views)
     out: list[dict[str, Any]] = []
     for view in views:
         account = authors.get(view.post.author_id)
         if account is None:
             continue
         entity = _body(view.post, view, account, mentions, tags)
+        if view.post.id in apps:
+            entity["application"] = apps[view.post.id]
         if view.quoted is not None and view.quoted.author_id in authors:
             entity["quote"] = _body(
                 view.quoted, None, authors[view.quoted.author_id], mentions, tags
@@ -149,11 +177,15 @@ def statuses_for(
             out.append(wrapper)
         else:
             out.append(entity)
+    if context is not None and member is not None:
+        out = apply_filters(member, context, out)
     return out
 
 
-def statuses(viewer: Viewer, items: Sequence[ListedPost]) -> list[dict[str, Any]]:
-    return statuses_for(viewer, hydrate(viewer, items))
+def statuses(
+    viewer: Viewer, items: Sequence[ListedPost], *, context: str | None = None
+) -> list[dict[str, Any]]:
+    return statuses_for(viewer, hydrate(viewer, items), context=context)
 
 
 def status(viewer: Viewer, item: ListedPost) -> dict[str, Any] | None:

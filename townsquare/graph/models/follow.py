@@ -17,6 +17,10 @@ class Follow(models.Model):
     followee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_set"
     )
+    # Whether the followee's shares reach the follower's home feed, and whether the follower
+    # is notified of each of the followee's new posts (Mastodon's `reblogs` and `notify`).
+    show_reblogs = models.BooleanField(default=True)
+    notify = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -17,6 +17,9 @@ class FollowRequest(models.Model):
     followee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_requests"
     )
+    # What the follow will be once approved (see Follow).
+    show_reblogs = models.BooleanField(default=True)
+    notify = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

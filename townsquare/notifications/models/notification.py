@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     FOLLOW = "follow", "New followers"
     FOLLOW_REQUEST = "follow_request", "Follow requests"
     POLL = "poll", "Polls ended"
+    STATUS = "status", "New posts"  # by someone the member follows with notifications on
 
 
 class Notification(models.Model):

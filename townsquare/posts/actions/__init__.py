@@ -1,12 +1,9 @@
 """The write layer for posts: publishing, editing and deleting (publishing.py), and what
-members do with posts: likes, shares, bookmarks, pins, hashtag follows (reactions.py)."""
+members do with posts: likes, shares, bookmarks, pins, hashtag follows (reactions.py); editing (editing.py) and
+scheduled posts (scheduling.py)."""
 
-from townsquare.posts.actions.publishing import (
-    PollSpec,
-    create_post,
-    delete_post,
-    edit_post,
-)
+from townsquare.posts.actions.editing import KEEP, MediaChange, edit_post
+from townsquare.posts.actions.publishing import PollSpec, create_post, delete_post
 from townsquare.posts.actions.reactions import (
     MAX_PINS,
     bookmark,
@@ -20,17 +17,29 @@ from townsquare.posts.actions.reactions import (
     unpin,
     unshare,
 )
+from townsquare.posts.actions.scheduling import (
+    cancel_scheduled,
+    publish_scheduled,
+    reschedule,
+    schedule_post,
+)
 
 __all__ = [
+    "KEEP",
     "MAX_PINS",
+    "MediaChange",
     "PollSpec",
     "bookmark",
+    "cancel_scheduled",
     "create_post",
     "delete_post",
     "edit_post",
     "follow_hashtag",
     "like",
     "pin",
+    "publish_scheduled",
+    "reschedule",
+    "schedule_post",
     "share",
     "unbookmark",
     "unfollow_hashtag",

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
@@ -20,12 +19,12 @@ from townsquare.feeds.actions import add_to_home
 from townsquare.graph.queries import is_blocked_between
 from townsquare.links import actions as link_actions
 from townsquare.media import actions as media_actions
-from townsquare.media.queries import attachments_for
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
 from townsquare.polls import actions as poll_actions
-from townsquare.posts.models import Hashtag, Mention, Post, PostEdit, PostHashtag, Visibility
+from townsquare.posts.models import Hashtag, Mention, Post, PostHashtag, Visibility
 from townsquare.posts.queries import OPEN, can_see
+from townsquare.realtime import publish as realtime
 
 MAX_SPOILER_LENGTH = 500
 NOT_AVAILABLE = "That post is not available."
@@ -110,6 +109,7 @@ def create_post(
     sensitive: bool = False,
     media_ids: Sequence[int] = (),
     poll: PollSpec | None = None,
+    application_id: int | None = None,
 ) -> Post:
     """Publish a post, a reply (`in_reply_to`) or a quote share (`quote_of`).
 
@@ -145,6 +145,7 @@ def create_post(
             in_reply_to=parent,
             in_reply_to_author_id=parent.author_id if parent is not None else None,
             quote_of=quoted,
+            application_id=application_id,
         )
         post.conversation_id = parent.thread_root_id if parent is not None else post.pk
         Post.objects.filter(pk=post.pk).update(conversation_id=post.conversation_id)
@@ -169,73 +170,12 @@ def create_post(
                 notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
         add_to_home(author.pk, [post.pk], author.pk)
         enqueue(feed_tasks.fan_out_post, post.pk)
+        realtime.post_created(post.pk, author.pk)
     return post
 
 
 def _schedule_preview(post: Post) -> None:
     link_actions.schedule_preview(post.pk, post.text)
-
-
-def edit_post(
-    author: User, post: Post, *, text: str, spoiler_text: str = "", sensitive: bool = False
-) -> Post:
-    """Change a post's text, content warning or sensitive flag, keeping every earlier version
-    (the first edit records the original too). Its level and media stay as they were."""
-    if post.author_id != author.pk or not author.is_active:
-        raise PermissionDenied("You can only edit your own posts.")
-    if post.reblog_of_id is not None:
-        raise ValidationError("A share has no text to edit.")
-    has_media = _has_media(post)
-    text = _clean_text(text, required=not has_media)
-    spoiler = _clean_spoiler(spoiler_text)
-    sensitive = bool(sensitive) or bool(spoiler)
-    if (text, spoiler, sensitive) == (post.text, post.spoiler_text, post.sensitive):
-        return post
-    ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
-    rendered = render_member_text(text)
-    now = timezone.now()
-    with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post.pk)
-        if not post.edits.exists():
-            PostEdit.objects.create(
-                post=post,
-                text=post.text,
-                html=post.html,
-                spoiler_text=post.spoiler_text,
-                sensitive=post.sensitive,
-                created_at=post.created_at,
-            )
-        post.text, post.html, post.spoiler_text = text, rendered.html, spoiler
-        post.sensitive, post.edited_at = sensitive, now
-        post.save(update_fields=["text", "html", "spoiler_text", "sensitive", "edited_at"])
-        PostEdit.objects.create(
-            post=post,
-            text=text,
-            html=rendered.html,
-            spoiler_text=spoiler,
-            sensitive=sensitive,
-            created_at=now,
-        )
-        # Mentions follow the new text: someone no longer named loses the access the mention
-        # gave (the author answered keeps it); someone newly named is told.
-        before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
-        answered = [post.in_reply_to_author] if post.in_reply_to_author else []
-        mentioned = _mentionable(author, rendered.mentions, answered)
-        now_named = {user.pk for user in mentioned}
-        Mention.objects.filter(post=post).exclude(user_id__in=now_named).delete()
-        Mention.objects.bulk_create(
-            [Mention(post=post, user=user) for user in mentioned if user.pk not in before]
-        )
-        for user in mentioned:
-            if user.pk not in before:
-                notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
-        _record_tags(post, rendered.hashtags)
-        _schedule_preview(post)
-    return post
-
-
-def _has_media(post: Post) -> bool:
-    return bool(attachments_for([post.pk]).get(post.pk))
 
 
 def delete_post(actor: User, post: Post) -> None:
@@ -255,4 +195,5 @@ def delete_post(actor: User, post: Post) -> None:
             )
             withdraw(Kind.SHARE, actor_id=post.author_id, post_id=post.reblog_of_id)
         media_actions.discard_for_posts([post.pk])
+        realtime.post_deleted(post.pk, post.author_id, public=post.visibility == Visibility.PUBLIC)
         post.delete()

@@ -23,6 +23,7 @@ from townsquare.posts.models import (
     Visibility,
 )
 from townsquare.posts.queries import OPEN, can_see
+from townsquare.realtime import publish as realtime
 
 MAX_PINS = 5
 NOT_AVAILABLE = "That post is not available."
@@ -86,6 +87,7 @@ def share(member: User, post: Post, *, visibility: int = Visibility.PUBLIC) -> P
             notify(original.author_id, Kind.SHARE, actor_id=member.pk, post_id=original.pk)
             add_to_home(member.pk, [shared.pk], member.pk)
             enqueue(feed_tasks.fan_out_post, shared.pk)
+            realtime.post_created(shared.pk, member.pk)
     except IntegrityError:  # shared at the same moment from another tab
         return Post.objects.get(author=member, reblog_of=original)
     return shared

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -57,6 +59,10 @@ class PostEdit(models.Model):
     html = models.TextField()
     spoiler_text = models.CharField(max_length=500, blank=True)
     sensitive = models.BooleanField(default=False)
+    # The version's attachments, in order (ids; those deleted since are left out when shown),
+    # and its poll's option titles (None: no poll).
+    media_ids: models.JSONField[Any] = models.JSONField(default=list, blank=True)
+    poll_options: models.JSONField[Any] = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

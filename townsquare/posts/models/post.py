@@ -66,6 +66,9 @@ class Post(models.Model):
     spoiler_text = models.CharField(max_length=500, blank=True)  # content warning
     sensitive = models.BooleanField(default=False)  # media hidden until clicked
     edited_at = models.DateTimeField(null=True, blank=True)
+    # The client application it was posted with (an OAuth application id; shown to the author
+    # only). A plain column, not a key: deleting an app must not touch every post it made.
+    application_id = models.BigIntegerField(null=True, blank=True)
 
     replies_count = models.PositiveIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)

@@ -18,6 +18,13 @@ from townsquare.web.views.common import apply_errors, client_ip, safe_next
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
+    if not actions.registrations_open():
+        return render(
+            request,
+            "web/accounts/signup.html",
+            {"closed": actions.SIGNUPS_CLOSED},
+            status=403,
+        )
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

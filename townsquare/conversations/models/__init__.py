@@ -1,0 +1,3 @@
+from townsquare.conversations.models.state import ConversationState
+
+__all__ = ["ConversationState"]

@@ -1,0 +1,104 @@
+"""Read-side queries for lists: a member's lists, who is on them, and a list's timeline."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from townsquare.accounts.models import User
+from townsquare.graph.models import Follow, FollowRequest
+from townsquare.lists.models import ListMember, MemberList, RepliesPolicy
+from townsquare.posts.queries import ListedPost, list_posts
+
+
+def lists_of(owner: User) -> QuerySet[MemberList]:
+    return MemberList.objects.filter(owner=owner).order_by("id")
+
+
+def get_list(owner: User, list_id: int) -> MemberList | None:
+    """The list, when `owner` owns it (nobody else sees a list)."""
+    return MemberList.objects.filter(pk=list_id, owner=owner).first()
+
+
+def lists_with(owner: User, account_id: int) -> QuerySet[MemberList]:
+    """The owner's lists that `account_id` is on."""
+    return lists_of(owner).filter(members__member_id=account_id).distinct()
+
+
+def _still_followed(owner_id: int) -> Q:
+    """List rows whose member the owner still follows (or has asked to follow): a follow that
+    ended takes its member off the owner's lists."""
+    follows = Follow.objects.filter(follower_id=owner_id, followee_id=OuterRef("member_id"))
+    asked = FollowRequest.objects.filter(follower_id=owner_id, followee_id=OuterRef("member_id"))
+    return Q(Exists(follows)) | Q(Exists(asked))
+
+
+def member_rows(
+    member_list: MemberList,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int | None = 40,
+) -> list[tuple[int, int]]:
+    """(row id, member id) of the people on a list, newest addition first; `limit=None`
+    gives all of them. The cursors are row ids, as Mastodon pages list accounts."""
+    rows = ListMember.objects.filter(member_list=member_list, member__is_active=True).filter(
+        _still_followed(member_list.owner_id)
+    )
+    if max_id is not None:
+        rows = rows.filter(pk__lt=max_id)
+    if since_id is not None:
+        rows = rows.filter(pk__gt=since_id)
+    if min_id is not None:
+        rows = rows.filter(pk__gt=min_id)
+    rows = rows.order_by("id" if min_id is not None else "-id")
+    found = rows.values_list("id", "member_id")
+    picked = list(found[:limit] if limit is not None else found)
+    if min_id is not None:
+        picked.reverse()
+    return picked
+
+
+def list_timeline(
+    owner: User,
+    member_list: MemberList,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 20,
+) -> list[ListedPost]:
+    """Posts (and shares) by the list's members that the owner follows and may see, newest
+    first, with replies kept as the list's `replies_policy` says: replies to the owner and a
+    member's answers to themselves always; to the list's members (`list`), to anyone the owner
+    follows (`followed`), or no other replies (`none`)."""
+    members = (
+        "SELECT lm.member_id FROM lists_listmember lm WHERE lm.member_list_id = %s"
+        " AND lm.member_id IN (SELECT f.followee_id FROM graph_follow f WHERE f.follower_id = %s)"
+    )
+    where = f"p.author_id IN ({members})"
+    params: list[int] = [member_list.pk, owner.pk]
+    replies = (
+        " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = p.author_id"
+        " OR p.in_reply_to_author_id = %s"
+    )
+    params.append(owner.pk)
+    if member_list.replies_policy == RepliesPolicy.LIST:
+        replies += f" OR p.in_reply_to_author_id IN ({members})"
+        params += [member_list.pk, owner.pk]
+    elif member_list.replies_policy == RepliesPolicy.FOLLOWED:
+        replies += (
+            " OR p.in_reply_to_author_id IN"
+            " (SELECT f2.followee_id FROM graph_follow f2 WHERE f2.follower_id = %s)"
+        )
+        params.append(owner.pk)
+    where += replies + ")"
+    return list_posts(
+        owner,
+        where=where,
+        params=params,
+        max_id=max_id,
+        since_id=since_id,
+        min_id=min_id,
+        limit=limit,
+    )

@@ -1,0 +1,185 @@
+"""One streaming process's connections: who listens to which bus key, and the delivery of
+each event from the bus to their queues (filtered per member)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from townsquare.realtime import bus
+from townsquare.realtime.streams import Stream
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_QUEUED = 1000  # events waiting for a slow client before it is disconnected
+RECENT = 256  # status ids remembered per connection, so a post is not delivered twice
+SILENCED_TTL = 30.0  # seconds a member's block and mute list is kept before it is read again
+
+# Database work (token checks, block and mute lists) runs here, off the event loop; a few
+# threads, so there are a few database connections at most.
+_db_pool = ThreadPoolExecutor(4, thread_name_prefix="realtime-db")
+
+
+def _with_connection(func: Any, *args: Any) -> Any:
+    from django.db import close_old_connections
+
+    close_old_connections()  # drops a connection that is too old or broken
+    return func(*args)
+
+
+async def in_thread(func: Any, *args: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_db_pool, _with_connection, func, *args)
+
+
+def _silenced_ids(user_id: int) -> frozenset[int]:
+    from townsquare.graph.queries import silenced_ids
+
+    return frozenset(silenced_ids(user_id))
+
+
+_STATUS_ID = re.compile(r'\{"id":"(\d+)"')
+
+
+def _status_id(event: bus.Event) -> str | None:
+    """The id of the status an `update` carries (the first field of its JSON)."""
+    found = _STATUS_ID.match(event.payload)
+    return found.group(1) if found else None
+
+
+class Listener:
+    """One connection: its streams, its member's silenced accounts, a queue of messages."""
+
+    def __init__(self, user_id: int | None) -> None:
+        self.user_id = user_id
+        self.streams: dict[str, list[Stream]] = {}
+        self.queue: asyncio.Queue[tuple[Stream, bus.Event] | None] = asyncio.Queue()
+        self.closed = False
+        self.silenced: frozenset[int] = frozenset()
+        self.silenced_at = 0.0
+        self.recent: dict[tuple[str, str], None] = {}  # (stream key, status id), oldest first
+
+    async def refresh_silenced(self, *, force: bool = False) -> None:
+        if self.user_id is None:
+            return
+        if force or time.monotonic() - self.silenced_at > SILENCED_TTL:
+            self.silenced_at = time.monotonic()
+            try:
+                self.silenced = await in_thread(_silenced_ids, self.user_id)
+            except Exception:
+                logger.exception("reading blocks and mutes for streaming failed")
+
+    def offer(self, key: str, event: bus.Event) -> None:
+        if self.closed:
+            return
+        if (
+            self.silenced
+            and not self.silenced.isdisjoint(event.accounts)
+            and self.user_id not in event.accounts  # one's own posts always arrive
+        ):
+            return
+        ref = _status_id(event) if event.event == "update" else None
+        for stream in self.streams.get(key, ()):
+            if stream.events is not None and event.event not in stream.events:
+                continue
+            if ref is not None:
+                # A post can reach one home feed twice (a mention and a follow, a retried
+                # fan-out batch): each stream shows it once.
+                seen = (stream.key, ref)
+                if seen in self.recent:
+                    continue
+                self.recent[seen] = None
+                if len(self.recent) > RECENT:
+                    del self.recent[next(iter(self.recent))]
+            if self.queue.qsize() >= MAX_QUEUED:
+                logger.warning("a streaming client fell too far behind; disconnecting it")
+                self.close()
+                return
+            self.queue.put_nowait((stream, event))
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.queue.put_nowait(None)
+
+    async def next(self, timeout: float) -> list[tuple[Stream, bus.Event]] | None:
+        """The waiting messages (at least one), [] after `timeout` seconds without any, or
+        None once closed."""
+        if self.closed and self.queue.empty():
+            return None
+        try:
+            first = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return []
+        items = [first]
+        while not self.queue.empty():
+            items.append(self.queue.get_nowait())
+        if any(item is None for item in items):
+            return None
+        return [item for item in items if item is not None]
+
+
+class Hub:
+    """The bus follower and the subscription table of this process."""
+
+    def __init__(self) -> None:
+        self.subscribers: dict[str, set[Listener]] = {}
+        self.stopping = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(
+                bus.follow(self.dispatch, self.stopping)
+            )
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        if self.task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self.task, 3)
+            self.task = None
+        for listeners in list(self.subscribers.values()):
+            for listener in list(listeners):
+                listener.close()
+
+    def dispatch(self, event: bus.Event) -> None:
+        for key in event.streams:
+            for listener in tuple(self.subscribers.get(key, ())):
+                listener.offer(key, event)
+
+    def subscribe(self, listener: Listener, stream: Stream) -> None:
+        wanted = listener.streams.setdefault(stream.key, [])
+        if stream not in wanted:
+            wanted.append(stream)
+        self.subscribers.setdefault(stream.key, set()).add(listener)
+
+    def unsubscribe(self, listener: Listener, stream: Stream) -> None:
+        wanted = listener.streams.get(stream.key, [])
+        if stream in wanted:
+            wanted.remove(stream)
+        if not wanted:
+            listener.streams.pop(stream.key, None)
+            self._drop(listener, stream.key)
+
+    def remove(self, listener: Listener) -> None:
+        listener.close()
+        for key in list(listener.streams):
+            self._drop(listener, key)
+        listener.streams.clear()
+
+    def _drop(self, listener: Listener, key: str) -> None:
+        listeners = self.subscribers.get(key)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                del self.subscribers[key]
+
+    def connections(self) -> int:
+        return len({id(x) for listeners in self.subscribers.values() for x in listeners})

@@ -1,0 +1,214 @@
+"""What the write side tells the streaming API, each once its transaction commits.
+
+Actions call these functions inside their transaction; the event is rendered and published
+by `transaction.on_commit`, so a rolled-back write streams nothing, and a failure here is
+logged and never undoes the write. A post is rendered once, without a viewer's marks
+(favourited, bookmarked, ...), and that one payload goes to every stream, as Mastodon does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from django.db import connection, transaction
+
+from townsquare.accounts.models import User
+from townsquare.realtime import bus
+
+logger = logging.getLogger(__name__)
+
+PUBLIC = 0  # posts.models.Visibility.PUBLIC
+VIEWER_MARKS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
+
+
+def _after_commit(func: Callable[[], None]) -> None:
+    def run() -> None:
+        try:
+            func()
+        except Exception:
+            logger.exception("publishing a streaming event failed")
+
+    transaction.on_commit(run)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _strip(entity: dict[str, Any]) -> None:
+    for key in VIEWER_MARKS:
+        entity.pop(key, None)
+    poll = entity.get("poll")
+    if isinstance(poll, dict):
+        poll.pop("voted", None)
+        poll.pop("own_votes", None)
+    for inner in ("reblog", "quote"):
+        if isinstance(entity.get(inner), dict):
+            _strip(entity[inner])
+
+
+def _involved(entity: dict[str, Any]) -> set[int]:
+    """The members a status shows: its author, whom it mentions, and the same for the post
+    it shares or quotes. Members who block or mute one of them do not get it streamed."""
+    ids = {int(entity["account"]["id"])}
+    ids.update(int(m["id"]) for m in entity.get("mentions", []))
+    for inner in ("reblog", "quote"):
+        if isinstance(entity.get(inner), dict):
+            ids |= _involved(entity[inner])
+    return ids
+
+
+def render_status(post_id: int, author_id: int) -> tuple[dict[str, Any], str] | None:
+    """The Status entity of a post (as its author's followers see it, without viewer marks)
+    and its JSON, or None when the post is gone."""
+    from townsquare.api.serializers.statuses import status
+    from townsquare.posts.queries import Viewer, posts_by_id
+
+    viewer: Viewer = None
+    item = posts_by_id(None, [post_id]).get(post_id)
+    if item is None:  # followers-only or mentioned-only: rendered as its author sees it
+        viewer = User(pk=author_id, is_active=True)
+        item = posts_by_id(viewer, [post_id]).get(post_id)
+    if item is None:
+        return None
+    entity = status(viewer, item)
+    if entity is None:
+        return None
+    _strip(entity)
+    return entity, orjson.dumps(entity).decode()
+
+
+def _hashtags(post_id: int) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT h.name FROM posts_posthashtag ph JOIN posts_hashtag h ON h.id = ph.hashtag_id"
+            " WHERE ph.post_id = %s",
+            [post_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _public_streams(entity: dict[str, Any], post_id: int) -> list[str]:
+    """The site-wide streams of a post: public ones that are not shares (every member is
+    local, so "public" and "public:local" carry the same posts)."""
+    if entity.get("visibility") != "public" or entity.get("reblog") is not None:
+        return []
+    streams = ["public", "public:local"]
+    if entity.get("media_attachments"):
+        streams += ["public:media", "public:local:media"]
+    for name in _hashtags(post_id):
+        streams += [f"hashtag:{name}", f"hashtag:local:{name}"]
+    return streams
+
+
+def _home_owners(post_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT owner_id FROM feeds_timelineentry WHERE post_id = %s", [post_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- posts ---------------------------------------------------------------------------------
+
+
+def post_created(post_id: int, author_id: int) -> None:
+    """A new post (or share): `update` on its author's home stream, and on the public and
+    hashtag streams when it is public. Followers get theirs from fan-out (`home_delivered`)."""
+
+    def send() -> None:
+        rendered = render_status(post_id, author_id)
+        if rendered is None:
+            return
+        entity, payload = rendered
+        streams = [f"user:{author_id}", *_public_streams(entity, post_id)]
+        bus.publish("update", payload, streams, accounts=_involved(entity))
+
+    _after_commit(send)
+
+
+def home_delivered(post_id: int, author_id: int, owner_ids: Iterable[int]) -> None:
+    """A post reached these members' home feeds: `update` on their home streams."""
+    owners = list(owner_ids)
+    if not owners:
+        return
+
+    def send() -> None:
+        rendered = render_status(post_id, author_id)
+        if rendered is None:
+            return
+        entity, payload = rendered
+        streams = [f"user:{owner}" for owner in owners]
+        bus.publish("update", payload, streams, accounts=_involved(entity))
+
+    _after_commit(send)
+
+
+def home_batch_delivered(post_id: int, author_id: int, first_id: int, last_id: int) -> None:
+    """A fan-out batch wrote a post to the home feeds of followers with ids in a range: the
+    ones that hold it now get `update` (one indexed query by post)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT owner_id FROM feeds_timelineentry"
+            " WHERE post_id = %s AND owner_id >= %s AND owner_id <= %s",
+            [post_id, first_id, last_id],
+        )
+        owners = [row[0] for row in cursor.fetchall()]
+    home_delivered(post_id, author_id, [owner for owner in owners if owner != author_id])
+
+
+def post_edited(post_id: int, author_id: int) -> None:
+    """`status.update` wherever the post may have been streamed."""
+
+    def send() -> None:
+        rendered = render_status(post_id, author_id)
+        if rendered is None:
+            return
+        entity, payload = rendered
+        streams = [f"user:{owner}" for owner in _home_owners(post_id)]
+        streams += [f"user:{author_id}", *_public_streams(entity, post_id)]
+        bus.publish("status.update", payload, streams, accounts=_involved(entity))
+
+    _after_commit(send)
+
+
+def post_deleted(post_id: int, author_id: int, *, public: bool) -> None:
+    """`delete` (the id) on every stream that may have shown the post. Call it before the
+    post's rows are deleted: the home feeds holding it are read now."""
+    streams = [f"user:{owner}" for owner in _home_owners(post_id)] + [f"user:{author_id}"]
+    if public:
+        streams += ["public", "public:local", "public:media", "public:local:media"]
+        for name in _hashtags(post_id):
+            streams += [f"hashtag:{name}", f"hashtag:local:{name}"]
+    _after_commit(lambda: bus.publish("delete", str(post_id), streams))
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notification_created(notification: Any) -> None:
+    """`notification` on the recipient's user and notification streams."""
+    recipient_id = notification.recipient_id
+
+    def send() -> None:
+        from townsquare.api.serializers.notifications import notifications
+        from townsquare.notifications.queries import NotificationRow
+
+        member = User.objects.filter(pk=recipient_id, is_active=True).first()
+        if member is None:
+            return
+        row = NotificationRow(
+            id=notification.pk,
+            kind=str(notification.kind),
+            actor_id=notification.actor_id,
+            post_id=notification.post_id,
+            created_at=notification.created_at,
+            read=False,
+        )
+        entities = notifications(member, [row])
+        if not entities:
+            return  # a kind Mastodon apps do not know, or its post is gone
+        streams = [f"user:{recipient_id}", f"user:notification:{recipient_id}"]
+        bus.publish("notification", orjson.dumps(entities[0]).decode(), streams)
+
+    _after_commit(send)
