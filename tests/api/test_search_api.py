@@ -140,10 +140,10 @@ def test_bad_input_and_scopes(fern: User, fern_api: ApiClient) -> None:
         "'; DROP TABLE posts_post; --",
         "%_%",
         "x" * 5000,
-        "bas\x00il",
-        "@a\x00@testserver",
     ):
         assert fern_api.get(SEARCH, {"q": nasty}).status_code == 200, nasty
+    for nul in ("bas\x00il", "@a\x00@testserver"):  # a clear 422, as for any text with a NUL
+        assert fern_api.get(SEARCH, {"q": nul}).status_code == 422, nul
     assert api_as(fern, "read:statuses").get(SEARCH, {"q": "fern"}).status_code == 403
     assert api_as(fern, "read:search").get(SEARCH, {"q": "fern"}).status_code == 200
 

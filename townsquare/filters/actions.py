@@ -129,7 +129,15 @@ def create_filter(
             owner=owner, title=title, context=picked, action=action, expires_at=expires_at
         )
         _apply_keywords(item, keywords)
+        _mark(owner, has_filters=True)
     return item
+
+
+def _mark(owner: User, *, has_filters: bool) -> None:
+    """Keep `User.has_filters` true while the member has a filter (pages of statuses skip the
+    filters query for everyone else)."""
+    User.objects.filter(pk=owner.pk).update(has_filters=has_filters)
+    owner.has_filters = has_filters
 
 
 _UNSET: object = object()
@@ -170,7 +178,9 @@ def update_filter(
 
 def delete_filter(owner: User, item: Filter) -> None:
     _own(owner, item)
-    item.delete()
+    with transaction.atomic():
+        item.delete()
+        _mark(owner, has_filters=Filter.objects.filter(owner=owner).exists())
 
 
 def add_keyword(

@@ -157,7 +157,7 @@ def apply_filters(
     """Set each status's `filtered` for `viewer` in `context` (home, notifications, public,
     thread, account), and leave out those a `hide` filter matches. The viewer's own posts are
     never filtered. One query, for the viewer's filters."""
-    if viewer is None or not statuses:
+    if viewer is None or not statuses or not viewer.has_filters:
         return statuses
     filters = active_filters(viewer.pk, context)
     if not filters:

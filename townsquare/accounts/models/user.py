@@ -44,6 +44,8 @@ class User(AbstractBaseUser):
     locked = models.BooleanField(default=False)  # "approve followers"
     # Shown in search (people and their posts); members can opt out.
     discoverable = models.BooleanField(default=True)
+    # Whether the member has any content filters: pages skip the filters query when not.
+    has_filters = models.BooleanField(default=False)
 
     # Posting defaults (Mastodon's `source` and preferences): a post made without a visibility
     # gets `default_visibility` (a posts.Visibility value: 0 public, 1 unlisted, 2 followers
