@@ -97,3 +97,10 @@ def test_malformed_json_is_a_400() -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_an_unknown_api_path_is_a_json_404() -> None:
+    for path in ("/api/v1/no_such_thing", "/api/v9/instance", "/api/v1/statuses/1/nonsense"):
+        response = ApiClient().get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"error": "Record not found"}

@@ -238,3 +238,8 @@ def object_id(raw: str) -> int:
     if value >= 2**63:
         raise errors.not_found()
     return value
+
+
+@csrf_exempt
+def unknown_endpoint(request: HttpRequest) -> HttpResponse:
+    return error_response(errors.not_found())

@@ -7,6 +7,7 @@ from townsquare.api.endpoints.instance import nodeinfo, nodeinfo_index
 from townsquare.api.oauth import views as oauth
 from townsquare.api.openapi import openapi_view
 from townsquare.api.registry import api
+from townsquare.api.router import unknown_endpoint
 from townsquare.realtime.views import streaming_health
 
 urlpatterns = [
@@ -23,4 +24,6 @@ urlpatterns = [
     path("api/openapi.json", openapi_view, name="openapi"),
     path("api/v1/streaming/health", streaming_health, name="streaming_health"),
     *api.urlpatterns(),
+    # Anything else under /api/ is Mastodon's JSON 404, not the site's HTML page.
+    re_path(r"^api/", unknown_endpoint, name="api_unknown"),
 ]
