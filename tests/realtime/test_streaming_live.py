@@ -249,3 +249,42 @@ def test_websocket_hashtag_subscribe_and_unsubscribe(live: LiveServer) -> None:
                 await asyncio.wait_for(ws.recv(), 0.6)  # nothing more on the hashtag
 
     run(scenario())
+
+
+def test_direct_stream_gets_conversation_events(live: LiveServer) -> None:
+    rosa, basil = live.members["rosa"], live.members["basil"]
+    text = marker()
+
+    async def scenario() -> None:
+        url = f"{live.streaming}/api/v1/streaming/direct"
+        async with EventStream(url, token=basil["token"]) as s:
+            posted = await post_status(
+                live.url, rosa["token"], f"@basil just between us {text}", visibility="direct"
+            )
+            conversation = await s.expect(
+                "conversation", lambda c: c["last_status"]["id"] == posted["id"]
+            )
+            assert conversation["unread"] is True
+            assert [a["id"] for a in conversation["accounts"]] == [rosa["id"]]
+
+    run(scenario())
+
+
+def test_filters_changed_reaches_the_user_stream(live: LiveServer) -> None:
+    basil = live.members["basil"]
+
+    async def scenario() -> None:
+        async with EventStream(
+            f"{live.streaming}/api/v1/streaming/user", token=basil["token"]
+        ) as s:
+            response = await api(
+                live.url,
+                "POST",
+                "/api/v2/filters",
+                basil["token"],
+                json={"title": "No slugs", "context": ["home"]},
+            )
+            assert response.status_code == 200
+            await s.expect("filters_changed")
+
+    run(scenario())

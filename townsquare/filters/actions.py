@@ -14,6 +14,7 @@ from django.utils import timezone
 from townsquare.accounts.models import User
 from townsquare.filters.models import CONTEXTS, Filter, FilterAction, FilterKeyword, FilterStatus
 from townsquare.posts.models import Post
+from townsquare.realtime import publish
 
 MAX_FILTERS = 100  # per member
 MAX_KEYWORDS = 100  # per filter
@@ -138,6 +139,7 @@ def _mark(owner: User, *, has_filters: bool) -> None:
     filters query for everyone else)."""
     User.objects.filter(pk=owner.pk).update(has_filters=has_filters)
     owner.has_filters = has_filters
+    publish.filters_changed(owner.pk)
 
 
 _UNSET: object = object()
@@ -173,6 +175,7 @@ def update_filter(
         if fields:
             item.save(update_fields=fields)
         _apply_keywords(item, keywords)
+        publish.filters_changed(owner.pk)
     return item
 
 
@@ -190,6 +193,7 @@ def add_keyword(
     with transaction.atomic():
         if FilterKeyword.objects.filter(filter=item).count() >= MAX_KEYWORDS:
             raise ValidationError(f"A filter has at most {MAX_KEYWORDS} keywords")
+        publish.filters_changed(owner.pk)
         return FilterKeyword.objects.create(
             filter=item, keyword=_clean_keyword(keyword), whole_word=whole_word
         )
@@ -202,13 +206,17 @@ def update_keyword(
     keyword.keyword = _clean_keyword(text)
     if whole_word is not None:
         keyword.whole_word = whole_word
-    keyword.save(update_fields=["keyword", "whole_word"])
+    with transaction.atomic():
+        keyword.save(update_fields=["keyword", "whole_word"])
+        publish.filters_changed(owner.pk)
     return keyword
 
 
 def delete_keyword(owner: User, keyword: FilterKeyword) -> None:
     _own(owner, keyword.filter)
-    keyword.delete()
+    with transaction.atomic():
+        keyword.delete()
+        publish.filters_changed(owner.pk)
 
 
 def add_status(owner: User, item: Filter, post: Post) -> FilterStatus:
@@ -216,9 +224,13 @@ def add_status(owner: User, item: Filter, post: Post) -> FilterStatus:
     _own(owner, item)
     if FilterStatus.objects.filter(filter=item, post=post).exists():
         raise ValidationError("Status has already been taken")
-    return FilterStatus.objects.create(filter=item, post=post)
+    with transaction.atomic():
+        publish.filters_changed(owner.pk)
+        return FilterStatus.objects.create(filter=item, post=post)
 
 
 def delete_status(owner: User, row: FilterStatus) -> None:
     _own(owner, row.filter)
-    row.delete()
+    with transaction.atomic():
+        row.delete()
+        publish.filters_changed(owner.pk)

@@ -123,8 +123,38 @@ def post_created(post_id: int, author_id: int) -> None:
         entity, payload = rendered
         streams = [f"user:{author_id}", *_public_streams(entity, post_id)]
         bus.publish("update", payload, streams, accounts=_involved(entity))
+        if entity.get("visibility") == "direct":
+            _conversation_changed(post_id, entity)
 
     _after_commit(send)
+
+
+def _conversation_changed(post_id: int, entity: dict[str, Any]) -> None:
+    """`conversation` on the direct stream of everyone in a direct post's thread: the
+    Conversation entity as each of them sees it."""
+    from townsquare.api.serializers.conversations import conversation_entities
+    from townsquare.conversations.queries import get_conversation
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(conversation_id, id) FROM posts_post WHERE id = %s", [post_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return
+    people = {int(entity["account"]["id"])} | {int(m["id"]) for m in entity.get("mentions", [])}
+    for member in User.objects.filter(pk__in=people, is_active=True):
+        found = get_conversation(member, row[0])
+        if found is None:
+            continue
+        rendered = conversation_entities(member, [found])
+        if rendered:
+            bus.publish("conversation", orjson.dumps(rendered[0]).decode(), [f"direct:{member.pk}"])
+
+
+def filters_changed(owner_id: int) -> None:
+    """`filters_changed` on the member's user stream, so apps read their filters again."""
+    _after_commit(lambda: bus.publish("filters_changed", "null", [f"user:{owner_id}"]))
 
 
 def home_delivered(post_id: int, author_id: int, owner_ids: Iterable[int]) -> None:

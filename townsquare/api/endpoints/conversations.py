@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from townsquare.accounts.models import User
 from townsquare.api.pagination import PageParams, link_header, page_of
 from townsquare.api.registry import api
 from townsquare.api.router import Call, Reply, object_id
 from townsquare.api.schemas.conversations import Conversation
 from townsquare.api.schemas.entities import Empty
-from townsquare.api.serializers.accounts import accounts_by_id
-from townsquare.api.serializers.statuses import statuses
+from townsquare.api.serializers.conversations import conversation_entities
 from townsquare.conversations import actions, queries
-from townsquare.posts.queries import posts_by_id
-
-
-def _entities(member: User, found: Sequence[queries.Conversation]) -> list[dict[str, Any]]:
-    """Conversation entities for a page, in a fixed number of queries."""
-    last_ids = [c.last_post_id for c in found]
-    posts = posts_by_id(member, last_ids)
-    shown = {int(s["id"]): s for s in statuses(member, [posts[i] for i in last_ids if i in posts])}
-    people = queries.participants(member, last_ids)
-    everyone = accounts_by_id({pk for ids in people.values() for pk in ids})
-    out = []
-    for conversation in found:
-        ids = sorted(people.get(conversation.last_post_id, set()))
-        out.append(
-            {
-                "id": str(conversation.id),
-                "unread": conversation.unread,
-                "accounts": [everyone[pk] for pk in ids if pk in everyone],
-                "last_status": shown.get(conversation.last_post_id),
-            }
-        )
-    return out
 
 
 @api.get(
@@ -56,7 +31,7 @@ def all_conversations(call: Call) -> Reply:
         limit=page.limit,
     )
     headers = link_header(call.request, [c.last_post_id for c in found])
-    return Reply(_entities(call.user, found), headers=headers)
+    return Reply(conversation_entities(call.user, found), headers=headers)
 
 
 @api.delete(
@@ -80,4 +55,4 @@ def hide_conversation(call: Call, id: str) -> dict[str, Any]:
 def read_conversation(call: Call, id: str) -> dict[str, Any]:
     """Mark a conversation read."""
     found = actions.mark_read(call.user, object_id(id))
-    return _entities(call.user, [found])[0]
+    return conversation_entities(call.user, [found])[0]
