@@ -31,7 +31,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).with_name("townsquare")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "townsquare.cli"]
-TIMEOUT = 30.0
+TIMEOUT = 90.0  # generous: CI runs the SQLite and PostgreSQL passes side by side
 
 # Loads Django with the real settings in a snippet subprocess; the snippet's code follows.
 SNIPPET_PRELUDE = "import django\ndjango.setup()\n"

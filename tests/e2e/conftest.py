@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
 ]
 E2E_DIR = Path(__file__).resolve().parent
 SCREENSHOTS = E2E_DIR / "screenshots"
-SERVER_START_TIMEOUT = 60.0
+SERVER_START_TIMEOUT = 90.0
 
 T = TypeVar("T")
 
