@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,28 @@ def parse_cursor(
 
     limit = number("limit") or default_limit
     return Cursor(max_id=number("max_id"), min_id=number("min_id"), limit=min(limit, max_limit))
+
+
+def cursor_values(
+    rows: QuerySet[Any],
+    fields: Sequence[str],
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int | None = 40,
+) -> list[tuple[Any, ...]]:
+    """`fields` of a page of `rows`, cut by the rows' own ids as Mastodon pages: `max_id`
+    (older), `since_id` (newer), `min_id` (just newer, read upwards), newest first either way.
+    `limit=None` reads them all."""
+    if max_id is not None:
+        rows = rows.filter(pk__lt=max_id)
+    if since_id is not None:
+        rows = rows.filter(pk__gt=since_id)
+    if min_id is not None:
+        rows = rows.filter(pk__gt=min_id)
+    values = rows.order_by("pk" if min_id is not None else "-pk").values_list(*fields)
+    found = list(values[:limit] if limit is not None else values)
+    if min_id is not None:
+        found.reverse()
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from townsquare.accounts.models import User
+from townsquare.core.pagination import cursor_values
 from townsquare.graph.models import Follow, FollowRequest
 from townsquare.lists.models import ListMember, MemberList, RepliesPolicy
 from townsquare.posts.queries import ListedPost, list_posts
@@ -45,18 +46,10 @@ def member_rows(
     rows = ListMember.objects.filter(member_list=member_list, member__is_active=True).filter(
         _still_followed(member_list.owner_id)
     )
-    if max_id is not None:
-        rows = rows.filter(pk__lt=max_id)
-    if since_id is not None:
-        rows = rows.filter(pk__gt=since_id)
-    if min_id is not None:
-        rows = rows.filter(pk__gt=min_id)
-    rows = rows.order_by("id" if min_id is not None else "-id")
-    found = rows.values_list("id", "member_id")
-    picked = list(found[:limit] if limit is not None else found)
-    if min_id is not None:
-        picked.reverse()
-    return picked
+    found = cursor_values(
+        rows, ("id", "member_id"), max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
+    return [(row_id, member_id) for row_id, member_id in found]
 
 
 def list_timeline(

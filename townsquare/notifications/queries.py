@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.core.pagination import cursor_values
 from townsquare.graph.queries import silencing
 from townsquare.notifications import text
 from townsquare.notifications.models import Kind, Notification
@@ -212,17 +213,10 @@ def notification_rows(
         rows = rows.filter(kind__in=list(kinds))
     if actor_id is not None:
         rows = rows.filter(actor_id=actor_id)
-    if max_id is not None:
-        rows = rows.filter(id__lt=max_id)
-    if since_id is not None:
-        rows = rows.filter(id__gt=since_id)
-    if min_id is not None:
-        rows = rows.filter(id__gt=min_id)
-    ordered = rows.order_by("id" if min_id is not None else "-id")
-    found = [NotificationRow(*values) for values in ordered.values_list(*_ROW_FIELDS)[:limit]]
-    if min_id is not None:
-        found.reverse()
-    return found
+    found = cursor_values(
+        rows, _ROW_FIELDS, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
+    return [NotificationRow(*values) for values in found]
 
 
 def notification_row(member: User, notification_id: int) -> NotificationRow | None:

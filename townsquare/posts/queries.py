@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.core.pagination import cursor_values
 from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
@@ -510,17 +511,10 @@ def followed_hashtags(
     """(follow id, hashtag name) of the hashtags `member` follows, latest follow first, by
     the same id cursors as the listings above (on the follow's id)."""
     rows = HashtagFollow.objects.filter(user_id=member.pk)
-    if max_id is not None:
-        rows = rows.filter(id__lt=max_id)
-    if since_id is not None:
-        rows = rows.filter(id__gt=since_id)
-    if min_id is not None:
-        rows = rows.filter(id__gt=min_id)
-    ordered = rows.order_by("id" if min_id is not None else "-id")
-    found = list(ordered.values_list("id", "hashtag__name")[:limit])
-    if min_id is not None:
-        found.reverse()
-    return found
+    found = cursor_values(
+        rows, ("id", "hashtag__name"), max_id=max_id, since_id=since_id, min_id=min_id, limit=limit
+    )
+    return [(row_id, name) for row_id, name in found]
 
 
 def popular_posts(

@@ -22,6 +22,7 @@ from townsquare.api.schemas.accounts import FamiliarFollowers
 from townsquare.api.schemas.entities import Account, Relationship
 from townsquare.api.serializers.accounts import accounts, accounts_by_id
 from townsquare.api.serializers.relationships import relationship_with, relationships_with
+from townsquare.core.pagination import cursor_values
 from townsquare.graph import actions as graph_actions
 from townsquare.graph import queries as graph_queries
 from townsquare.graph.models import Block, Follow, FollowRequest
@@ -237,17 +238,15 @@ class AccountPageParams(PageParams):
 
 def _page(rows: QuerySet[Any], other: str, page: Page) -> list[tuple[int, int]]:
     """(row id, account id) pairs of a page of graph rows, newest row first, by row id."""
-    if page.max_id is not None:
-        rows = rows.filter(id__lt=page.max_id)
-    if page.since_id is not None:
-        rows = rows.filter(id__gt=page.since_id)
-    if page.min_id is not None:
-        found = list(
-            rows.filter(id__gt=page.min_id).order_by("id").values_list("id", other)[: page.limit]
-        )
-        found.reverse()
-        return found
-    return list(rows.order_by("-id").values_list("id", other)[: page.limit])
+    found = cursor_values(
+        rows,
+        ("id", other),
+        max_id=page.max_id,
+        since_id=page.since_id,
+        min_id=page.min_id,
+        limit=page.limit,
+    )
+    return [(row_id, account_id) for row_id, account_id in found]
 
 
 def _account_page(call: Call, rows: QuerySet[Any], other: str) -> Reply:
