@@ -288,3 +288,28 @@ def test_filters_changed_reaches_the_user_stream(live: LiveServer) -> None:
             await s.expect("filters_changed")
 
     run(scenario())
+
+
+def test_list_stream_gets_posts_of_the_lists_members(live: LiveServer) -> None:
+    rosa, basil = live.members["rosa"], live.members["basil"]
+    text = marker()
+
+    async def scenario() -> None:
+        made = await api(live.url, "POST", "/api/v1/lists", basil["token"], json={"title": "Veg"})
+        assert made.status_code == 200, made.text
+        list_id = made.json()["id"]
+        added = await api(
+            live.url,
+            "POST",
+            f"/api/v1/lists/{list_id}/accounts",
+            basil["token"],
+            json={"account_ids": [rosa["id"]]},
+        )
+        assert added.status_code == 200, added.text
+        url = f"{live.streaming}/api/v1/streaming/list"
+        async with EventStream(url, token=basil["token"], params={"list": list_id}) as s:
+            posted = await post_status(live.url, rosa["token"], f"Leeks for the list {text}")
+            update = await s.expect("update", has(text))
+            assert update["id"] == posted["id"]
+
+    run(scenario())

@@ -103,6 +103,37 @@ def _public_streams(entity: dict[str, Any], post_id: int) -> list[str]:
     return streams
 
 
+def _list_streams(entity: dict[str, Any]) -> list[str]:
+    """The list streams a post belongs on: lists holding its author whose owner still follows
+    them (direct posts never), replies to others as each list's replies policy says."""
+    if entity.get("visibility") == "direct":
+        return []
+    author = int(entity["account"]["id"])
+    answered = entity.get("in_reply_to_account_id")
+    answered_id = int(answered) if answered and int(answered) != author else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, l.replies_policy,"
+            " EXISTS (SELECT 1 FROM lists_listmember o WHERE o.member_list_id = l.id"
+            "  AND o.member_id = %s),"
+            " EXISTS (SELECT 1 FROM graph_follow g WHERE g.follower_id = l.owner_id"
+            "  AND g.followee_id = %s)"
+            " FROM lists_memberlist l JOIN lists_listmember m ON m.member_list_id = l.id"
+            " JOIN graph_follow f ON f.follower_id = l.owner_id AND f.followee_id = m.member_id"
+            " WHERE m.member_id = %s",
+            [answered_id or 0, answered_id or 0, author],
+        )
+        rows = cursor.fetchall()
+    streams = []
+    for list_id, policy, answered_on_list, answered_followed in rows:
+        if answered_id is not None and not (
+            (policy == "list" and answered_on_list) or (policy == "followed" and answered_followed)
+        ):
+            continue
+        streams.append(f"list:{list_id}")
+    return streams
+
+
 def _home_owners(post_id: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT owner_id FROM feeds_timelineentry WHERE post_id = %s", [post_id])
@@ -121,7 +152,7 @@ def post_created(post_id: int, author_id: int) -> None:
         if rendered is None:
             return
         entity, payload = rendered
-        streams = [f"user:{author_id}", *_public_streams(entity, post_id)]
+        streams = [f"user:{author_id}", *_public_streams(entity, post_id), *_list_streams(entity)]
         bus.publish("update", payload, streams, accounts=_involved(entity))
         if entity.get("visibility") == "direct":
             _conversation_changed(post_id, entity)

@@ -90,15 +90,7 @@ def resolve(
 
 
 def owns_list(user_id: int, list_id: int) -> bool:
-    """Whether `list_id` is one of the member's lists. Lists are not built yet: once they
-    are, this asks them (and their fan-out publishes to "list:<id>")."""
-    from django.apps import apps
+    """Whether `list_id` is one of the member's lists."""
+    from townsquare.lists.models import MemberList
 
-    for model in apps.get_models():
-        if model.__name__ == "List":
-            for field in ("owner_id", "user_id", "account_id"):
-                if hasattr(model, field.removesuffix("_id")):
-                    return bool(
-                        model._default_manager.filter(pk=list_id, **{field: user_id}).exists()
-                    )
-    return False
+    return MemberList.objects.filter(pk=list_id, owner_id=user_id).exists()
