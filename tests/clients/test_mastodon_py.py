@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from mastodon import Mastodon, StreamListener
 
+from tests.aio import run as run_coroutine
 from tests.clients.live import PASSWORD, Site, png_bytes, wait_until
 
 SCOPES = ["read", "write", "follow", "push"]
@@ -229,6 +230,6 @@ def test_stream_user_over_websocket(site: Site, fern: Mastodon, basil: Mastodon)
                         assert message["stream"] == ["user"]
                         return dict(payload)
 
-    payload = asyncio.run(journey())
+    payload = run_coroutine(journey())
     assert payload["account"]["username"] == "mp_fern"
     assert payload["content"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.aio import run as run_coroutine
 from tests.factories import follow, make_user, run_jobs
 from townsquare.core.ids import id_for_time
 from townsquare.graph import actions as graph
@@ -56,7 +57,7 @@ def test_published_events_reach_a_follower_of_the_bus() -> None:
         stopping.set()
         await asyncio.wait_for(follower, 5)
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
     assert received == [bus.Event("update", '{"id":"1"}', ("public", "user:7"), frozenset({7}))]
 
 
@@ -201,7 +202,7 @@ def test_delivery_skips_silenced_members_and_repeats() -> None:
         assert hub.subscribers == {}
         return got or []
 
-    got = asyncio.run(scenario())
+    got = run_coroutine(scenario())
     assert [(e.event, e.payload) for _s, e in got] == [("update", '{"id":"5"}'), ("delete", "5")]
 
 

@@ -12,12 +12,13 @@ import httpx
 import pytest
 import websockets
 
+from tests.aio import run as run_coroutine
 from tests.realtime.clients import EventStream, api, post_status
 from tests.realtime.conftest import LiveServer
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, 15))
+    return run_coroutine(asyncio.wait_for(coro, 15))
 
 
 def marker() -> str:
