@@ -319,7 +319,7 @@ def test_favourites_and_posts_no_longer_visible(
 # polls, their options, the viewer's votes), link cards, what the viewer did (liked, shared,
 # bookmarked), accounts, mentions and hashtags, the viewer's pins among their own posts, and
 # the apps posts were written with.
-HOME_PAGE_QUERIES = 13
+HOME_PAGE_QUERIES = 12
 
 
 def _card_for(post: Post) -> None:

@@ -20,7 +20,6 @@ from townsquare.api.serializers.polls import poll
 from townsquare.core.sql import id_in
 from townsquare.filters.queries import apply_filters
 from townsquare.posts.display import PostView, hydrate
-from townsquare.posts.models import Pin
 from townsquare.posts.queries import ListedPost, Viewer
 
 VISIBILITY = {0: "public", 1: "unlisted", 2: "private", 3: "direct"}
@@ -101,22 +100,32 @@ def _body(
     }
 
 
-def _applications(member: User | None, views: Sequence[PostView]) -> dict[int, dict[str, Any]]:
-    """The app each of the member's own posts was made with (shown to its author only), in
-    one query, and only when the page has posts of theirs."""
+def _own_posts(
+    member: User | None, views: Sequence[PostView]
+) -> tuple[dict[int, dict[str, Any]], frozenset[int]]:
+    """For the member's own posts on the page: the app each was made with (shown to its
+    author only) and which of them are pinned. One query, and only when the page has posts
+    of theirs."""
     own = [v.post.id for v in views if member is not None and v.post.author_id == member.pk]
-    if not own:
-        return {}
+    if member is None or not own:
+        return {}, frozenset()
     where, params = id_in("p.id", own)
     sql = (
-        "SELECT p.id, a.name, i.website FROM posts_post p"  # noqa: S608
-        " JOIN oauth2_provider_application a ON a.id = p.application_id"
+        "SELECT p.id, a.name, i.website,"  # noqa: S608
+        " EXISTS (SELECT 1 FROM posts_pin pn WHERE pn.post_id = p.id AND pn.user_id = %s)"
+        " FROM posts_post p"
+        " LEFT JOIN oauth2_provider_application a ON a.id = p.application_id"
         f" LEFT JOIN api_appinfo i ON i.application_id = a.id WHERE {where}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [member.pk, *params])
         rows = cursor.fetchall()
-    return {pid: {"name": name, "website": website or None} for pid, name, website in rows}
+    apps = {
+        pid: {"name": name, "website": website or None}
+        for pid, name, website, _ in rows
+        if name is not None
+    }
+    return apps, frozenset(pid for pid, _, _, pinned in rows if pinned)
 
 
 def statuses_for(
@@ -136,16 +145,9 @@ def statuses_for(
     author_ids = {p.author_id for p in shown} | {v.item.author_id for v in views}
     authors = accounts_by_id(author_ids)
     mentions, tags = _mentions_and_tags(sorted({p.id for p in shown}))
+    apps, pinned = _own_posts(member, views)
     if pinned_ids is None:
-        own = [v.post.id for v in views if member is not None and v.post.author_id == member.pk]
-        pinned_ids = (
-            frozenset(
-                Pin.objects.filter(user=member, post_id__in=own).values_list("post_id", flat=True)
-            )
-            if own
-            else frozenset()
-        )
-    apps = _applications(member, views)
+        pinned_ids = pinned
     out: list[dict[str, Any]] = []
     for view in views:
         account = authors.get(view.post.author_id)
