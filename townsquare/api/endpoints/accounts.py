@@ -4,21 +4,18 @@ relationships.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
-from oauthlib.common import generate_token
 from pydantic import Field, field_validator
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import active_member
+from townsquare.api import actions as api_actions
 from townsquare.api import errors
 from townsquare.api import scopes as scope_rules
 from townsquare.api.errors import ApiError
@@ -296,24 +293,13 @@ def register(call: Call) -> dict[str, Any] | Reply:
             ]
         return _registration_failed(details)
     scope = " ".join(s for s in scope_rules.ALL if s in call.auth.scopes) or "read"
-    token = get_access_token_model().objects.create(
-        user=user,
-        application_id=call.auth.application_id,
-        token=generate_token(),
-        scope=scope,
-        expires=timezone.now() + timedelta(seconds=_token_lifetime()),
-    )
+    raw, created = api_actions.issue_token(user, call.auth.application_id, scope)
     return {
-        "access_token": token.token,
+        "access_token": raw,
         "token_type": "Bearer",
         "scope": scope,
-        "created_at": int(token.created.timestamp()),
+        "created_at": int(created.timestamp()),
     }
-
-
-def _token_lifetime() -> int:
-    config: dict[str, Any] = settings.OAUTH2_PROVIDER
-    return int(config["ACCESS_TOKEN_EXPIRE_SECONDS"])
 
 
 # --- anyone's account ----------------------------------------------------------------------

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from oauth2_provider.generators import generate_client_id, generate_client_secret
 from oauth2_provider.models import get_application_model
 from pydantic import Field, field_validator
 
+from townsquare.api import actions
 from townsquare.api import scopes as scope_rules
 from townsquare.api.errors import ApiError
 from townsquare.api.models import AppInfo
@@ -83,19 +82,12 @@ def create_app(call: Call) -> dict[str, Any]:
 
     APPS_PER_IP.hit(client_ip(call.request) or "-")
     params: AppParams = call.params
-    Application = get_application_model()
-    secret = generate_client_secret()
-    with transaction.atomic():
-        app = Application.objects.create(
-            name=params.client_name,
-            client_id=generate_client_id(),
-            client_secret=secret,
-            client_type=Application.CLIENT_CONFIDENTIAL,
-            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-            redirect_uris="\n".join(_uris(params.redirect_uris)),
-            skip_authorization=False,
-        )
-        info = AppInfo.objects.create(application=app, scopes=params.scopes, website=params.website)
+    app, info, secret = actions.register_app(
+        name=params.client_name,
+        redirect_uris=_uris(params.redirect_uris),
+        scopes=params.scopes,
+        website=params.website,
+    )
     entity = application_entity(app, info)
     entity["client_id"] = app.client_id
     entity["client_secret"] = secret
