@@ -6,6 +6,7 @@ The list timeline (`/api/v1/timelines/list/{id}`) lives with the lists endpoints
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -162,15 +163,7 @@ def timeline_tag(call: Call, hashtag: str) -> Reply:
 )
 def bookmarks_list(call: Call) -> Reply:
     """Posts the member bookmarked, latest bookmark first (paged by the bookmarks' ids)."""
-    page = page_of(call.params)
-    posts = queries.bookmarked_posts(
-        call.user,
-        max_id=page.max_id,
-        since_id=page.since_id,
-        min_id=page.min_id,
-        limit=page.limit,
-    )
-    return status_page(call, posts, [post.entry_id for post in posts])
+    return _saved_page(call, queries.bookmarked_posts)
 
 
 @api.get(
@@ -183,8 +176,13 @@ def bookmarks_list(call: Call) -> Reply:
 )
 def favourites_list(call: Call) -> Reply:
     """Posts the member liked, latest first (paged by the likes' ids)."""
+    return _saved_page(call, queries.liked_posts)
+
+
+def _saved_page(call: Call, read: Callable[..., list[ListedPost]]) -> Reply:
+    """A page of posts the member saved (bookmarks, likes), cut by the saving rows' ids."""
     page = page_of(call.params)
-    posts = queries.liked_posts(
+    posts = read(
         call.user,
         max_id=page.max_id,
         since_id=page.since_id,
