@@ -69,6 +69,16 @@ MIDDLEWARE = [
     "townsquare.core.middleware.RateLimitedMiddleware",
 ]
 
+# Requests under /api/ (bearer tokens, never cookies) skip sessions, CSRF, the cookie login,
+# messages and static files: see townsquare.api.handler.
+API_MIDDLEWARE = [
+    "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.api.cors.CorsMiddleware",
+    "townsquare.core.middleware.SecurityHeadersMiddleware",
+    "townsquare.core.middleware.RequestSizeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+]
+
 ROOT_URLCONF = "townsquare.urls"
 WSGI_APPLICATION = "townsquare.wsgi.application"
 

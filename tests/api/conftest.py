@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from townsquare.accounts.models import User
+from townsquare.api.handler import PREFIX, ApiHandler
 from townsquare.api.models import AppInfo
 
 ALL_SCOPES = "read write follow push"
@@ -42,11 +44,30 @@ def make_token(user: User | None, scopes: str = ALL_SCOPES, app: Any = None) -> 
     return raw
 
 
+class _ApiClientHandler(ClientHandler):
+    load_middleware = ApiHandler.load_middleware  # settings.API_MIDDLEWARE
+
+
+class _RoutingHandler:
+    """As townsquare.wsgi routes requests: under /api/ through the API's middleware chain,
+    everything else (OAuth pages, discovery documents) through the site's."""
+
+    def __init__(self) -> None:
+        self.site = ClientHandler(enforce_csrf_checks=False)
+        self.api = _ApiClientHandler(enforce_csrf_checks=False)
+
+    def __call__(self, environ: dict[str, Any]) -> Any:
+        handler = self.api if environ.get("PATH_INFO", "").startswith(PREFIX) else self.site
+        return handler(environ)
+
+
 class ApiClient:
-    """Django's test client with a bearer token; JSON bodies by default."""
+    """Django's test client with a bearer token; JSON bodies by default. Requests go through
+    the middleware chain they go through when served."""
 
     def __init__(self, token: str | None = None) -> None:
         self.client = Client()
+        self.client.handler = _RoutingHandler()  # type: ignore[assignment]
         self.token = token
 
     def _headers(self, token: str | None) -> dict[str, str]:

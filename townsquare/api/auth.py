@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from townsquare.accounts.models import User
 from townsquare.api import scopes as scope_rules
@@ -43,37 +43,53 @@ def _moment(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _user_reader() -> tuple[str, list[str], list[list[Any]]]:
+    """The statement reading a token and its member, the member's column names and, for each
+    column, the converters the ORM would apply to it (the database backend's, then the
+    field's), so that the row read by hand becomes the same User. Built once per backend."""
+    vendor = connection.vendor
+    found = _READERS.get(vendor)
+    if found is None:
+        fields = User._meta.concrete_fields
+        converters = []
+        for field in fields:
+            column = field.get_col(User._meta.db_table)
+            converters.append(
+                connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            )
+        columns = ", ".join(f"u.{connection.ops.quote_name(f.column or f.attname)}" for f in fields)
+        sql = (
+            f"SELECT t.id, t.expires, t.scope, t.application_id, {columns}"  # noqa: S608
+            " FROM oauth2_provider_accesstoken t LEFT JOIN accounts_user u ON u.id = t.user_id"
+            " WHERE t.token_checksum = %s"
+        )
+        found = _READERS[vendor] = (sql, [f.attname for f in fields], converters)
+    return found
+
+
+_READERS: dict[str, tuple[str, list[str], list[list[Any]]]] = {}
+
+
 def token_auth(raw: str) -> Auth | None:
     """The Auth for a raw token, or None when it is unknown, expired or its member is gone.
 
-    One raw query for the token and its member (the ORM's select_related cost about 1 ms a
-    request here, more than the query)."""
+    One plain SQL statement for the token and its member, the member built straight from the
+    row (the ORM's select_related cost about 1 ms a request here, a raw queryset 0.2 ms)."""
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    found = list(
-        User.objects.raw(
-            "SELECT u.*, t.id AS token_pk, t.expires AS token_expires, t.scope AS token_scope,"
-            " t.application_id AS token_app FROM oauth2_provider_accesstoken t"
-            " JOIN accounts_user u ON u.id = t.user_id WHERE t.token_checksum = %s",
-            [checksum],
-        )
-    )
-    if found:
-        user: User | None = found[0]
-        token_id, expires, scope, application_id = (
-            getattr(found[0], name)
-            for name in ("token_pk", "token_expires", "token_scope", "token_app")
-        )
-    else:  # an app's own token (client credentials) has no member
-        token = (
-            get_access_token_model()
-            .objects.filter(token_checksum=checksum, user__isnull=True)
-            .values_list("id", "expires", "scope", "application_id")
-            .first()
-        )
-        if token is None:
-            return None
-        user = None
-        token_id, expires, scope, application_id = token
+    sql, names, converters = _user_reader()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [checksum])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_id, expires, scope, application_id = row[:4]
+    user: User | None = None
+    if row[4] is not None:  # an app's own token (client credentials) has no member
+        values = list(row[4:])
+        for index, chain in enumerate(converters):
+            for convert in chain:
+                values[index] = convert(values[index], None, connection)
+        user = User.from_db(connection.alias, names, values)
     if _moment(expires) <= timezone.now():
         return None
     if user is not None and not user.is_active:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import URLPattern, re_path
+from django.urls import URLPattern, URLResolver, include, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from townsquare.accounts.models import User
@@ -131,20 +131,34 @@ class Api:
     def delete(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
         return self.route("DELETE", path, **options)
 
-    def urlpatterns(self) -> list[URLPattern]:
+    def urlpatterns(self) -> list[URLPattern | URLResolver]:
+        """One group of patterns per resource (`api/v1/statuses`, `api/v1/timelines`, ...):
+        Django's resolver tries patterns one by one, and a request tried about 60 of ours
+        before this grouping, about 15 after."""
         by_path: dict[str, dict[str, Route]] = {}
         for route in self.routes:
             by_path.setdefault(route.path, {})[route.method] = route
         # Fixed paths before patterns, so /accounts/relationships is not read as an id.
         ordered = sorted(by_path.items(), key=lambda item: ("{" in item[0], item[0]))
-        return [
-            re_path(_regex(path), csrf_exempt(_view(methods)), name=_name(path))
-            for path, methods in ordered
-        ]
+        groups: dict[str, list[URLPattern]] = {}
+        for path, methods in ordered:
+            parts = path.strip("/").split("/")
+            prefix = "/".join(parts[:3]) if len(parts) >= 3 and "{" not in parts[2] else ""
+            rest = path.strip("/")[len(prefix) :]
+            groups.setdefault(prefix, []).append(
+                re_path(_regex(rest), csrf_exempt(_view(methods)), name=_name(path))
+            )
+        found: list[URLPattern | URLResolver] = []
+        for prefix, patterns in groups.items():
+            if prefix:
+                found.append(re_path(f"^{re.escape(prefix)}", include(patterns)))
+            else:
+                found.extend(patterns)
+        return found
 
 
 def _regex(path: str) -> str:
-    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.strip("/"))
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
     return f"^{pattern}/?$"  # with or without the trailing slash, as Mastodon answers
 
 

@@ -106,6 +106,10 @@ class RequestSizeMiddleware:
             length = 0
         if length > limit:
             message = "That upload is too large for this site."
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"error": message}, status=413)
             return render(
                 request, "web/error.html", {"status": 413, "message": message}, status=413
             )

@@ -5,7 +5,7 @@ read these views; neither queries per post."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,8 @@ class PostView:
     liked: bool = False
     shared: bool = False
     bookmarked: bool = False
-    pinned: bool = False
+    pinned: bool = False  # shown as pinned (on the profile's pinned posts)
+    pinned_by_viewer: bool = False  # one of the viewer's own posts, pinned to their profile
 
 
 def _member(viewer: Viewer) -> User | None:
@@ -41,9 +42,16 @@ def _member(viewer: Viewer) -> User | None:
 
 
 def hydrate(
-    viewer: Viewer, items: Sequence[ListedPost], *, pinned_ids: frozenset[int] = frozenset()
+    viewer: Viewer,
+    items: Sequence[ListedPost],
+    *,
+    pinned_ids: frozenset[int] = frozenset(),
+    media_known: Callable[[ListedPost], bool] | None = None,
 ) -> list[PostView]:
-    """Views of `items` for `viewer`. Shares whose original is gone are dropped."""
+    """Views of `items` for `viewer`. Shares whose original is gone are dropped.
+
+    `media_known` names posts whose attachments the caller already has (the API's entity
+    cache): theirs are not read, and their views' `media` stay empty."""
     wanted = {p.reblog_of_id for p in items if p.reblog_of_id} | {
         p.quote_of_id for p in items if p.quote_of_id
     }
@@ -73,20 +81,26 @@ def hydrate(
 
     shown_posts = [v.post for v in views] + [v.quoted for v in views if v.quoted]
     shown = sorted({p.id for p in shown_posts})
-    with_media = [p.id for p in shown_posts if p.has_media]
+    with_media = [
+        p.id for p in shown_posts if p.has_media and (media_known is None or not media_known(p))
+    ]
     with_poll = [p.id for p in shown_posts if p.has_poll]
-    with_card = [p.id for p in shown_posts if p.has_card]
+    # A card shows only under a post without media or poll: only those are read.
+    with_card = [p.id for p in shown_posts if p.has_card and not p.has_media and not p.has_poll]
     media = attachments_for(with_media) if with_media else {}
     polls = polls_for(with_poll, _member(viewer)) if with_poll else {}
     cards = cards_for(with_card) if with_card else {}
     answered = sorted({p.in_reply_to_author_id for p in shown_posts if p.in_reply_to_author_id})
-    liked, shared, bookmarked, unseen = _viewer_marks(_member(viewer), shown, answered)
+    member = _member(viewer)
+    own = sorted({p.id for p in shown_posts if member is not None and p.author_id == member.pk})
+    liked, shared, bookmarked, unseen, own_pins = _viewer_marks(member, shown, answered, own)
     for view in views:
         pid = view.post.id
         view.media = media.get(pid, [])
         view.poll = polls.get(pid)
-        view.card = cards.get(pid) if not view.media and view.poll is None else None
+        view.card = cards.get(pid)
         view.liked, view.shared, view.bookmarked = pid in liked, pid in shared, pid in bookmarked
+        view.pinned_by_viewer = pid in own_pins
         # "Replying to @x" names x only when the viewer may see x (no block either way).
         view.reply_to_username = (
             None if view.post.in_reply_to_author_id in unseen else view.post.reply_to_username
@@ -104,14 +118,18 @@ _BLOCKS_SQL = (
     ("SELECT 4, blocker_id FROM graph_block WHERE blocked_id = %s AND ", "blocker_id"),
     ("SELECT 4, blocked_id FROM graph_block WHERE blocker_id = %s AND ", "blocked_id"),
 )
+_PINS_SQL = ("SELECT 5, post_id FROM posts_pin WHERE user_id = %s AND ", "post_id")
+
+Marks = tuple[set[int], set[int], set[int], set[int], set[int]]
 
 
 def _viewer_marks(
-    member: User | None, post_ids: list[int], answered: list[int]
-) -> tuple[set[int], set[int], set[int], set[int]]:
-    """Which of `post_ids` the member liked, shared and bookmarked, and which of the members
-    `answered` (authors of posts replied to) are blocked either way: one query for the four."""
-    found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
+    member: User | None, post_ids: list[int], answered: list[int], own: list[int]
+) -> Marks:
+    """Which of `post_ids` the member liked, shared and bookmarked, which of the members
+    `answered` (authors of posts replied to) are blocked either way, and which of their `own`
+    posts they pinned: one query for the five."""
+    found: Marks = (set(), set(), set(), set(), set())
     if member is None or not post_ids:
         return found
     parts: list[str] = []
@@ -119,6 +137,8 @@ def _viewer_marks(
     wanted = [(sql, column, post_ids) for sql, column in _MARKS_SQL]
     if answered:
         wanted += [(sql, column, answered) for sql, column in _BLOCKS_SQL]
+    if own:
+        wanted.append((*_PINS_SQL, own))
     for sql, column, ids in wanted:
         condition, ids_params = id_in(column, ids)
         parts.append(sql + condition)

@@ -167,8 +167,9 @@ def _foot(view: PostView, viewer: User | None, token: str, next_path: str) -> st
     buttons.append(_button(f"{act}/{verb}", label, pressed=view.bookmarked))
     own = post.author_id == viewer.pk and item.reblog_of_id is None
     if own and post.visibility != Visibility.MENTIONED:
-        label = "Unpin from profile" if view.pinned else "Pin to profile"
-        buttons.append(_button(f"/posts/{post.pk}/{'unpin' if view.pinned else 'pin'}", label))
+        pinned = view.pinned or view.pinned_by_viewer
+        label = "Unpin from profile" if pinned else "Pin to profile"
+        buttons.append(_button(f"/posts/{post.pk}/{'unpin' if pinned else 'pin'}", label))
     if own:
         buttons.append(f'<a class="link" href="/posts/{post.pk}/edit">Edit</a>')
     if own or viewer.is_staff:

@@ -4,7 +4,7 @@ query: profile columns and the counts Mastodon shows beside them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils.html import escape
 
 from townsquare.accounts.models import User
+from townsquare.api.serializers import cache
 from townsquare.api.serializers.common import (
     absolute,
     day,
@@ -22,6 +23,7 @@ from townsquare.api.serializers.common import (
 )
 from townsquare.core.sql import id_in
 from townsquare.graph.models import FollowRequest
+from townsquare.posts.queries import ListedAuthor
 
 _COLUMNS = (
     "u.id, u.username, u.display_name, u.bio_html, u.fields, u.avatar, u.header, u.locked,"
@@ -109,6 +111,31 @@ def accounts_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {row[0]: _entity(row) for row in rows}
+
+
+def _stamp(author: ListedAuthor) -> tuple[str, str, str, bool]:
+    return (author.username, author.display_name, author.avatar, author.locked)
+
+
+def accounts_of_authors(authors: Mapping[int, ListedAuthor]) -> dict[int, dict[str, Any]]:
+    """Account entities of the authors on a page of posts: from this process's entity cache
+    while their name, avatar and lock (read with the page) are unchanged and their counts
+    are at most `cache.ACCOUNT_TTL` seconds old; the others in one query. Shared: never
+    change the dictionaries returned."""
+    found: dict[int, dict[str, Any]] = {}
+    missing: list[int] = []
+    for uid, author in authors.items():
+        entity = cache.accounts.get(uid, _stamp(author))
+        if entity is None:
+            missing.append(uid)
+        else:
+            found[uid] = entity
+    if missing:
+        fresh = accounts_by_id(missing)
+        for uid, entity in fresh.items():
+            cache.accounts.put(uid, _stamp(authors[uid]), entity, ttl=cache.ACCOUNT_TTL)
+        found.update(fresh)
+    return found
 
 
 def account(user: User) -> dict[str, Any]:

@@ -5,6 +5,7 @@ mentions and hashtags are read here, once per page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -12,13 +13,15 @@ from django.conf import settings
 from django.db import connection
 
 from townsquare.accounts.models import User
-from townsquare.api.serializers.accounts import accounts_by_id
+from townsquare.api.serializers import cache
+from townsquare.api.serializers.accounts import accounts_of_authors
 from townsquare.api.serializers.cards import card
 from townsquare.api.serializers.common import iso, profile_url
 from townsquare.api.serializers.media import attachment
 from townsquare.api.serializers.polls import poll
 from townsquare.core.sql import id_in
 from townsquare.filters.queries import apply_filters
+from townsquare.media.models import Status as MediaStatus
 from townsquare.posts.display import PostView, hydrate
 from townsquare.posts.queries import ListedPost, Viewer
 
@@ -30,43 +33,54 @@ def status_url(username: str, post_id: int) -> str:
     return f"{settings.BASE_URL}/@{username}/{post_id}"
 
 
-def _mentions_and_tags(
-    post_ids: list[int],
-) -> tuple[dict[int, list[dict[str, str]]], dict[int, list[dict[str, str]]]]:
-    mentions: dict[int, list[dict[str, str]]] = {}
-    tags: dict[int, list[dict[str, str]]] = {}
+@dataclass
+class _Extras:
+    """What the static part of statuses needs beyond the listed posts, for a page's misses."""
+
+    mentions: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    tags: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    apps: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _extras(post_ids: list[int]) -> _Extras:
+    """Mentions, hashtags and the app each post was written with, in one query."""
+    found = _Extras()
     if not post_ids:
-        return mentions, tags
+        return found
     mention_where, mention_params = id_in("m.post_id", post_ids)
     tag_where, tag_params = id_in("ph.post_id", post_ids)
+    app_where, app_params = id_in("p.id", post_ids)
     sql = (
-        "SELECT 1, m.post_id, u.id, u.username FROM posts_mention m"  # noqa: S608
+        "SELECT 1, m.post_id, u.id, u.username, NULL FROM posts_mention m"  # noqa: S608
         f" JOIN accounts_user u ON u.id = m.user_id WHERE {mention_where} AND u.is_active"
-        " UNION ALL SELECT 2, ph.post_id, h.id, h.name FROM posts_posthashtag ph"
+        " UNION ALL SELECT 2, ph.post_id, h.id, h.name, NULL FROM posts_posthashtag ph"
         f" JOIN posts_hashtag h ON h.id = ph.hashtag_id WHERE {tag_where}"
+        " UNION ALL SELECT 3, p.id, a.id, a.name, i.website FROM posts_post p"
+        " JOIN oauth2_provider_application a ON a.id = p.application_id"
+        f" LEFT JOIN api_appinfo i ON i.application_id = a.id WHERE {app_where}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*mention_params, *tag_params])
+        cursor.execute(sql, [*mention_params, *tag_params, *app_params])
         rows = cursor.fetchall()
-    for kind, post_id, row_id, name in sorted(rows, key=lambda r: (r[0], r[1], r[3])):
+    for kind, post_id, row_id, name, website in sorted(rows, key=lambda r: (r[0], r[1], r[3])):
         if kind == 1:
-            mentions.setdefault(post_id, []).append(
+            found.mentions.setdefault(post_id, []).append(
                 {"id": str(row_id), "username": name, "url": profile_url(name), "acct": name}
             )
-        else:
-            tags.setdefault(post_id, []).append(
+        elif kind == 2:
+            found.tags.setdefault(post_id, []).append(
                 {"name": name, "url": f"{settings.BASE_URL}/tags/{quote(name)}"}
             )
-    return mentions, tags
+        else:
+            found.apps[post_id] = {"name": name, "website": website or None}
+    return found
 
 
-def _body(
-    post: ListedPost,
-    view: PostView | None,
-    account: dict[str, Any],
-    mentions: dict[int, list[dict[str, str]]],
-    tags: dict[int, list[dict[str, str]]],
-) -> dict[str, Any]:
+def _static(post: ListedPost, media: Sequence[Any], extras: _Extras | None) -> dict[str, Any]:
+    """The part of a Status that is the same for every viewer and changes only with the post
+    itself (see `cache`): what the entity cache keeps. Its `application` is shown to the
+    post's author only (`statuses` sets it)."""
+    extras = extras or _Extras()
     url = status_url(post.author.username, post.id)
     return {
         "id": str(post.id),
@@ -74,109 +88,110 @@ def _body(
         "url": url,
         "created_at": iso(post.created_at),
         "edited_at": iso(post.edited_at),
-        "account": account,
         "content": post.html,
         "text": None,
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive or bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,
-        "media_attachments": [attachment(m) for m in view.media] if view else [],
-        "application": None,
-        "mentions": mentions.get(post.id, []),
-        "tags": tags.get(post.id, []),
+        "media_attachments": [attachment(m) for m in media],
+        "mentions": extras.mentions.get(post.id, []),
+        "tags": extras.tags.get(post.id, []),
         "emojis": [],
-        "reblogs_count": post.shares_count,
-        "favourites_count": post.likes_count,
-        "replies_count": post.replies_count,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": str(post.in_reply_to_author_id)
         if post.in_reply_to_author_id
         else None,
-        "reblog": None,
-        "poll": poll(view.poll) if view and view.poll is not None else None,
-        "card": card(view.card) if view and view.card is not None else None,
         "language": "en",
-        "filtered": [],
+        "application": extras.apps.get(post.id),
     }
 
 
-def _own_posts(
-    member: User | None, views: Sequence[PostView]
-) -> tuple[dict[int, dict[str, Any]], frozenset[int]]:
-    """For the member's own posts on the page: the app each was made with (shown to its
-    author only) and which of them are pinned. One query, and only when the page has posts
-    of theirs."""
-    own = [v.post.id for v in views if member is not None and v.post.author_id == member.pk]
-    if member is None or not own:
-        return {}, frozenset()
-    where, params = id_in("p.id", own)
-    sql = (
-        "SELECT p.id, a.name, i.website,"  # noqa: S608
-        " EXISTS (SELECT 1 FROM posts_pin pn WHERE pn.post_id = p.id AND pn.user_id = %s)"
-        " FROM posts_post p"
-        " LEFT JOIN oauth2_provider_application a ON a.id = p.application_id"
-        f" LEFT JOIN api_appinfo i ON i.application_id = a.id WHERE {where}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, *params])
-        rows = cursor.fetchall()
-    apps = {
-        pid: {"name": name, "website": website or None}
-        for pid, name, website, _ in rows
-        if name is not None
-    }
-    return apps, frozenset(pid for pid, _, _, pinned in rows if pinned)
+def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
+    """What the cached static part depends on that can change (see `cache`): an edit sets
+    `edited_at`, moderation sets `sensitive`; media are cached only once all are ready."""
+    return (kind, post.edited_at, post.sensitive, post.has_media)
 
 
-def statuses_for(
-    viewer: Viewer,
-    views: Sequence[PostView],
-    *,
-    pinned_ids: frozenset[int] | None = None,
-    context: str | None = None,
+def _entity(
+    static: dict[str, Any], post: ListedPost, account: dict[str, Any], view: PostView | None
+) -> dict[str, Any]:
+    """A Status: a copy of the static part with what changes often (counts, poll, card)."""
+    entity = dict(static)
+    entity["account"] = account
+    entity["reblogs_count"] = post.shares_count
+    entity["favourites_count"] = post.likes_count
+    entity["replies_count"] = post.replies_count
+    entity["application"] = None
+    entity["reblog"] = None
+    entity["poll"] = poll(view.poll) if view and view.poll is not None else None
+    entity["card"] = card(view.card) if view and view.card is not None else None
+    entity["filtered"] = []
+    return entity
+
+
+def statuses(
+    viewer: Viewer, items: Sequence[ListedPost], *, context: str | None = None
 ) -> list[dict[str, Any]]:
-    """Status entities for hydrated views, in their order. With a filter `context` (home,
+    """Status entities for listed posts, in their order. With a filter `context` (home,
     notifications, public, thread, account), the viewer's filters mark them (`filtered`) and
-    leave out those a `hide` filter matches."""
+    leave out those a `hide` filter matches.
+
+    The static part of each post comes from the entity cache when its stamp holds (then its
+    media are not read at all); the rest is read for the whole page in fixed queries."""
+    cached: dict[int, dict[str, Any]] = {}
+
+    def media_known(post: ListedPost) -> bool:
+        found = cache.statuses.get(post.id, _stamp(post, "post"))
+        if found is not None:
+            cached[post.id] = found
+        return found is not None
+
+    views = hydrate(viewer, items, media_known=media_known)
     if not views:
         return []
     member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+    for view in views:  # posts without media were not asked about by hydrate
+        if view.post.id not in cached and not view.post.has_media:
+            found = cache.statuses.get(view.post.id, _stamp(view.post, "post"))
+            if found is not None:
+                cached[view.post.id] = found
     shown = [v.post for v in views] + [v.quoted for v in views if v.quoted is not None]
-    author_ids = {p.author_id for p in shown} | {v.item.author_id for v in views}
-    authors = accounts_by_id(author_ids)
-    mentions, tags = _mentions_and_tags(sorted({p.id for p in shown}))
-    apps, pinned = _own_posts(member, views)
-    if pinned_ids is None:
-        pinned_ids = pinned
+    authors = accounts_of_authors(
+        {p.author_id: p.author for p in shown} | {v.item.author_id: v.item.author for v in views}
+    )
+    quoted = {v.quoted.id for v in views if v.quoted is not None}  # never cached
+    extras = _extras(sorted({p.id for p in shown if p.id not in cached} | quoted))
     out: list[dict[str, Any]] = []
     for view in views:
-        account = authors.get(view.post.author_id)
+        post = view.post
+        account = authors.get(post.author_id)
         if account is None:
             continue
-        entity = _body(view.post, view, account, mentions, tags)
-        if view.post.id in apps:
-            entity["application"] = apps[view.post.id]
+        static = cached.get(post.id)
+        if static is None:
+            static = _static(post, view.media, extras)
+            if all(m.status == MediaStatus.READY for m in view.media):
+                cache.statuses.put(post.id, _stamp(post, "post"), static)
+        entity = _entity(static, post, account, view)
+        if member is not None and post.author_id == member.pk:
+            entity["application"] = static["application"]
         if view.quoted is not None and view.quoted.author_id in authors:
-            entity["quote"] = _body(
-                view.quoted, None, authors[view.quoted.author_id], mentions, tags
+            entity["quote"] = _entity(
+                _static(view.quoted, [], extras),
+                view.quoted,
+                authors[view.quoted.author_id],
+                None,
             )
         if member is not None:
             entity["favourited"] = view.liked
             entity["reblogged"] = view.shared
             entity["bookmarked"] = view.bookmarked
             entity["muted"] = False
-            entity["pinned"] = view.post.id in pinned_ids
+            entity["pinned"] = view.pinned_by_viewer
         if view.shared_by is not None:
-            sharer = authors.get(view.item.author_id)
-            if sharer is None:
-                continue
-            wrapper = _body(view.item, None, sharer, {}, {})
-            wrapper["content"] = ""
-            wrapper["reblog"] = entity
-            if member is not None:
-                for flag in ("favourited", "reblogged", "bookmarked", "muted", "pinned"):
-                    wrapper[flag] = entity[flag]
-            out.append(wrapper)
+            wrapper = _share(view, entity, authors, member is not None)
+            if wrapper is not None:
+                out.append(wrapper)
         else:
             out.append(entity)
     if context is not None and member is not None:
@@ -184,10 +199,25 @@ def statuses_for(
     return out
 
 
-def statuses(
-    viewer: Viewer, items: Sequence[ListedPost], *, context: str | None = None
-) -> list[dict[str, Any]]:
-    return statuses_for(viewer, hydrate(viewer, items), context=context)
+def _share(
+    view: PostView, shown: dict[str, Any], authors: dict[int, dict[str, Any]], marks: bool
+) -> dict[str, Any] | None:
+    """The Status of a share: the sharer's wrapper around the shared post's entity."""
+    sharer = authors.get(view.item.author_id)
+    if sharer is None:
+        return None
+    stamp = _stamp(view.item, "share")
+    static = cache.statuses.get(view.item.id, stamp)
+    if static is None:
+        static = _static(view.item, [], None)
+        static["content"] = ""
+        cache.statuses.put(view.item.id, stamp, static)
+    wrapper = _entity(static, view.item, sharer, None)
+    wrapper["reblog"] = shown
+    if marks:
+        for flag in ("favourited", "reblogged", "bookmarked", "muted", "pinned"):
+            wrapper[flag] = shown[flag]
+    return wrapper
 
 
 def status(viewer: Viewer, item: ListedPost) -> dict[str, Any] | None:
