@@ -317,12 +317,12 @@ def test_favourites_and_posts_no_longer_visible(
 
 # A home page, whatever it holds, read cold: the token (with its member), the feed (entries,
 # posts and authors), then the Status serializer's fixed queries: shared originals, media,
-# polls (3: the polls, their options, the viewer's votes), link cards, what the viewer did
+# polls (their options and the viewer's choices with them), link cards, what the viewer did
 # (liked, shared, bookmarked, pinned), accounts, and mentions, hashtags and apps together.
-HOME_PAGE_QUERIES = 11
+HOME_PAGE_QUERIES = 9
 # Read again, the entity cache (api/serializers/cache.py) holds what every viewer sees alike:
 # no media, accounts, mentions, hashtags or apps to read; polls, cards, counts and marks are.
-WARM_HOME_PAGE_QUERIES = 8
+WARM_HOME_PAGE_QUERIES = 6
 
 
 def _card_for(post: Post) -> None:

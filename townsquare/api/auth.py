@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.api import scopes as scope_rules
+from townsquare.core.rows import ModelReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,31 +44,7 @@ def _moment(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _user_reader() -> tuple[str, list[str], list[list[Any]]]:
-    """The statement reading a token and its member, the member's column names and, for each
-    column, the converters the ORM would apply to it (the database backend's, then the
-    field's), so that the row read by hand becomes the same User. Built once per backend."""
-    vendor = connection.vendor
-    found = _READERS.get(vendor)
-    if found is None:
-        fields = User._meta.concrete_fields
-        converters = []
-        for field in fields:
-            column = field.get_col(User._meta.db_table)
-            converters.append(
-                connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            )
-        columns = ", ".join(f"u.{connection.ops.quote_name(f.column or f.attname)}" for f in fields)
-        sql = (
-            f"SELECT t.id, t.expires, t.scope, t.application_id, {columns}"  # noqa: S608
-            " FROM oauth2_provider_accesstoken t LEFT JOIN accounts_user u ON u.id = t.user_id"
-            " WHERE t.token_checksum = %s"
-        )
-        found = _READERS[vendor] = (sql, [f.attname for f in fields], converters)
-    return found
-
-
-_READERS: dict[str, tuple[str, list[str], list[list[Any]]]] = {}
+_MEMBER = ModelReader(User)
 
 
 def token_auth(raw: str) -> Auth | None:
@@ -76,20 +53,19 @@ def token_auth(raw: str) -> Auth | None:
     One plain SQL statement for the token and its member, the member built straight from the
     row (the ORM's select_related cost about 1 ms a request here, a raw queryset 0.2 ms)."""
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    sql, names, converters = _user_reader()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [checksum])
+        cursor.execute(
+            f"SELECT t.id, t.expires, t.scope, t.application_id, {_MEMBER.columns('u')}"  # noqa: S608
+            " FROM oauth2_provider_accesstoken t LEFT JOIN accounts_user u ON u.id = t.user_id"
+            " WHERE t.token_checksum = %s",
+            [checksum],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
     token_id, expires, scope, application_id = row[:4]
-    user: User | None = None
-    if row[4] is not None:  # an app's own token (client credentials) has no member
-        values = list(row[4:])
-        for index, chain in enumerate(converters):
-            for convert in chain:
-                values[index] = convert(values[index], None, connection)
-        user = User.from_db(connection.alias, names, values)
+    # An app's own token (client credentials) has no member.
+    user = _MEMBER.build(row[4:]) if row[4] is not None else None
     if _moment(expires) <= timezone.now():
         return None
     if user is not None and not user.is_active:

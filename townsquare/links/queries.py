@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
+from townsquare.core.rows import ModelReader
 from townsquare.core.sql import id_in
 from townsquare.links.models import Card, CardStatus
+
+_CARD = ModelReader(Card)
 
 
 def cards_for(post_ids: list[int]) -> dict[int, Card]:
@@ -11,9 +16,11 @@ def cards_for(post_ids: list[int]) -> dict[int, Card]:
     if not post_ids:
         return {}
     where, params = id_in("pc.post_id", post_ids)
-    rows = Card.objects.raw(
-        "SELECT c.*, pc.post_id AS shown_on FROM links_postcard pc"  # noqa: S608 - constant SQL
-        f" JOIN links_card c ON c.id = pc.card_id WHERE {where} AND c.status = %s",
-        [*params, int(CardStatus.READY)],
-    )
-    return {row.shown_on: row for row in rows}  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pc.post_id, {_CARD.columns('c')} FROM links_postcard pc"  # noqa: S608
+            f" JOIN links_card c ON c.id = pc.card_id WHERE {where} AND c.status = %s",
+            [*params, int(CardStatus.READY)],
+        )
+        rows = cursor.fetchall()
+    return {row[0]: _CARD.build(row[1:]) for row in rows}

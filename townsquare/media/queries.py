@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
+from townsquare.core.rows import ModelReader
 from townsquare.core.sql import id_in
 from townsquare.media.models import MediaAttachment
+
+_ATTACHMENT = ModelReader(MediaAttachment)
 
 
 def attachments_for(post_ids: list[int]) -> dict[int, list[MediaAttachment]]:
@@ -11,15 +16,18 @@ def attachments_for(post_ids: list[int]) -> dict[int, list[MediaAttachment]]:
     found: dict[int, list[MediaAttachment]] = {}
     if not post_ids:
         return found
-    # Raw SQL: the ORM spent more time compiling this query than the database running it
+    # Plain SQL: the ORM spent more time setting up this query than the database running it
     # (about 1 ms a page of statuses, measured with cProfile on the API home timeline).
-    where, params = id_in("post_id", list(post_ids))
-    rows = MediaAttachment.objects.raw(
-        f"SELECT * FROM media_mediaattachment WHERE {where}"  # noqa: S608 - constant SQL
-        " ORDER BY post_id, position, id",
-        params,
-    )
-    for row in rows:
+    where, params = id_in("m.post_id", list(post_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_ATTACHMENT.columns('m')} FROM media_mediaattachment m"  # noqa: S608
+            f" WHERE {where} ORDER BY m.post_id, m.position, m.id",
+            params,
+        )
+        rows = cursor.fetchall()
+    for values in rows:
+        row = _ATTACHMENT.build(values)
         assert row.post_id is not None
         found.setdefault(row.post_id, []).append(row)
     return found

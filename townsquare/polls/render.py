@@ -9,8 +9,7 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from townsquare.polls.models import PollOption
-from townsquare.polls.queries import PollView
+from townsquare.polls.queries import ListedOption, PollView
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -28,7 +27,7 @@ def _status(view: PollView) -> str:
     )
 
 
-def _percent(option: PollOption, view: PollView) -> int:
+def _percent(option: ListedOption, view: PollView) -> int:
     poll = view.poll
     total = poll.voters_count if poll.multiple else poll.votes_count
     return round(100 * option.votes_count / total) if total else 0
