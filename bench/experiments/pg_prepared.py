@@ -12,7 +12,7 @@ keeps choosing custom plans, and 0.22-0.34 ms prepared with a generic plan).
 from townsquare.settings import *  # noqa: F403
 from townsquare.settings import DATABASES
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
     options = dict(DATABASES["default"].get("OPTIONS") or {})  # type: ignore[call-overload]
     options["server_side_binding"] = True
     options["prepare_threshold"] = 5

@@ -11,7 +11,15 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver, include, re_path
+from django.urls import (
+    Resolver404,
+    ResolverMatch,
+    URLPattern,
+    URLResolver,
+    include,
+    re_path,
+)
+from django.urls.resolvers import RegexPattern
 from django.views.decorators.csrf import csrf_exempt
 
 from townsquare.accounts.models import User
@@ -154,7 +162,31 @@ class Api:
                 found.append(re_path(f"^{re.escape(prefix)}", include(patterns)))
             else:
                 found.extend(patterns)
-        return found
+        return [_ResourceResolver(found)]
+
+
+class _ResourceResolver(URLResolver):
+    """The API's routes, grouped by resource: a request goes straight to its resource's group
+    (a dictionary lookup) instead of trying the groups one by one, as Django would (29 of them
+    before the home timeline's). Anything else takes Django's usual walk, and `reverse` sees
+    the same patterns."""
+
+    def __init__(self, patterns: list[URLPattern | URLResolver]) -> None:
+        super().__init__(RegexPattern(r"^"), patterns)
+        self._by_prefix = {
+            str(p.pattern).lstrip("^").replace("\\", ""): p
+            for p in patterns
+            if isinstance(p, URLResolver)
+        }
+
+    def resolve(self, path: str) -> ResolverMatch:
+        group = self._by_prefix.get("/".join(str(path).split("/", 3)[:3]))
+        if group is not None:
+            try:
+                return group.resolve(path)
+            except Resolver404:
+                pass
+        return super().resolve(path)
 
 
 def _regex(path: str) -> str:
