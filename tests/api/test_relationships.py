@@ -3,6 +3,8 @@ requests, the Relationship entity, and the lists of followers, following, blocks
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.api.conftest import ApiClient, api_as
@@ -201,10 +203,14 @@ def test_mute_with_options(fern: User, basil: User, fern_api: ApiClient) -> None
     assert body["muting_notifications"] is False
     row = Mute.objects.get(muter=fern, muted=basil)
     assert row.expires_at is not None
-    assert [a["id"] for a in fern_api.get("/api/v1/mutes").json()] == [str(basil.pk)]
+    muted = fern_api.get("/api/v1/mutes").json()
+    assert [a["id"] for a in muted] == [str(basil.pk)]
+    ends = datetime.fromisoformat(muted[0]["mute_expires_at"].replace("Z", "+00:00"))
+    assert abs((ends - row.expires_at).total_seconds()) < 0.001
     forever = fern_api.post(f"/api/v1/accounts/{basil.pk}/mute", {"duration": 0}).json()
     assert forever["muting_notifications"] is True
     assert Mute.objects.get(muter=fern, muted=basil).expires_at is None
+    assert fern_api.get("/api/v1/mutes").json()[0]["mute_expires_at"] is None
     assert fern_api.post(f"/api/v1/accounts/{basil.pk}/unmute").json()["muting"] is False
     assert fern_api.get("/api/v1/mutes").json() == []
 

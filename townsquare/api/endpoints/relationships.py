@@ -21,6 +21,7 @@ from townsquare.api.router import Call, Reply
 from townsquare.api.schemas.accounts import FamiliarFollowers
 from townsquare.api.schemas.entities import Account, Relationship
 from townsquare.api.serializers.accounts import accounts, accounts_by_id
+from townsquare.api.serializers.common import iso
 from townsquare.api.serializers.relationships import relationship_with, relationships_with
 from townsquare.core.pagination import cursor_values
 from townsquare.graph import actions as graph_actions
@@ -382,9 +383,15 @@ def blocks(call: Call) -> Reply:
     tag="mutes",
 )
 def mutes(call: Call) -> Reply:
-    """Accounts the caller muted (mutes still in force), most recent first."""
+    """Accounts the caller muted (mutes still in force), most recent first, each with when
+    its mute ends (`mute_expires_at`, null for a mute without end)."""
     rows = graph_queries.active_mutes(call.user.pk).filter(muted__is_active=True)
-    return _account_page(call, rows, "muted_id")
+    reply = _account_page(call, rows, "muted_id")
+    ids = [int(entity["id"]) for entity in reply.data]
+    ends = dict(rows.filter(muted_id__in=ids).values_list("muted_id", "expires_at"))
+    for entity in reply.data:
+        entity["mute_expires_at"] = iso(ends.get(int(entity["id"])))
+    return reply
 
 
 @api.get(

@@ -57,6 +57,7 @@ class Account(BaseModel):
     statuses_count: int
     followers_count: int
     following_count: int
+    mute_expires_at: str | None = None  # in GET /api/v1/mutes only
 
 
 class Source(BaseModel):
