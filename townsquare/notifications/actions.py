@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from time import time
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from townsquare.accounts.models import User
@@ -19,7 +19,9 @@ from townsquare.notifications.models import (
     Kind,
     Notification,
     NotificationPreferences,
+    ThreadMute,
 )
+from townsquare.posts.models import Post
 from townsquare.realtime import publish as realtime
 
 # Kinds where one actor does the thing to one post at most once: doing it again (say, like,
@@ -47,6 +49,8 @@ def notify(
     )
     if confirmed is None:
         return None
+    if post_id is not None and _thread_muted(recipient_id, post_id):
+        return None
     if kind in _ONCE:
         same = Notification.objects.filter(
             _about(post_id), recipient_id=recipient_id, kind=kind, actor_id=actor_id
@@ -60,6 +64,30 @@ def notify(
         emails.schedule(notification)
     realtime.notification_created(notification)
     return notification
+
+
+def _thread_muted(recipient_id: int, post_id: int) -> bool:
+    """Whether the recipient muted the conversation `post_id` belongs to."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM notifications_threadmute tm JOIN posts_post p"
+            " ON tm.conversation_id = COALESCE(p.conversation_id, p.id)"
+            " WHERE p.id = %s AND tm.user_id = %s",
+            [post_id, recipient_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def mute_thread(member: User, post: Post) -> None:
+    """Mute the conversation `post` belongs to, for `member` (who may see `post`: the caller
+    checked): no more notifications about any post of it. Muting twice is one mute."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    ThreadMute.objects.get_or_create(user=member, conversation_id=post.thread_root_id)
+
+
+def unmute_thread(member: User, post: Post) -> None:
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    ThreadMute.objects.filter(user=member, conversation_id=post.thread_root_id).delete()
 
 
 def withdraw(

@@ -35,6 +35,7 @@ class PostView:
     bookmarked: bool = False
     pinned: bool = False  # shown as pinned (on the profile's pinned posts)
     pinned_by_viewer: bool = False  # one of the viewer's own posts, pinned to their profile
+    thread_muted: bool = False  # the viewer muted its conversation
 
 
 def _member(viewer: Viewer) -> User | None:
@@ -93,7 +94,10 @@ def hydrate(
     answered = sorted({p.in_reply_to_author_id for p in shown_posts if p.in_reply_to_author_id})
     member = _member(viewer)
     own = sorted({p.id for p in shown_posts if member is not None and p.author_id == member.pk})
-    liked, shared, bookmarked, unseen, own_pins = _viewer_marks(member, shown, answered, own)
+    threads = sorted({p.thread_root_id for p in shown_posts})
+    liked, shared, bookmarked, unseen, own_pins, muted = _viewer_marks(
+        member, shown, answered, own, threads
+    )
     for view in views:
         pid = view.post.id
         view.media = media.get(pid, [])
@@ -101,6 +105,7 @@ def hydrate(
         view.card = cards.get(pid)
         view.liked, view.shared, view.bookmarked = pid in liked, pid in shared, pid in bookmarked
         view.pinned_by_viewer = pid in own_pins
+        view.thread_muted = view.post.thread_root_id in muted
         # "Replying to @x" names x only when the viewer may see x (no block either way).
         view.reply_to_username = (
             None if view.post.in_reply_to_author_id in unseen else view.post.reply_to_username
@@ -119,17 +124,25 @@ _BLOCKS_SQL = (
     ("SELECT 4, blocked_id FROM graph_block WHERE blocker_id = %s AND ", "blocked_id"),
 )
 _PINS_SQL = ("SELECT 5, post_id FROM posts_pin WHERE user_id = %s AND ", "post_id")
+_THREADS_SQL = (
+    "SELECT 6, conversation_id FROM notifications_threadmute WHERE user_id = %s AND ",
+    "conversation_id",
+)
 
-Marks = tuple[set[int], set[int], set[int], set[int], set[int]]
+Marks = tuple[set[int], set[int], set[int], set[int], set[int], set[int]]
 
 
 def _viewer_marks(
-    member: User | None, post_ids: list[int], answered: list[int], own: list[int]
+    member: User | None,
+    post_ids: list[int],
+    answered: list[int],
+    own: list[int],
+    threads: list[int],
 ) -> Marks:
     """Which of `post_ids` the member liked, shared and bookmarked, which of the members
-    `answered` (authors of posts replied to) are blocked either way, and which of their `own`
-    posts they pinned: one query for the five."""
-    found: Marks = (set(), set(), set(), set(), set())
+    `answered` (authors of posts replied to) are blocked either way, which of their `own`
+    posts they pinned, and which of the conversations `threads` they muted: one query."""
+    found: Marks = (set(), set(), set(), set(), set(), set())
     if member is None or not post_ids:
         return found
     parts: list[str] = []
@@ -139,6 +152,7 @@ def _viewer_marks(
         wanted += [(sql, column, answered) for sql, column in _BLOCKS_SQL]
     if own:
         wanted.append((*_PINS_SQL, own))
+    wanted.append((*_THREADS_SQL, threads))
     for sql, column, ids in wanted:
         condition, ids_params = id_in(column, ids)
         parts.append(sql + condition)

@@ -18,6 +18,7 @@ from townsquare.api.router import Call, Handler, Reply
 from townsquare.api.schemas.entities import Account, Status
 from townsquare.api.serializers.accounts import accounts_by_id
 from townsquare.api.serializers.statuses import VISIBILITY_CODES
+from townsquare.notifications import actions as notification_actions
 from townsquare.posts import actions
 from townsquare.posts.models import Like, Post
 from townsquare.posts.queries import OPEN
@@ -105,6 +106,22 @@ def unpin(call: Call, id: str) -> dict[str, Any]:
     """Unpin a status."""
     post = post_or_404(call.user, id)
     actions.unpin(call.user, post)
+    return render(call.user, post.pk)
+
+
+@_action("mute", "write:mutes")
+def mute_conversation(call: Call, id: str) -> dict[str, Any]:
+    """Mute the conversation a status is part of: no notifications about it any more."""
+    post = _original(post_or_404(call.user, id))
+    notification_actions.mute_thread(call.user, post)
+    return render(call.user, post.pk)
+
+
+@_action("unmute", "write:mutes")
+def unmute_conversation(call: Call, id: str) -> dict[str, Any]:
+    """Hear about the conversation again."""
+    post = _original(post_or_404(call.user, id))
+    notification_actions.unmute_thread(call.user, post)
     return render(call.user, post.pk)
 
 

@@ -186,7 +186,7 @@ def statuses(
             entity["favourited"] = view.liked
             entity["reblogged"] = view.shared
             entity["bookmarked"] = view.bookmarked
-            entity["muted"] = False
+            entity["muted"] = view.thread_muted
             entity["pinned"] = view.pinned_by_viewer
         if view.shared_by is not None:
             wrapper = _share(view, entity, authors, member is not None)

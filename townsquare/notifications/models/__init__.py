@@ -4,5 +4,13 @@ from townsquare.notifications.models.preferences import (
     Delivery,
     NotificationPreferences,
 )
+from townsquare.notifications.models.thread_mute import ThreadMute
 
-__all__ = ["DEFAULT_EMAIL_KINDS", "Delivery", "Kind", "Notification", "NotificationPreferences"]
+__all__ = [
+    "DEFAULT_EMAIL_KINDS",
+    "Delivery",
+    "Kind",
+    "Notification",
+    "NotificationPreferences",
+    "ThreadMute",
+]
