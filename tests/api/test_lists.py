@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client, TestCase
 
 from tests.api.conftest import ApiClient, api_as
-from tests.factories import follow, make_post, make_user
+from tests.factories import follow, make_post, make_user, run_jobs
 from townsquare.accounts.models import User
 from townsquare.api.schemas.entities import Status
 from townsquare.api.schemas.lists import List
 from townsquare.graph import actions as graph_actions
 from townsquare.posts import actions as post_actions
 from townsquare.posts.models import Visibility
+from townsquare.realtime import bus
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +188,65 @@ def test_list_timeline_does_not_leak_private_posts(fern: User, fern_api: ApiClie
     make_post(ivy, "@rowan the plot number is 12", Visibility.MENTIONED)
     assert rowan.pk
     assert fern_api.get(f"/api/v1/timelines/list/{list_id}").json() == []
+
+
+# -- exclusive lists ---------------------------------------------------------------------------
+
+
+def _home_ids(client: ApiClient) -> set[str]:
+    run_jobs()
+    return {s["id"] for s in client.get("/api/v1/timelines/home").json()}
+
+
+def test_an_exclusive_lists_members_leave_home_and_stay_in_the_list(
+    fern: User, fern_api: ApiClient
+) -> None:
+    ivy, sage = make_user("ivy"), make_user("sage")
+    for other in (ivy, sage):
+        follow(fern, other)
+    run_jobs()
+    ivy_post, sage_post = make_post(ivy, "Ivy's seedlings."), make_post(sage, "Sage's tea.")
+    own = make_post(fern, "My own note.")
+    exclusive = _make_list(fern_api, title="Plot 4", exclusive=True)
+    fern_api.post(f"/api/v1/lists/{exclusive}/accounts", {"account_ids": [str(ivy.pk)]})
+    inclusive = _make_list(fern_api, title="Tea friends")
+    fern_api.post(f"/api/v1/lists/{inclusive}/accounts", {"account_ids": [str(sage.pk)]})
+
+    home = _home_ids(fern_api)
+    assert str(ivy_post.pk) not in home  # on an exclusive list: not in home
+    assert {str(sage_post.pk), str(own.pk)} <= home  # an ordinary list changes nothing
+    listed = {s["id"] for s in fern_api.get(f"/api/v1/timelines/list/{exclusive}").json()}
+    assert str(ivy_post.pk) in listed
+    # The web home page reads the same feed.
+    web = Client()
+    web.force_login(fern)
+    page = web.get("/").content.decode()
+    assert f"/@sage/{sage_post.pk}" in page
+    assert f"/@ivy/{ivy_post.pk}" not in page
+
+    fern_api.put(f"/api/v1/lists/{exclusive}", {"exclusive": False})
+    assert str(ivy_post.pk) in _home_ids(fern_api)  # back at once, nothing lost
+
+
+def test_an_exclusive_lists_members_posts_are_not_streamed_to_home(
+    fern: User, fern_api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ivy = make_user("ivy")
+    follow(fern, ivy)
+    run_jobs()
+    sent: list[tuple[str, tuple[str, ...]]] = []
+    monkeypatch.setattr(
+        bus, "publish", lambda event, payload, streams, **kw: sent.append((event, tuple(streams)))
+    )
+    exclusive = _make_list(fern_api, title="Plot 4", exclusive=True)
+    fern_api.post(f"/api/v1/lists/{exclusive}/accounts", {"account_ids": [str(ivy.pk)]})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        make_post(ivy, "Quiet news.")
+        run_jobs()
+    home_updates = [s for event, s in sent if event == "update" and f"user:{fern.pk}" in s]
+    assert home_updates == []
+    fern_api.put(f"/api/v1/lists/{exclusive}", {"exclusive": False})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        make_post(ivy, "Louder news.")
+        run_jobs()
+    assert [s for event, s in sent if event == "update" and f"user:{fern.pk}" in s]

@@ -11,6 +11,27 @@ from townsquare.lists.models import ListMember, MemberList, RepliesPolicy
 from townsquare.posts.queries import ListedPost, list_posts
 
 
+def excluded_from_home_sql(owner_column: str, author_column: str) -> str:
+    """SQL true when the author at `author_column` is on one of the exclusive lists of the
+    member at `owner_column`: their posts then show in that list only, not in home."""
+    return (
+        "EXISTS (SELECT 1 FROM lists_memberlist xl JOIN lists_listmember xm"  # noqa: S608
+        f" ON xm.member_list_id = xl.id WHERE xl.owner_id = {owner_column} AND xl.exclusive"
+        f" AND xm.member_id = {author_column})"
+    )
+
+
+def owners_excluding(author_id: int, owner_ids: list[int]) -> set[int]:
+    """Which of `owner_ids` have `author_id` on an exclusive list (one query)."""
+    if not owner_ids:
+        return set()
+    return set(
+        ListMember.objects.filter(
+            member_id=author_id, member_list__exclusive=True, member_list__owner_id__in=owner_ids
+        ).values_list("member_list__owner_id", flat=True)
+    )
+
+
 def lists_of(owner: User) -> QuerySet[MemberList]:
     return MemberList.objects.filter(owner=owner).order_by("id")
 

@@ -16,6 +16,7 @@ import orjson
 from django.db import connection, transaction
 
 from townsquare.accounts.models import User
+from townsquare.lists.queries import owners_excluding
 from townsquare.realtime import bus
 
 logger = logging.getLogger(__name__)
@@ -189,8 +190,12 @@ def filters_changed(owner_id: int) -> None:
 
 
 def home_delivered(post_id: int, author_id: int, owner_ids: Iterable[int]) -> None:
-    """A post reached these members' home feeds: `update` on their home streams."""
+    """A post reached these members' home feeds: `update` on their home streams (not for
+    those who keep its author on an exclusive list: it shows in that list only)."""
     owners = list(owner_ids)
+    if owners:
+        excluded = owners_excluding(author_id, owners)
+        owners = [owner for owner in owners if owner not in excluded]
     if not owners:
         return
 
