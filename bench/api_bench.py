@@ -292,6 +292,25 @@ def wait_for_feeds(client: Client, tokens: list[str], timeout: float) -> dict[st
 
 # --- measuring ---------------------------------------------------------------------------------
 
+SPIN = "import time\ns = time.perf_counter()\nx = 0\nfor i in range(15_000_000): x += i\n"
+
+
+def cpu_scaling() -> dict[str, float]:
+    """How much a second core adds here: the same pure-Python loop in one process, then in
+    two at once. 2.0 is two real cores; a shared or throttled second core gives less."""
+
+    def run(copies: int) -> float:
+        started = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(copies)]
+        for proc in procs:
+            proc.wait(timeout=120)
+        return time.perf_counter() - started
+
+    one = min(run(1) for _ in range(2))
+    two = min(run(2) for _ in range(2))
+    return {"one_process_s": round(one, 2), "two_processes_s": round(two, 2),
+            "speedup_of_two": round(2 * one / two, 2)}  # fmt: skip
+
 
 def run_wrk(
     port: int, script: Path, tokens: Path, connections: int, seconds: int
@@ -385,6 +404,7 @@ def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
         "database": database,
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": fb.machine_info(),
+        "cpu_scaling": cpu_scaling(),
         "commit": fb.git_commit(),
         "workers": args.workers,
         "seed": counts,
