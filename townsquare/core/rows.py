@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 from django.db import connection
 from django.db.models import Model
 
+from townsquare.core.sql import vendor
+
 M = TypeVar("M", bound=Model)
 
 Converter = Callable[[Any, Any, Any], Any]
@@ -29,7 +31,7 @@ class ModelReader(Generic[M]):
 
     def columns(self, alias: str) -> str:
         """The model's columns, in the order `build` expects, for a table aliased `alias`."""
-        key = (connection.vendor, alias)
+        key = (vendor(), alias)
         found = self._columns.get(key)
         if found is None:
             quote = connection.ops.quote_name
@@ -42,7 +44,7 @@ class ModelReader(Generic[M]):
         return len(self.fields)
 
     def _converters_now(self) -> list[list[Converter]]:
-        found = self._converters.get(connection.vendor)
+        found = self._converters.get(vendor())
         if found is None:
             found = []
             for field in self.fields:
@@ -50,7 +52,7 @@ class ModelReader(Generic[M]):
                 found.append(
                     connection.ops.get_db_converters(column) + column.get_db_converters(connection)
                 )
-            self._converters[connection.vendor] = found
+            self._converters[vendor()] = found
         return found
 
     def build(self, values: Sequence[Any]) -> M:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
 
 from townsquare.accounts.models import User
-from townsquare.core.rows import ModelReader
 from townsquare.core.sql import id_in
-from townsquare.polls.models import Poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +24,30 @@ class ListedOption:
     votes_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class ListedPoll:
+    """A poll's own columns as shown (a model instance cost several times as much to build)."""
+
+    id: int
+    post_id: int
+    expires_at: datetime
+    multiple: bool
+    votes_count: int
+    voters_count: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+
 @dataclass(slots=True)
 class PollView:
     """A poll as one viewer sees it."""
 
-    poll: Poll
+    poll: ListedPoll
     options: list[ListedOption]
     chosen: frozenset[int] = field(default_factory=frozenset)  # the viewer's option positions
     expired: bool = False
@@ -53,7 +71,10 @@ class PollView:
         return self.poll.post_id
 
 
-_POLL = ModelReader(Poll)
+def _moment(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite through a plain cursor
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def polls_for(
@@ -67,7 +88,8 @@ def polls_for(
     member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
     where, params = id_in("pl.post_id", post_ids)
     sql = (
-        f"SELECT {_POLL.columns('pl')}, p.author_id, o.position, o.title, o.votes_count,"  # noqa: S608
+        "SELECT pl.id, pl.post_id, pl.expires_at, pl.multiple, pl.votes_count,"  # noqa: S608
+        " pl.voters_count, p.author_id, o.position, o.title, o.votes_count,"
         " EXISTS (SELECT 1 FROM polls_pollvote v WHERE v.voter_id = %s AND v.poll_id = pl.id"
         " AND v.option_id = o.id)"
         " FROM polls_poll pl JOIN posts_post p ON p.id = pl.post_id"
@@ -77,15 +99,14 @@ def polls_for(
     with connection.cursor() as cursor:
         cursor.execute(sql, [member.pk if member is not None else 0, *params])
         rows = cursor.fetchall()
-    width = len(_POLL)
-    polls: dict[int, tuple[Poll, int]] = {}
+    polls: dict[int, tuple[ListedPoll, int]] = {}
     options: dict[int, list[ListedOption]] = defaultdict(list)
     chosen: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        poll_id = row[0]
+    for poll_id, post_id, expires, multiple, votes, voters, author_id, *option in rows:
         if poll_id not in polls:
-            polls[poll_id] = (_POLL.build(row[:width]), row[width])
-        position, title, votes_count, mine = row[width + 1 :]
+            poll = ListedPoll(poll_id, post_id, _moment(expires), bool(multiple), votes, voters)
+            polls[poll_id] = (poll, author_id)
+        position, title, votes_count, mine = option
         options[poll_id].append(ListedOption(position, title, votes_count))
         if mine:
             chosen[poll_id].add(position)
