@@ -140,9 +140,8 @@ class Api:
         return self.route("DELETE", path, **options)
 
     def urlpatterns(self) -> list[URLPattern | URLResolver]:
-        """One group of patterns per resource (`api/v1/statuses`, `api/v1/timelines`, ...):
-        Django's resolver tries patterns one by one, and a request tried about 60 of ours
-        before this grouping, about 15 after."""
+        """The routes as URL patterns, one group per resource (`api/v1/statuses`,
+        `api/v1/timelines`, ...), inside a resolver that finds the group by dictionary."""
         by_path: dict[str, dict[str, Route]] = {}
         for route in self.routes:
             by_path.setdefault(route.path, {})[route.method] = route

@@ -40,9 +40,6 @@ class ModelReader(Generic[M]):
             )
         return found
 
-    def __len__(self) -> int:
-        return len(self.fields)
-
     def _converters_now(self) -> list[list[Converter]]:
         found = self._converters.get(vendor())
         if found is None:
