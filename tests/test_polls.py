@@ -412,3 +412,20 @@ def test_a_poll_goes_with_its_post(fern: User) -> None:
     end(poll)
     run_jobs()  # the closing job finds nothing to do
     assert not Notification.objects.filter(kind=Kind.POLL).exists()
+
+
+def test_a_poll_with_hidden_totals_shows_voters_no_counts_until_it_ends(fern: User) -> None:
+    basil = make_user("basil")
+    poll = make_poll(fern, ["Beans", "Leeks"])
+    Poll.objects.filter(pk=poll.pk).update(hide_totals=True)
+    vote(basil, poll.pk, [0])
+    view = poll_for(poll.post_id, basil)
+    assert view is not None and view.voted and not view.show_results
+    page = poll_html(view, csrf_token="tok", post_url="/@fern/1")
+    assert "Beans" in page and "1 vote" not in page and "%" not in page
+    author_view = poll_for(poll.post_id, fern)
+    assert author_view is not None and author_view.show_results
+    Poll.objects.filter(pk=poll.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ended = poll_for(poll.post_id, basil)
+    assert ended is not None and ended.show_results
+    assert "1 vote" in poll_html(ended, csrf_token="tok", post_url="/@fern/1")

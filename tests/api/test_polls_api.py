@@ -117,3 +117,57 @@ def test_unknown_polls_are_404(fern_api: ApiClient) -> None:
     assert fern_api.get("/api/v1/polls/123").status_code == 404
     assert fern_api.get("/api/v1/polls/poll").status_code == 404
     assert fern_api.post("/api/v1/polls/123/votes", {"choices": [0]}).status_code == 404
+
+
+# -- hidden totals, and a poll's end changed by an edit ------------------------------------------
+
+
+def test_hidden_totals_stay_hidden_until_the_end_except_to_the_author(
+    fern: User, fern_api: ApiClient
+) -> None:
+    answer = fern_api.post(
+        "/api/v1/statuses",
+        {
+            "status": "Best mulch?",
+            "poll": {"options": ["Bark", "Straw"], "expires_in": 3600, "hide_totals": True},
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    status_id = answer.json()["id"]
+    poll = Poll.objects.get(post_id=int(status_id))
+    assert poll.hide_totals is True
+    basil = api_as(make_user("basil"))
+    voted = basil.post(f"/api/v1/polls/{poll.pk}/votes", {"choices": ["0"]})
+    assert voted.status_code == 200, voted.content
+    assert [o["votes_count"] for o in voted.json()["options"]] == [None, None]
+    assert voted.json()["voted"] is True and voted.json()["own_votes"] == [0]
+    anonymous = ApiClient().get(f"/api/v1/statuses/{status_id}").json()["poll"]
+    assert [o["votes_count"] for o in anonymous["options"]] == [None, None]
+    mine = fern_api.get(f"/api/v1/polls/{poll.pk}").json()  # the author sees the counts
+    assert [o["votes_count"] for o in mine["options"]] == [1, 0]
+    Poll.objects.filter(pk=poll.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ended = ApiClient().get(f"/api/v1/polls/{poll.pk}").json()
+    assert ended["expired"] is True
+    assert [o["votes_count"] for o in ended["options"]] == [1, 0]
+
+
+def test_an_edit_with_the_same_options_changes_the_end_and_keeps_the_votes(
+    fern: User, fern_api: ApiClient
+) -> None:
+    post = poll_post(fern)
+    poll = Poll.objects.get(post=post)
+    api_as(make_user("basil")).post(f"/api/v1/polls/{poll.pk}/votes", {"choices": ["1"]})
+    before = poll.expires_at
+    edited = fern_api.put(
+        f"/api/v1/statuses/{post.pk}",
+        {
+            "status": "Which day for the work party?",
+            "poll": {"options": ["Sat", "Sun", "Mon"], "expires_in": 7200, "hide_totals": True},
+        },
+    )
+    assert edited.status_code == 200, edited.content
+    after = Poll.objects.get(pk=poll.pk)  # the same poll: votes kept
+    assert after.votes_count == 1
+    assert after.expires_at > before + timedelta(minutes=50)
+    assert after.hide_totals is True
+    assert edited.json()["poll"]["options"][1]["votes_count"] == 1  # the author sees them

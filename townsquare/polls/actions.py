@@ -66,7 +66,14 @@ def clean_duration(expires_in: int) -> int:
     return expires_in
 
 
-def create_poll(post: Post, *, options: list[str], multiple: bool = False, expires_in: int) -> Poll:
+def create_poll(
+    post: Post,
+    *,
+    options: list[str],
+    multiple: bool = False,
+    expires_in: int,
+    hide_totals: bool = False,
+) -> Poll:
     """Attach a poll to `post` (called by `posts.actions.create_post` inside its transaction)
     and schedule the job that closes it and tells its voters. Raises ValidationError
     ({"poll": message}) for bad options or length, writing nothing."""
@@ -76,12 +83,29 @@ def create_poll(post: Post, *, options: list[str], multiple: bool = False, expir
         raise _invalid("This post already has a poll.")
     expires_at = timezone.now() + timedelta(seconds=seconds)
     with transaction.atomic():
-        poll = Poll.objects.create(post=post, expires_at=expires_at, multiple=bool(multiple))
+        poll = Poll.objects.create(
+            post=post, expires_at=expires_at, multiple=bool(multiple), hide_totals=hide_totals
+        )
         PollOption.objects.bulk_create(
             [PollOption(poll=poll, position=i, title=title) for i, title in enumerate(titles)]
         )
         enqueue(tasks.close_poll.using(run_after=expires_at), poll.pk)
     return poll
+
+
+def update_poll(post: Post, *, expires_in: int, hide_totals: bool) -> None:
+    """Change how long an open poll of `post` runs (from now) and whether its counts are
+    hidden, keeping its votes (called by `posts.actions.edit_post` inside its transaction,
+    when the options stay the same). An ended poll stays ended."""
+    seconds = clean_duration(expires_in)
+    poll = Poll.objects.select_for_update().filter(post_id=post.pk, closed_at__isnull=True).first()
+    if poll is None:
+        return
+    poll.expires_at = timezone.now() + timedelta(seconds=seconds)
+    poll.hide_totals = hide_totals
+    poll.save(update_fields=["expires_at", "hide_totals"])
+    # The job queued for the old end comes back later by itself if it runs early.
+    enqueue(tasks.close_poll.using(run_after=poll.expires_at), poll.pk)
 
 
 def _clean_choices(poll: Poll, choices: list[int], option_count: int) -> list[int]:

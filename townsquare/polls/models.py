@@ -29,6 +29,8 @@ class Poll(models.Model):
     votes_count = models.PositiveIntegerField(default=0)  # options chosen, all voters
     voters_count = models.PositiveIntegerField(default=0)  # members who voted
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Counts stay hidden from voters and visitors until the poll ends (its author sees them).
+    hide_totals = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"poll {self.pk} on post {self.post_id}"

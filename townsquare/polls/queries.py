@@ -34,6 +34,7 @@ class ListedPoll:
     multiple: bool
     votes_count: int
     voters_count: int
+    hide_totals: bool = False
 
     @property
     def pk(self) -> int:
@@ -64,6 +65,10 @@ class PollView:
 
     @property
     def show_results(self) -> bool:
+        """Counts are shown once voted or ended, to the author always; a poll that hides its
+        totals shows them only once ended (and to its author)."""
+        if self.poll.hide_totals:
+            return self.expired or self.is_author
         return self.voted or self.expired or self.is_author
 
     @property
@@ -89,7 +94,7 @@ def polls_for(
     where, params = id_in("pl.post_id", post_ids)
     sql = (
         "SELECT pl.id, pl.post_id, pl.expires_at, pl.multiple, pl.votes_count,"  # noqa: S608
-        " pl.voters_count, p.author_id, o.position, o.title, o.votes_count,"
+        " pl.voters_count, pl.hide_totals, p.author_id, o.position, o.title, o.votes_count,"
         " EXISTS (SELECT 1 FROM polls_pollvote v WHERE v.voter_id = %s AND v.poll_id = pl.id"
         " AND v.option_id = o.id)"
         " FROM polls_poll pl JOIN posts_post p ON p.id = pl.post_id"
@@ -102,9 +107,11 @@ def polls_for(
     polls: dict[int, tuple[ListedPoll, int]] = {}
     options: dict[int, list[ListedOption]] = defaultdict(list)
     chosen: dict[int, set[int]] = defaultdict(set)
-    for poll_id, post_id, expires, multiple, votes, voters, author_id, *option in rows:
+    for poll_id, post_id, expires, multiple, votes, voters, hide, author_id, *option in rows:
         if poll_id not in polls:
-            poll = ListedPoll(poll_id, post_id, _moment(expires), bool(multiple), votes, voters)
+            poll = ListedPoll(
+                poll_id, post_id, _moment(expires), bool(multiple), votes, voters, bool(hide)
+            )
             polls[poll_id] = (poll, author_id)
         position, title, votes_count, mine = option
         options[poll_id].append(ListedOption(position, title, votes_count))

@@ -127,7 +127,10 @@ def poll_spec(params: PollParams | None) -> actions.PollSpec | None:
     if params is None:
         return None
     return actions.PollSpec(
-        options=list(params.options), multiple=params.multiple, expires_in=params.expires_in
+        options=list(params.options),
+        multiple=params.multiple,
+        expires_in=params.expires_in,
+        hide_totals=params.hide_totals,
     )
 
 

@@ -9,6 +9,9 @@ from townsquare.polls.queries import PollView
 
 
 def poll(view: PollView) -> dict[str, Any]:
+    """A poll that hides its totals gives no option counts (null) until it ends, except to
+    its author, as Mastodon does."""
+    hidden = view.poll.hide_totals and not (view.expired or view.is_author)
     entity: dict[str, Any] = {
         "id": str(view.poll.pk),
         "expires_at": iso(view.poll.expires_at),
@@ -17,7 +20,8 @@ def poll(view: PollView) -> dict[str, Any]:
         "votes_count": view.poll.votes_count,
         "voters_count": view.poll.voters_count,
         "options": [
-            {"title": option.title, "votes_count": option.votes_count} for option in view.options
+            {"title": option.title, "votes_count": None if hidden else option.votes_count}
+            for option in view.options
         ],
         "emojis": [],
     }

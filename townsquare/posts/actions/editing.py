@@ -119,10 +119,11 @@ def edit_post(
         poll_options = poll_actions.clean_options(poll.options)
         poll_actions.clean_duration(poll.expires_in)
         poll_changed = current_poll != (poll_options, bool(poll.multiple))
+        poll_settings = not poll_changed  # same options: a new end and counts setting only
     elif poll is None:
-        poll_changed = current_poll is not None
+        poll_changed, poll_settings = current_poll is not None, False
     else:
-        poll_changed = False
+        poll_changed = poll_settings = False
     has_poll = isinstance(poll, PollSpec) or (poll is KEEP and current_poll is not None)
     if has_poll and final_media:
         raise ValidationError({"poll": "A post can have a poll or media, not both."})
@@ -131,6 +132,11 @@ def edit_post(
     sensitive = bool(sensitive) or bool(spoiler)
     described = _media_changes(post, final_media, media_attributes or {})
     same_text = (text, spoiler, sensitive) == (post.text, post.spoiler_text, post.sensitive)
+    if poll_settings and isinstance(poll, PollSpec):
+        with transaction.atomic():
+            poll_actions.update_poll(
+                post, expires_in=poll.expires_in, hide_totals=bool(poll.hide_totals)
+            )
     if same_text and final_media == current_media and not described and not poll_changed:
         return post
     ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
@@ -159,7 +165,11 @@ def edit_post(
             poll_actions.remove_poll(post)
             if isinstance(poll, PollSpec):
                 poll_actions.create_poll(
-                    post, options=poll.options, multiple=poll.multiple, expires_in=poll.expires_in
+                    post,
+                    options=poll.options,
+                    multiple=poll.multiple,
+                    expires_in=poll.expires_in,
+                    hide_totals=poll.hide_totals,
                 )
         post.text, post.html, post.spoiler_text = text, rendered.html, spoiler
         post.sensitive, post.edited_at = sensitive, now

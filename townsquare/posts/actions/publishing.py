@@ -35,6 +35,7 @@ class PollSpec:
     options: list[str]
     multiple: bool = False
     expires_in: int = 24 * 60 * 60
+    hide_totals: bool = False  # counts hidden until the poll ends
 
 
 def _clean_text(text: str, *, required: bool) -> str:
@@ -157,7 +158,11 @@ def create_post(
             media_actions.attach(author, post, list(media_ids))
         if poll is not None:
             poll_actions.create_poll(
-                post, options=poll.options, multiple=poll.multiple, expires_in=poll.expires_in
+                post,
+                options=poll.options,
+                multiple=poll.multiple,
+                expires_in=poll.expires_in,
+                hide_totals=poll.hide_totals,
             )
         _schedule_preview(post)
         if parent is not None:

@@ -116,7 +116,7 @@ def schedule_post(
                 "options": list(poll.options),
                 "expires_in": poll.expires_in,
                 "multiple": poll.multiple,
-                "hide_totals": False,
+                "hide_totals": poll.hide_totals,
             },
             "in_reply_to_id": str(reply_to) if reply_to else None,
             "quote_id": str(quoted) if quoted else None,
@@ -202,6 +202,7 @@ def publish_scheduled(scheduled_id: int) -> Post | None:
                         options=list(poll["options"]),
                         multiple=bool(poll.get("multiple")),
                         expires_in=int(poll["expires_in"]),
+                        hide_totals=bool(poll.get("hide_totals")),
                     )
                     if poll
                     else None,
