@@ -198,3 +198,11 @@ def test_the_cache_keeps_at_most_its_limit(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(small) == 3
     assert small.get(0, "stamp") is None and small.get(4, "stamp") == {"n": 4}
     assert small.get(4, "other stamp") is None
+
+
+def test_a_deleted_parent_clears_the_reply_link_at_once(fern: User, basil: User) -> None:
+    parent = make_post(fern, "Anyone for seed potatoes?")
+    answer = post_actions.create_post(basil, text="Me, please.", in_reply_to=parent)
+    assert shown(fern, answer)["in_reply_to_id"] == str(parent.pk)
+    post_actions.delete_post(fern, Post.objects.get(pk=parent.pk))
+    assert shown(fern, answer)["in_reply_to_id"] is None

@@ -12,7 +12,7 @@ from townsquare.api.schemas.entities import Status
 from townsquare.api.schemas.lists import List
 from townsquare.graph import actions as graph_actions
 from townsquare.posts import actions as post_actions
-from townsquare.posts.models import Visibility
+from townsquare.posts.models import Post, Visibility
 from townsquare.realtime import bus
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +245,10 @@ def test_an_exclusive_lists_members_posts_are_not_streamed_to_home(
         run_jobs()
     home_updates = [s for event, s in sent if event == "update" and f"user:{fern.pk}" in s]
     assert home_updates == []
+    quiet = Post.objects.filter(author=ivy).latest("id")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post_actions.edit_post(ivy, quiet, text="Quiet news, corrected.")
+    assert not [s for event, s in sent if event == "status.update" and f"user:{fern.pk}" in s]
     fern_api.put(f"/api/v1/lists/{exclusive}", {"exclusive": False})
     with TestCase.captureOnCommitCallbacks(execute=True):
         make_post(ivy, "Louder news.")

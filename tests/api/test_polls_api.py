@@ -171,3 +171,35 @@ def test_an_edit_with_the_same_options_changes_the_end_and_keeps_the_votes(
     assert after.expires_at > before + timedelta(minutes=50)
     assert after.hide_totals is True
     assert edited.json()["poll"]["options"][1]["votes_count"] == 1  # the author sees them
+
+
+def test_streamed_statuses_keep_hidden_totals_hidden(fern: User) -> None:
+    from townsquare.realtime.publish import render_status
+
+    basil = make_user("basil")
+    follow(basil, fern)
+    post = actions.create_post(
+        fern,
+        text="Which compost bin?",
+        visibility=Visibility.FOLLOWERS,  # streamed as rendered for its author
+        poll=actions.PollSpec(options=["Wood", "Plastic"], expires_in=3600, hide_totals=True),
+    )
+    poll = Poll.objects.get(post=post)
+    api_as(basil).post(f"/api/v1/polls/{poll.pk}/votes", {"choices": ["0"]})
+    rendered = render_status(post.pk, fern.pk)
+    assert rendered is not None
+    entity, payload = rendered
+    assert [o["votes_count"] for o in entity["poll"]["options"]] == [None, None]
+    assert '"votes_count":1' not in payload.replace(" ", "").split('"options"')[1]
+    assert entity["application"] is None
+
+
+def test_an_ended_poll_stays_ended_when_its_post_is_edited(fern: User, fern_api: ApiClient) -> None:
+    post = poll_post(fern)
+    ended_at = timezone.now() - timedelta(seconds=5)
+    Poll.objects.filter(post=post).update(expires_at=ended_at)
+    fern_api.put(
+        f"/api/v1/statuses/{post.pk}",
+        {"status": "Which day?", "poll": {"options": ["Sat", "Sun", "Mon"], "expires_in": 7200}},
+    )
+    assert Poll.objects.get(post=post).expires_at == ended_at

@@ -55,7 +55,7 @@ def token_auth(raw: str) -> Auth | None:
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT t.id, t.expires, t.scope, t.application_id, {_MEMBER.columns('u')}"  # noqa: S608
+            f"SELECT t.id, t.expires, t.scope, t.application_id, t.user_id, {_MEMBER.columns('u')}"  # noqa: S608
             " FROM oauth2_provider_accesstoken t LEFT JOIN accounts_user u ON u.id = t.user_id"
             " WHERE t.token_checksum = %s",
             [checksum],
@@ -63,9 +63,9 @@ def token_auth(raw: str) -> Auth | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    token_id, expires, scope, application_id = row[:4]
+    token_id, expires, scope, application_id, user_id = row[:5]
     # An app's own token (client credentials) has no member.
-    user = _MEMBER.build(row[4:]) if row[4] is not None else None
+    user = _MEMBER.build(row[5:]) if user_id is not None else None
     if _moment(expires) <= timezone.now():
         return None
     if user is not None and not user.is_active:

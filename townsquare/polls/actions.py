@@ -98,7 +98,11 @@ def update_poll(post: Post, *, expires_in: int, hide_totals: bool) -> None:
     hidden, keeping its votes (called by `posts.actions.edit_post` inside its transaction,
     when the options stay the same). An ended poll stays ended."""
     seconds = clean_duration(expires_in)
-    poll = Poll.objects.select_for_update().filter(post_id=post.pk, closed_at__isnull=True).first()
+    poll = (
+        Poll.objects.select_for_update()
+        .filter(post_id=post.pk, closed_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
     if poll is None:
         return
     poll.expires_at = timezone.now() + timedelta(seconds=seconds)

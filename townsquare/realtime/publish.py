@@ -38,16 +38,38 @@ def _after_commit(func: Callable[[], None]) -> None:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _strip(entity: dict[str, Any]) -> None:
+def _strip(entity: dict[str, Any], hidden_polls: set[str]) -> None:
+    """What only the viewer who rendered the entity may see goes: their marks, the app of
+    their own post, their votes, and the counts of a poll that hides them until it ends
+    (`hidden_polls`: their ids)."""
     for key in VIEWER_MARKS:
         entity.pop(key, None)
+    entity["application"] = None
     poll = entity.get("poll")
     if isinstance(poll, dict):
         poll.pop("voted", None)
         poll.pop("own_votes", None)
+        if poll.get("id") in hidden_polls and not poll.get("expired"):
+            for option in poll.get("options", []):
+                option["votes_count"] = None
     for inner in ("reblog", "quote"):
         if isinstance(entity.get(inner), dict):
-            _strip(entity[inner])
+            _strip(entity[inner], hidden_polls)
+
+
+def _hidden_polls(entity: dict[str, Any]) -> set[str]:
+    """Ids of the polls in `entity` (and what it shares or quotes) that hide their totals."""
+    ids = [
+        int(found["poll"]["id"])
+        for found in (entity, entity.get("reblog"), entity.get("quote"))
+        if isinstance(found, dict) and isinstance(found.get("poll"), dict)
+    ]
+    if not ids:
+        return set()
+    from townsquare.polls.models import Poll
+
+    hidden = Poll.objects.filter(pk__in=ids, hide_totals=True).values_list("pk", flat=True)
+    return {str(pk) for pk in hidden}
 
 
 def _involved(entity: dict[str, Any]) -> set[int]:
@@ -77,7 +99,7 @@ def render_status(post_id: int, author_id: int) -> tuple[dict[str, Any], str] | 
     entity = status(viewer, item)
     if entity is None:
         return None
-    _strip(entity)
+    _strip(entity, _hidden_polls(entity))
     return entity, orjson.dumps(entity).decode()
 
 
@@ -231,7 +253,9 @@ def post_edited(post_id: int, author_id: int) -> None:
         if rendered is None:
             return
         entity, payload = rendered
-        streams = [f"user:{owner}" for owner in _home_owners(post_id)]
+        owners = _home_owners(post_id)
+        excluded = owners_excluding(author_id, owners)  # exclusive lists: not in their home
+        streams = [f"user:{owner}" for owner in owners if owner not in excluded]
         streams += [f"user:{author_id}", *_public_streams(entity, post_id)]
         bus.publish("status.update", payload, streams, accounts=_involved(entity))
 

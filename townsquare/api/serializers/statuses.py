@@ -108,8 +108,17 @@ def _static(post: ListedPost, media: Sequence[Any], extras: _Extras | None) -> d
 
 def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
     """What the cached static part depends on that can change (see `cache`): an edit sets
-    `edited_at`, moderation sets `sensitive`; media are cached only once all are ready."""
-    return (kind, post.edited_at, post.sensitive, post.has_media)
+    `edited_at`, moderation sets `sensitive`, a deleted parent clears the reply links; media
+    are cached only once all are ready. The rest (mentions of a member suspended since, an
+    app's new name) expires with `cache.STATUS_TTL`."""
+    return (
+        kind,
+        post.edited_at,
+        post.sensitive,
+        post.has_media,
+        post.in_reply_to_id,
+        post.in_reply_to_author_id,
+    )
 
 
 def _entity(
@@ -171,7 +180,7 @@ def statuses(
         if static is None:
             static = _static(post, view.media, extras)
             if all(m.status == MediaStatus.READY for m in view.media):
-                cache.statuses.put(post.id, _stamp(post, "post"), static)
+                cache.statuses.put(post.id, _stamp(post, "post"), static, cache.STATUS_TTL)
         entity = _entity(static, post, account, view)
         if member is not None and post.author_id == member.pk:
             entity["application"] = static["application"]
@@ -211,7 +220,7 @@ def _share(
     if static is None:
         static = _static(view.item, [], None)
         static["content"] = ""
-        cache.statuses.put(view.item.id, stamp, static)
+        cache.statuses.put(view.item.id, stamp, static, cache.STATUS_TTL)
     wrapper = _entity(static, view.item, sharer, None)
     wrapper["reblog"] = shown
     if marks:

@@ -132,12 +132,18 @@ def edit_post(
     sensitive = bool(sensitive) or bool(spoiler)
     described = _media_changes(post, final_media, media_attributes or {})
     same_text = (text, spoiler, sensitive) == (post.text, post.spoiler_text, post.sensitive)
-    if poll_settings and isinstance(poll, PollSpec):
+    # Same options: only the poll's end and counts setting change (votes kept).
+    settings_only = poll if isinstance(poll, PollSpec) and poll_settings else None
+    if same_text and final_media == current_media and not described and not poll_changed:
+        if settings_only is None:
+            return post
+        ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
         with transaction.atomic():
             poll_actions.update_poll(
-                post, expires_in=poll.expires_in, hide_totals=bool(poll.hide_totals)
+                post,
+                expires_in=settings_only.expires_in,
+                hide_totals=bool(settings_only.hide_totals),
             )
-    if same_text and final_media == current_media and not described and not poll_changed:
         return post
     ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
     rendered = render_member_text(text)
@@ -160,6 +166,12 @@ def edit_post(
         for pk, change in described.items():
             media_actions.update_description(
                 author, pk, description=change.description, focus=change.focus
+            )
+        if settings_only is not None:
+            poll_actions.update_poll(
+                post,
+                expires_in=settings_only.expires_in,
+                hide_totals=bool(settings_only.hide_totals),
             )
         if poll_changed:
             poll_actions.remove_poll(post)

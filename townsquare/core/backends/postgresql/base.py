@@ -25,7 +25,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if conn.info.transaction_status != TransactionStatus.IDLE:
             return bool(super().is_usable())
         try:
-            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+            waiting = select.poll()  # not select.select: it fails for descriptors >= 1024
+            waiting.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+            readable = bool(waiting.poll(0))
         except (OSError, ValueError):
             return False
         return bool(super().is_usable()) if readable else True
