@@ -149,21 +149,19 @@ def statuses(
     media are not read at all); the rest is read for the whole page in fixed queries."""
     cached: dict[int, dict[str, Any]] = {}
 
-    def media_known(post: ListedPost) -> bool:
+    def look_up(post: ListedPost) -> bool:
         found = cache.statuses.get(post.id, _stamp(post, "post"))
         if found is not None:
             cached[post.id] = found
         return found is not None
 
-    views = hydrate(viewer, items, media_known=media_known)
+    views = hydrate(viewer, items, media_known=look_up)
     if not views:
         return []
     member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
     for view in views:  # posts without media were not asked about by hydrate
         if view.post.id not in cached and not view.post.has_media:
-            found = cache.statuses.get(view.post.id, _stamp(view.post, "post"))
-            if found is not None:
-                cached[view.post.id] = found
+            look_up(view.post)
     shown = [v.post for v in views] + [v.quoted for v in views if v.quoted is not None]
     authors = accounts_of_authors(
         {p.author_id: p.author for p in shown} | {v.item.author_id: v.item.author for v in views}

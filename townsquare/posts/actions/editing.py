@@ -119,11 +119,10 @@ def edit_post(
         poll_options = poll_actions.clean_options(poll.options)
         poll_actions.clean_duration(poll.expires_in)
         poll_changed = current_poll != (poll_options, bool(poll.multiple))
-        poll_settings = not poll_changed  # same options: a new end and counts setting only
-    elif poll is None:
-        poll_changed, poll_settings = current_poll is not None, False
     else:
-        poll_changed = poll_settings = False
+        poll_changed = poll is None and current_poll is not None
+    # Same options: only the poll's end and counts setting change (votes kept).
+    settings_only = poll if isinstance(poll, PollSpec) and not poll_changed else None
     has_poll = isinstance(poll, PollSpec) or (poll is KEEP and current_poll is not None)
     if has_poll and final_media:
         raise ValidationError({"poll": "A post can have a poll or media, not both."})
@@ -132,8 +131,6 @@ def edit_post(
     sensitive = bool(sensitive) or bool(spoiler)
     described = _media_changes(post, final_media, media_attributes or {})
     same_text = (text, spoiler, sensitive) == (post.text, post.spoiler_text, post.sensitive)
-    # Same options: only the poll's end and counts setting change (votes kept).
-    settings_only = poll if isinstance(poll, PollSpec) and poll_settings else None
     if same_text and final_media == current_media and not described and not poll_changed:
         if settings_only is None:
             return post
