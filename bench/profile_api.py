@@ -3,12 +3,18 @@
 
     .venv/bin/python bench/profile_api.py --database sqlite [--rounds 5 --requests 40]
     .venv/bin/python bench/profile_api.py --database postgres --profile 30
+    .venv/bin/python bench/profile_api.py --ab bench.experiments.NAME --rounds 40
 
 Runs `GET /api/v1/timelines/home?limit=20` through the WSGI application itself (no socket, no
 test client), rotating among the members' bearer tokens, and prints the best mean time per
 request over the rounds, the SQL statements of one request with their times, and, with
 `--profile N`, the N most expensive functions of a cProfile over one round. Run
 `api_bench.py` first (it keeps its data in `bench/data/api-<database>`).
+
+`--ab MODULE` compares two versions of the code in one process, for a machine whose speed drifts
+from minute to minute: MODULE's `apply()` switches to the other version and `undo()` back, the
+rounds alternate between the two, and each round is timed in this process's CPU time. It prints
+the best and the median round of each and their ratio.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(1, str(BENCH_DIR.parent))  # for --ab bench.experiments.NAME
+
+import importlib  # noqa: E402
+import statistics  # noqa: E402
 
 import api_bench  # noqa: E402
 import feed_bench as fb  # noqa: E402
@@ -58,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=40, help="requests per round")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--data-root", type=Path, default=fb.DEFAULT_DATA_ROOT)
+    parser.add_argument("--ab", metavar="MODULE", help="compare with MODULE's apply()/undo()")
     args = parser.parse_args(argv)
 
     data_dir = args.data_root / f"api-{args.database}"
@@ -91,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for n in range(len(tokens)):  # warm: every member's page once
         request(n)
+    if args.ab:
+        return compare(importlib.import_module(args.ab), request, args.rounds, args.requests)
     best = float("inf")
     for _ in range(args.rounds):
         started = time.perf_counter()
@@ -115,6 +128,30 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.get("PROFILE_SORT", "cumulative")
         ).print_stats(args.profile)
         print(out.getvalue())
+    return 0
+
+
+def compare(module: Any, request: Any, rounds: int, requests: int) -> int:
+    """Alternate rounds of the code as it is (A) and as `module.apply()` makes it (B)."""
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    for round_no in range(2 * rounds):
+        version = "AB"[round_no % 2]
+        if version == "B":
+            module.apply()
+        try:
+            started = time.process_time()
+            for n in range(requests):
+                request(n)
+            times[version].append((time.process_time() - started) / requests * 1000)
+        finally:
+            if version == "B":
+                module.undo()
+    for version, label in (("A", "as it is"), ("B", module.__name__)):
+        found = times[version]
+        print(f"{version} {label}: best {min(found):.3f} ms, median "
+              f"{statistics.median(found):.3f} ms a request (CPU, {len(found)} rounds)")  # fmt: skip
+    ratio = statistics.median(times["B"]) / statistics.median(times["A"])
+    print(f"B/A (medians): {ratio:.3f}; best B/best A: {min(times['B']) / min(times['A']):.3f}")
     return 0
 
 

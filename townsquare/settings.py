@@ -104,6 +104,8 @@ if CONFIG.database_url:
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "townsquare.sqlite3")}
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, converting each statement's placeholders once (see its docstring).
+    _db["ENGINE"] = "townsquare.core.backends.sqlite3"
     _db["OPTIONS"] = {
         # IMMEDIATE: writers take the lock at BEGIN, so busy_timeout applies instead of
         # a "database is locked" error halfway through a transaction.

@@ -8,7 +8,7 @@ measure every change that needs no code.
 from townsquare.settings import *  # noqa: F403
 from townsquare.settings import DATABASES
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
