@@ -206,6 +206,89 @@ def test_delivery_skips_silenced_members_and_repeats() -> None:
     assert [(e.event, e.payload) for _s, e in got] == [("update", '{"id":"5"}'), ("delete", "5")]
 
 
+def test_a_changed_block_or_mute_list_is_read_again_before_anything_more_is_delivered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bus carries "silenced" to the member's own key after a block or mute (or their
+    end); events queued meanwhile are checked against the list read afresh."""
+    lists = iter([frozenset(), frozenset({66}), frozenset()])
+    monkeypatch.setattr("townsquare.realtime.hub._silenced_ids", lambda _uid: next(lists))
+    changed = bus.Event(bus.SILENCED, "null", (bus.silencing_key(1),), frozenset())
+
+    def update(post_id: int, *accounts: int) -> bus.Event:
+        return bus.Event("update", f'{{"id":"{post_id}"}}', ("public",), frozenset(accounts))
+
+    async def scenario() -> tuple[list[str], list[str], dict[str, set[Listener]]]:
+        hub = Hub()
+        listener = Listener(user_id=1)
+        await listener.refresh_silenced(force=True)  # as a connection opens: nobody silenced
+        hub.subscribe(listener, Stream("public", ("public",), "public"))
+        hub.dispatch(update(5, 66))  # queued before the mute
+        hub.dispatch(changed)  # member 1 mutes member 66
+        hub.dispatch(update(6, 66))
+        hub.dispatch(update(7, 1, 66))  # the member's own post, mentioning 66
+        hub.dispatch(update(8, 2))
+        sent = [e.payload for _s, e in await listener.deliverable(await listener.next(0.1) or [])]
+        hub.dispatch(changed)  # ... and unmutes them
+        hub.dispatch(update(9, 66))  # offered while the list in hand still has 66
+        again = [e.payload for _s, e in await listener.deliverable(await listener.next(0.1) or [])]
+        hub.remove(listener)
+        return sent, again, hub.subscribers
+
+    sent, again, left = run_coroutine(scenario())
+    assert sent == ['{"id":"7"}', '{"id":"8"}']  # the control event itself never goes out
+    assert again == ['{"id":"9"}']
+    assert left == {}
+
+
+def test_when_a_changed_list_cannot_be_read_only_the_members_own_events_go_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreadable(_uid: int) -> frozenset[int]:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("townsquare.realtime.hub._silenced_ids", unreadable)
+
+    async def scenario() -> list[str]:
+        hub = Hub()
+        listener = Listener(user_id=1)
+        hub.subscribe(listener, Stream("public", ("public",), "public"))
+        hub.dispatch(bus.Event(bus.SILENCED, "null", (bus.silencing_key(1),), frozenset()))
+        hub.dispatch(bus.Event("update", '{"id":"5"}', ("public",), frozenset({66})))
+        hub.dispatch(bus.Event("update", '{"id":"6"}', ("public",), frozenset({1})))
+        batch = await listener.next(0.1) or []
+        return [event.payload for _s, event in await listener.deliverable(batch)]
+
+    assert run_coroutine(scenario()) == ['{"id":"6"}']
+
+
+def test_another_members_block_or_mute_changes_do_not_touch_this_connection() -> None:
+    async def scenario() -> bool:
+        hub = Hub()
+        listener = Listener(user_id=1)
+        hub.subscribe(listener, Stream("public", ("public",), "public"))
+        hub.dispatch(bus.Event(bus.SILENCED, "null", (bus.silencing_key(2),), frozenset()))
+        return listener.stale
+
+    assert run_coroutine(scenario()) is False
+
+
+@pytest.mark.django_db
+def test_blocks_and_mutes_tell_the_streams_of_those_they_concern(
+    published: list[bus.Event], django_capture_on_commit_callbacks: Any
+) -> None:
+    rosa, basil, dill = make_user("rosa"), make_user("basil"), make_user("dill")
+    with django_capture_on_commit_callbacks(execute=True):
+        graph.block(basil, rosa)
+        graph.unblock(basil, rosa)
+        graph.mute(basil, dill)
+        graph.unmute(basil, dill)
+    silenced = [e.streams for e in published if e.event == bus.SILENCED]
+    both = (bus.silencing_key(basil.pk), bus.silencing_key(rosa.pk))
+    muter = (bus.silencing_key(basil.pk),)
+    assert silenced == [both, both, muter, muter]
+
+
 @pytest.mark.django_db
 def test_blocked_members_are_silenced_for_streaming() -> None:
     from townsquare.realtime.hub import _silenced_ids

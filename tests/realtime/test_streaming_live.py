@@ -314,3 +314,64 @@ def test_list_stream_gets_posts_of_the_lists_members(live: LiveServer) -> None:
             assert update["id"] == posted["id"]
 
     run(scenario())
+
+
+def test_a_new_mute_silences_an_open_stream_at_once_and_unmuting_lifts_it(
+    live: LiveServer,
+) -> None:
+    rosa, basil, clover = live.members["rosa"], live.members["basil"], live.members["clover"]
+    text = marker()
+
+    async def scenario() -> None:
+        url = f"{live.streaming}/api/v1/streaming/public/local"
+        async with EventStream(url, token=clover["token"]) as s:
+            muted = await api(
+                live.url, "POST", f"/api/v1/accounts/{basil['id']}/mute", clover["token"]
+            )
+            assert muted.status_code == 200, muted.text
+            try:
+                await post_status(live.url, basil["token"], f"Slug pellets {text}")
+                await post_status(live.url, rosa["token"], f"Ladybirds {text}")
+                first = await s.expect("update", has(text))
+                assert first["account"]["id"] == rosa["id"]
+            finally:
+                unmuted = await api(
+                    live.url, "POST", f"/api/v1/accounts/{basil['id']}/unmute", clover["token"]
+                )
+                assert unmuted.status_code == 200, unmuted.text
+            await post_status(live.url, basil["token"], f"Compost again {text}")
+            again = await s.expect("update", has(f"Compost again {text}"))
+            assert again["account"]["id"] == basil["id"]
+
+    run(scenario())
+
+
+def test_a_new_block_silences_the_blocked_members_open_websocket_at_once(
+    live: LiveServer,
+) -> None:
+    rosa, basil, dill = live.members["rosa"], live.members["basil"], live.members["dill"]
+    text = marker()
+
+    async def scenario() -> None:
+        async with websockets.connect(
+            f"{live.ws}?stream=public:local&access_token={dill['token']}"
+        ) as ws:
+            blocked = await api(
+                live.url, "POST", f"/api/v1/accounts/{dill['id']}/block", basil["token"]
+            )
+            assert blocked.status_code == 200, blocked.text
+            try:
+                await post_status(live.url, basil["token"], f"Seed swap list {text}")
+                await post_status(live.url, rosa["token"], f"Seed swap Saturday {text}")
+                while True:
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 8))
+                    if message["event"] == "update" and text in message["payload"]:
+                        break
+                assert json.loads(message["payload"])["account"]["id"] == rosa["id"]
+            finally:
+                unblocked = await api(
+                    live.url, "POST", f"/api/v1/accounts/{dill['id']}/unblock", basil["token"]
+                )
+                assert unblocked.status_code == 200, unblocked.text
+
+    run(scenario())

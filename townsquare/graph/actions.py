@@ -17,6 +17,7 @@ from townsquare.graph.models import Block, Follow, FollowRequest, Mute
 from townsquare.graph.queries import is_blocked_between
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
+from townsquare.realtime import publish as realtime
 
 MAX_MUTE = timedelta(days=365)
 
@@ -163,12 +164,15 @@ def block(blocker: User, blocked: User) -> None:
         Block.objects.get_or_create(blocker=blocker, blocked=blocked)
         _end_follow(blocker, blocked)
         _end_follow(blocked, blocker)
+        realtime.silencing_changed(blocker.pk, blocked.pk)
 
 
 def unblock(blocker: User, blocked: User) -> None:
     """Lift a block (follows that ended stay ended)."""
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(blocker.pk))
-    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    with transaction.atomic():
+        Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        realtime.silencing_changed(blocker.pk, blocked.pk)
 
 
 def mute(
@@ -186,14 +190,18 @@ def mute(
         raise ValidationError("Mute for between a minute and a year, or until you unmute.")
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(muter.pk))
     expires_at = timezone.now() + duration if duration is not None else None
-    row, _ = Mute.objects.update_or_create(
-        muter=muter,
-        muted=muted,
-        defaults={"hide_notifications": notifications, "expires_at": expires_at},
-    )
+    with transaction.atomic():
+        row, _ = Mute.objects.update_or_create(
+            muter=muter,
+            muted=muted,
+            defaults={"hide_notifications": notifications, "expires_at": expires_at},
+        )
+        realtime.silencing_changed(muter.pk)
     return row
 
 
 def unmute(muter: User, muted: User) -> None:
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(muter.pk))
-    Mute.objects.filter(muter=muter, muted=muted).delete()
+    with transaction.atomic():
+        Mute.objects.filter(muter=muter, muted=muted).delete()
+        realtime.silencing_changed(muter.pk)

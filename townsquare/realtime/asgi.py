@@ -199,6 +199,9 @@ class StreamingApp:
                     body = b":thump\n\n"
                     await listener.refresh_silenced()
                 else:
+                    batch = await listener.deliverable(batch)
+                    if not batch:
+                        continue
                     body = b"".join(
                         b"event: %s\ndata: %s\n\n"
                         % (event.event.encode(), event.payload.encode("utf-8"))
@@ -255,7 +258,7 @@ class StreamingApp:
                 if not batch:
                     await listener.refresh_silenced()
                     continue
-                for stream, event in batch:
+                for stream, event in await listener.deliverable(batch):
                     text = orjson.dumps(
                         {
                             "stream": list(stream.label),

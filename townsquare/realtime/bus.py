@@ -52,6 +52,15 @@ class Event:
     accounts: frozenset[int]  # members involved (author, shared or quoted author, actor)
 
 
+# An event for the streaming processes themselves, never sent to a client: a member's block
+# or mute list changed. It goes to that member's own key.
+SILENCED = "silenced"
+
+
+def silencing_key(member_id: int) -> str:
+    return f"silencing:{member_id}"
+
+
 def using_redis() -> bool:
     return bool(settings.CONFIG.redis_url)
 

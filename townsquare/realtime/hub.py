@@ -63,27 +63,60 @@ class Listener:
         self.closed = False
         self.silenced: frozenset[int] = frozenset()
         self.silenced_at = 0.0
+        self.changes = 0  # block and mute changes announced on the bus ...
+        self.changes_read = 0  # ... and how many of them the list read last includes
         self.recent: dict[tuple[str, str], None] = {}  # (stream key, status id), oldest first
 
+    @property
+    def stale(self) -> bool:
+        """The member's block or mute list changed since it was last read."""
+        return self.changes != self.changes_read
+
     async def refresh_silenced(self, *, force: bool = False) -> None:
+        """Read the member's block and mute list again when it changed (`stale`), when
+        `force`d, or when it is older than SILENCED_TTL (a missed change still lands)."""
         if self.user_id is None:
             return
-        if force or time.monotonic() - self.silenced_at > SILENCED_TTL:
+        if force or self.stale or time.monotonic() - self.silenced_at > SILENCED_TTL:
             self.silenced_at = time.monotonic()
+            changes = self.changes  # a change announced during the read is read again
             try:
                 self.silenced = await in_thread(_silenced_ids, self.user_id)
             except Exception:
                 logger.exception("reading blocks and mutes for streaming failed")
+            else:
+                self.changes_read = changes
+
+    def admits(self, event: bus.Event) -> bool:
+        """Whether the event involves no one the member blocked, was blocked by, or muted
+        (one's own posts always arrive)."""
+        return (
+            not self.silenced
+            or self.silenced.isdisjoint(event.accounts)
+            or self.user_id in event.accounts
+        )
+
+    async def deliverable(
+        self, batch: list[tuple[Stream, bus.Event]]
+    ) -> list[tuple[Stream, bus.Event]]:
+        """What of `batch` may go out now: checked again against the block and mute list,
+        read afresh first if it changed since the events were queued."""
+        for _attempt in range(3):
+            if not self.stale:
+                break
+            await self.refresh_silenced()
+        if self.stale:  # the list could not be read: only the member's own events go out
+            return [item for item in batch if self.user_id in item[1].accounts]
+        return [item for item in batch if self.admits(item[1])]
 
     def offer(self, key: str, event: bus.Event) -> None:
         if self.closed:
             return
-        if (
-            self.silenced
-            and not self.silenced.isdisjoint(event.accounts)
-            and self.user_id not in event.accounts  # one's own posts always arrive
-        ):
+        if event.event == bus.SILENCED:
+            self.changes += 1  # read again before anything more is delivered
             return
+        if not self.stale and not self.admits(event):
+            return  # (while the list is stale, deliverable() decides)
         ref = _status_id(event) if event.event == "update" else None
         for stream in self.streams.get(key, ()):
             if stream.events is not None and event.event not in stream.events:
@@ -159,6 +192,8 @@ class Hub:
         if stream not in wanted:
             wanted.append(stream)
         self.subscribers.setdefault(stream.key, set()).add(listener)
+        if listener.user_id is not None:  # told when the member's blocks and mutes change
+            self.subscribers.setdefault(bus.silencing_key(listener.user_id), set()).add(listener)
 
     def unsubscribe(self, listener: Listener, stream: Stream) -> None:
         wanted = listener.streams.get(stream.key, [])
@@ -173,6 +208,8 @@ class Hub:
         for key in list(listener.streams):
             self._drop(listener, key)
         listener.streams.clear()
+        if listener.user_id is not None:
+            self._drop(listener, bus.silencing_key(listener.user_id))
 
     def _drop(self, listener: Listener, key: str) -> None:
         listeners = self.subscribers.get(key)

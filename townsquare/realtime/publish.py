@@ -211,6 +211,13 @@ def filters_changed(owner_id: int) -> None:
     _after_commit(lambda: bus.publish("filters_changed", "null", [f"user:{owner_id}"]))
 
 
+def silencing_changed(*member_ids: int) -> None:
+    """A block, a mute or their end changed whose posts these members are shown: their open
+    streams read their block and mute lists again before they deliver anything more."""
+    keys = [bus.silencing_key(member_id) for member_id in member_ids]
+    _after_commit(lambda: bus.publish(bus.SILENCED, "null", keys))
+
+
 def home_delivered(post_id: int, author_id: int, owner_ids: Iterable[int]) -> None:
     """A post reached these members' home feeds: `update` on their home streams (not for
     those who keep its author on an exclusive list: it shows in that list only)."""
