@@ -3,6 +3,7 @@ requests, the Relationship entity, and the lists of followers, following, blocks
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -317,9 +318,94 @@ def test_follow_lists_errors(fern: User, anon: ApiClient) -> None:
     assert api_as(fern, "write").get(f"/api/v1/accounts/{fern.pk}/followers").status_code == 403
 
 
-def test_endorsements_empty(fern_api: ApiClient, anon: ApiClient) -> None:
+# --- featured accounts (endorsements) and private notes -------------------------------------
+
+
+def test_feature_a_followed_account_and_stop(fern: User, basil: User, fern_api: ApiClient) -> None:
+    follow(fern, basil)
+    featured = fern_api.post(f"/api/v1/accounts/{basil.pk}/pin")
+    assert featured.status_code == 200, featured.content
+    assert featured.json()["endorsed"] is True
+    assert fern_api.post(f"/api/v1/accounts/{basil.pk}/pin").status_code == 200  # again: same
+    listed = fern_api.get("/api/v1/endorsements")
+    assert [a["id"] for a in listed.json()] == [str(basil.pk)]
+    assert _rel(api_as(basil), fern.pk)[0]["endorsed"] is False  # it is fern's, not basil's
+    gone = fern_api.post(f"/api/v1/accounts/{basil.pk}/unpin")
+    assert gone.status_code == 200
+    assert gone.json()["endorsed"] is False
     assert fern_api.get("/api/v1/endorsements").json() == []
+
+
+def test_only_someone_followed_can_be_featured(
+    fern: User, basil: User, fern_api: ApiClient
+) -> None:
+    refused = fern_api.post(f"/api/v1/accounts/{basil.pk}/pin")
+    assert refused.status_code == 422
+    assert "follow" in refused.json()["error"]
+    assert fern_api.post("/api/v1/accounts/77/pin").status_code == 404
+    assert fern_api.post(f"/api/v1/accounts/{fern.pk}/pin").json()["endorsed"] is False
+
+
+def test_unfollowing_or_a_block_ends_featuring(
+    fern: User, basil: User, fern_api: ApiClient
+) -> None:
+    sage = make_user("sage")
+    for other in (basil, sage):
+        follow(fern, other)
+        graph_actions.endorse(fern, other)
+    fern_api.post(f"/api/v1/accounts/{basil.pk}/unfollow")
+    graph_actions.block(sage, fern)
+    assert fern_api.get("/api/v1/endorsements").json() == []
+    assert [r["endorsed"] for r in _rel(fern_api, basil.pk, sage.pk)] == [False, False]
+
+
+def test_endorsements_page_with_links_and_without_inactive_members(
+    fern: User, fern_api: ApiClient, anon: ApiClient
+) -> None:
+    members = [make_user(f"grower{n}") for n in range(4)]
+    for member in members:
+        follow(fern, member)
+        graph_actions.endorse(fern, member)
+    members[0].is_active = False
+    members[0].save(update_fields=["is_active"])
+    first = fern_api.get("/api/v1/endorsements", {"limit": 2})
+    assert [a["id"] for a in first.json()] == [str(members[3].pk), str(members[2].pk)]
+    assert 'rel="next"' in first.headers["Link"]
+    max_id = re.search(r"max_id=(\d+)[^>]*>; rel=\"next\"", first.headers["Link"])
+    assert max_id is not None
+    rest = fern_api.get("/api/v1/endorsements", {"limit": 2, "max_id": max_id.group(1)})
+    assert [a["id"] for a in rest.json()] == [str(members[1].pk)]
     assert anon.get("/api/v1/endorsements").status_code == 401
+    assert api_as(fern, "write").get("/api/v1/endorsements").status_code == 403
+
+
+def test_a_private_note_is_seen_by_its_author_only(
+    fern: User, basil: User, fern_api: ApiClient
+) -> None:
+    noted = fern_api.post(
+        f"/api/v1/accounts/{basil.pk}/note",
+        {"comment": "  Swapped tomato seeds in May  "},
+        form=True,
+    )
+    assert noted.status_code == 200, noted.content
+    assert noted.json()["note"] == "Swapped tomato seeds in May"
+    assert _rel(fern_api, basil.pk)[0]["note"] == "Swapped tomato seeds in May"
+    assert _rel(api_as(basil), fern.pk)[0]["note"] == ""
+    assert _rel(api_as(make_user("sage")), basil.pk)[0]["note"] == ""
+    changed = fern_api.post(f"/api/v1/accounts/{basil.pk}/note", {"comment": "Has spare rhubarb"})
+    assert changed.json()["note"] == "Has spare rhubarb"
+    cleared = fern_api.post(f"/api/v1/accounts/{basil.pk}/note")  # no comment: removed
+    assert cleared.status_code == 200
+    assert cleared.json()["note"] == ""
+
+
+def test_note_errors(fern: User, basil: User, fern_api: ApiClient) -> None:
+    too_long = fern_api.post(f"/api/v1/accounts/{basil.pk}/note", {"comment": "x" * 2001})
+    assert too_long.status_code == 422
+    assert "error" in too_long.json()
+    assert fern_api.post("/api/v1/accounts/77/note", {"comment": "hi"}).status_code == 404
+    assert api_as(fern, "read").post(f"/api/v1/accounts/{basil.pk}/note").status_code == 403
+    assert _rel(fern_api, basil.pk)[0]["note"] == ""
 
 
 def test_responses_match_the_documented_entities(

@@ -1,4 +1,5 @@
-"""The write layer for follows and follow requests."""
+"""The write layer for follows and follow requests, blocks and mutes, featured members and
+private notes about members."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
 from townsquare.feeds.actions import remove_author_from_home
-from townsquare.graph.models import Block, Follow, FollowRequest, Mute
+from townsquare.graph.models import AccountNote, Block, Endorsement, Follow, FollowRequest, Mute
+from townsquare.graph.models.endorsement import NOTE_MAX
 from townsquare.graph.queries import is_blocked_between
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
@@ -98,6 +100,7 @@ def _end_follow(follower: User, followee: User) -> None:
     with transaction.atomic():
         Follow.objects.filter(follower=follower, followee=followee).delete()
         FollowRequest.objects.filter(follower=follower, followee=followee).delete()
+        Endorsement.objects.filter(member=follower, endorsed=followee).delete()
         remove_author_from_home(follower.pk, followee.pk)
         withdraw(Kind.FOLLOW_REQUEST, actor_id=follower.pk, recipient_id=followee.pk)
 
@@ -205,3 +208,35 @@ def unmute(muter: User, muted: User) -> None:
     with transaction.atomic():
         Mute.objects.filter(muter=muter, muted=muted).delete()
         realtime.silencing_changed(muter.pk)
+
+
+def endorse(member: User, other: User) -> None:
+    """Feature a member one follows on one's profile (featuring them again changes nothing)."""
+    if member.pk == other.pk:
+        raise ValidationError("You cannot feature yourself.")
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    with transaction.atomic():
+        if not Follow.objects.filter(follower=member, followee=other).exists():
+            raise ValidationError("You can only feature someone you follow.")
+        Endorsement.objects.get_or_create(member=member, endorsed=other)
+
+
+def unendorse(member: User, other: User) -> None:
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    Endorsement.objects.filter(member=member, endorsed=other).delete()
+
+
+def set_note(author: User, target: User, comment: str) -> None:
+    """Keep a private note about a member (seen by its author only); an empty one is removed."""
+    comment = comment.strip()
+    if len(comment) > NOTE_MAX:
+        raise ValidationError(f"A note can be at most {NOTE_MAX} characters.")
+    if author.pk == target.pk:
+        raise ValidationError("You cannot keep a note about yourself.")
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(author.pk))
+    if not comment:
+        AccountNote.objects.filter(author=author, target=target).delete()
+        return
+    AccountNote.objects.update_or_create(
+        author=author, target=target, defaults={"comment": comment, "updated_at": timezone.now()}
+    )

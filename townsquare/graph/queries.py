@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.core.sql import id_in
-from townsquare.graph.models import Block, Follow, FollowRequest, Mute
+from townsquare.graph.models import Block, Endorsement, Follow, FollowRequest, Mute
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Relationship:
     notifying: bool = False  # the viewer is told of each of the member's new posts
     requested_by: bool = False  # the member asked to follow the viewer
     muting_notifications: bool = False  # the viewer's mute hides notifications too
+    endorsed: bool = False  # the viewer features the member on their profile
+    note: str = ""  # the viewer's private note about the member
 
 
 def relationship(viewer: User | None, other: User) -> Relationship:
@@ -35,22 +38,29 @@ def relationship(viewer: User | None, other: User) -> Relationship:
     return relationships(viewer.pk, [other.pk])[other.pk]
 
 
-# One row per fact between the viewer (%s) and the others: (kind, other id, flag, flag).
+# One row per fact between the viewer (%s) and the others: (kind, other id, flag, flag, text).
 _FACTS = (
     "SELECT 1, followee_id, CASE WHEN show_reblogs THEN 1 ELSE 0 END,"
-    " CASE WHEN notify THEN 1 ELSE 0 END FROM graph_follow WHERE follower_id = %s AND {followee}"
-    " UNION ALL SELECT 2, follower_id, 0, 0 FROM graph_follow WHERE followee_id = %s"
-    " AND {follower}"
+    " CASE WHEN notify THEN 1 ELSE 0 END, NULL"
+    " FROM graph_follow WHERE follower_id = %s AND {followee}"
+    " UNION ALL SELECT 2, follower_id, 0, 0, NULL"
+    " FROM graph_follow WHERE followee_id = %s AND {follower}"
     " UNION ALL SELECT 3, followee_id, CASE WHEN show_reblogs THEN 1 ELSE 0 END,"
-    " CASE WHEN notify THEN 1 ELSE 0 END FROM graph_followrequest WHERE follower_id = %s"
-    " AND {followee}"
-    " UNION ALL SELECT 4, follower_id, 0, 0 FROM graph_followrequest WHERE followee_id = %s"
-    " AND {follower}"
-    " UNION ALL SELECT 5, blocked_id, 0, 0 FROM graph_block WHERE blocker_id = %s AND {blocked}"
-    " UNION ALL SELECT 6, blocker_id, 0, 0 FROM graph_block WHERE blocked_id = %s AND {blocker}"
-    " UNION ALL SELECT 7, muted_id, CASE WHEN hide_notifications THEN 1 ELSE 0 END, 0"
+    " CASE WHEN notify THEN 1 ELSE 0 END, NULL"
+    " FROM graph_followrequest WHERE follower_id = %s AND {followee}"
+    " UNION ALL SELECT 4, follower_id, 0, 0, NULL"
+    " FROM graph_followrequest WHERE followee_id = %s AND {follower}"
+    " UNION ALL SELECT 5, blocked_id, 0, 0, NULL FROM graph_block WHERE blocker_id = %s"
+    " AND {blocked}"
+    " UNION ALL SELECT 6, blocker_id, 0, 0, NULL FROM graph_block WHERE blocked_id = %s"
+    " AND {blocker}"
+    " UNION ALL SELECT 7, muted_id, CASE WHEN hide_notifications THEN 1 ELSE 0 END, 0, NULL"
     " FROM graph_mute WHERE muter_id = %s AND {muted}"
     " AND (expires_at IS NULL OR expires_at > %s)"
+    " UNION ALL SELECT 8, endorsed_id, 0, 0, NULL FROM graph_endorsement WHERE member_id = %s"
+    " AND {endorsed}"
+    " UNION ALL SELECT 9, target_id, 0, 0, comment FROM graph_accountnote WHERE author_id = %s"
+    " AND {target}"
 )
 
 
@@ -59,18 +69,20 @@ def relationships(viewer_id: int, other_ids: Sequence[int]) -> dict[int, Relatio
     wanted = sorted(set(other_ids))
     if not wanted:
         return {}
-    facts: dict[int, dict[str, bool]] = {other: {} for other in wanted}
-    columns = ("followee", "follower", "blocked", "blocker", "muted")
+    facts: dict[int, dict[str, Any]] = {other: {} for other in wanted}
+    columns = ("followee", "follower", "blocked", "blocker", "muted", "endorsed", "target")
     conditions = {name: id_in(f"{name}_id", wanted) for name in columns}
     sql = _FACTS.format(**{name: cond[0] for name, cond in conditions.items()})
     params: list[Any] = []
     for name in ("followee", "follower", "followee", "follower", "blocked", "blocker", "muted"):
         params += [viewer_id, *conditions[name][1]]
     params.append(timezone.now())
+    for name in ("endorsed", "target"):
+        params += [viewer_id, *conditions[name][1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for kind, other, first, second in rows:
+    for kind, other, first, second, text in rows:
         found = facts.setdefault(other, {})
         if kind == 1:
             found.update(following=True, showing_reblogs=bool(first), notifying=bool(second))
@@ -88,6 +100,10 @@ def relationships(viewer_id: int, other_ids: Sequence[int]) -> dict[int, Relatio
             found["blocked_by"] = True
         elif kind == 7:
             found.update(muting=True, muting_notifications=bool(first))
+        elif kind == 8:
+            found["endorsed"] = True
+        elif kind == 9:
+            found["note"] = text
     out: dict[int, Relationship] = {}
     for other, found in facts.items():
         if found.get("following"):  # a stale request beside a follow is not "requested"
@@ -169,6 +185,19 @@ def following_of(user: User) -> QuerySet[Follow]:
         .select_related("followee")
         .order_by("-id")
     )
+
+
+FEATURED_SHOWN = 12  # featured members shown on a profile
+
+
+def featured_by(member: User, viewer: User | AnonymousUser | None) -> list[User]:
+    """The members `member` features on their profile, most recently featured first, without
+    anyone blocked either way with `viewer`."""
+    rows = Endorsement.objects.filter(member=member, endorsed__is_active=True)
+    if viewer is not None and viewer.is_authenticated:
+        rows = rows.exclude(blocked_either_way(viewer.pk, "endorsed_id"))
+    found = rows.select_related("endorsed").order_by("-id")[:FEATURED_SHOWN]
+    return [row.endorsed for row in found]
 
 
 def pending_requests(user: User) -> QuerySet[FollowRequest]:

@@ -187,6 +187,16 @@ class MuteForm(forms.Form):
     notifications = forms.BooleanField(label="Hide their notifications too", required=False)
 
 
+class NoteForm(forms.Form):
+    # No max_length here: the action counts (browsers send line breaks as two characters).
+    comment = forms.CharField(
+        label="Private note (only you see it)",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=60, required=False)
     # No max_length here: browsers send line breaks as two characters; the action counts one.

@@ -26,7 +26,8 @@ from townsquare.api.serializers.relationships import relationship_with, relation
 from townsquare.core.pagination import cursor_values
 from townsquare.graph import actions as graph_actions
 from townsquare.graph import queries as graph_queries
-from townsquare.graph.models import Block, Follow, FollowRequest
+from townsquare.graph.models import Block, Endorsement, Follow, FollowRequest
+from townsquare.graph.models.endorsement import NOTE_MAX
 
 MAX_RELATIONSHIP_IDS = 200
 ACCOUNTS_PAGE = {"default": 40, "ceiling": 80}
@@ -230,6 +231,59 @@ def unmute(call: Call, id: str) -> dict[str, Any]:
     return _change(call, id, graph_actions.unmute)
 
 
+@api.post(
+    "/api/v1/accounts/{id}/pin",
+    auth="user",
+    scope="write:accounts",
+    response=Relationship,
+    tag="accounts",
+)
+def endorse(call: Call, id: str) -> dict[str, Any]:
+    """Feature an account the caller follows on their profile (Mastodon's endorsement)."""
+    return _change(call, id, graph_actions.endorse)
+
+
+@api.post(
+    "/api/v1/accounts/{id}/unpin",
+    auth="user",
+    scope="write:accounts",
+    response=Relationship,
+    tag="accounts",
+)
+def unendorse(call: Call, id: str) -> dict[str, Any]:
+    """Stop featuring an account on the caller's profile."""
+    return _change(call, id, graph_actions.unendorse)
+
+
+class NoteParams(Params):
+    comment: str = Field(
+        default="",
+        max_length=NOTE_MAX,
+        description="The caller's private note about the account; empty removes it",
+    )
+
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _blank_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+
+@api.post(
+    "/api/v1/accounts/{id}/note",
+    auth="user",
+    scope="write:accounts",
+    params=NoteParams,
+    response=Relationship,
+    tag="accounts",
+)
+def note(call: Call, id: str) -> dict[str, Any]:
+    """Keep a private note about an account (only the caller sees it, in the relationship)."""
+    params: NoteParams = call.params
+    return _change(
+        call, id, lambda viewer, other: graph_actions.set_note(viewer, other, params.comment)
+    )
+
+
 # --- lists of accounts ---------------------------------------------------------------------
 
 
@@ -402,6 +456,7 @@ def mutes(call: Call) -> Reply:
     response=list[Account],
     tag="endorsements",
 )
-def endorsements(call: Call) -> list[dict[str, Any]]:
-    """Accounts the caller features on their profile (Townsquare has none)."""
-    return []
+def endorsements(call: Call) -> Reply:
+    """Accounts the caller features on their profile, most recently featured first."""
+    rows = Endorsement.objects.filter(member_id=call.user.pk, endorsed__is_active=True)
+    return _account_page(call, rows, "endorsed_id")

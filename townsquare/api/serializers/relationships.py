@@ -25,8 +25,8 @@ def entity(other_id: int, found: Relationship) -> dict[str, Any]:
         "requested": found.requested,
         "requested_by": found.requested_by,
         "domain_blocking": False,
-        "endorsed": False,
-        "note": "",
+        "endorsed": found.endorsed,
+        "note": found.note,
     }
 
 

@@ -1,4 +1,5 @@
-"""Profiles, followers and following lists, follow / unfollow, follow requests."""
+"""Profiles, followers and following lists, follow / unfollow, follow requests, blocks and
+mutes, featured members and private notes."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from townsquare.core.ratelimit import RateLimited
 from townsquare.graph import actions, queries
 from townsquare.posts import queries as post_queries
 from townsquare.posts.display import pinned_posts
-from townsquare.web.forms import MuteForm
+from townsquare.web.forms import MuteForm, NoteForm
 from townsquare.web.views.common import safe_next
 
 
@@ -51,6 +52,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "next_max_id": posts[-1].pk if len(posts) == cursor.limit else None,
         "relationship": queries.relationship(request.user, member),  # type: ignore[arg-type]
         "counts": queries.counts(member),
+        "featured": queries.featured_by(member, request.user),
         "is_self": request.user.is_authenticated and request.user.pk == member.pk,
     }
     if request.headers.get("HX-Request") == "true" and cursor.max_id:
@@ -217,3 +219,34 @@ def blocks_and_mutes(request: HttpRequest) -> HttpResponse:
         "muted": list(queries.muted_list(request.user)[:500]),
     }
     return render(request, "web/settings/blocks.html", context)
+
+
+@login_required
+@require_POST
+def feature(request: HttpRequest, username: str) -> HttpResponse:
+    return _relation_change(
+        request, username, actions.endorse, "{name} is featured on your profile now."
+    )
+
+
+@login_required
+@require_POST
+def unfeature(request: HttpRequest, username: str) -> HttpResponse:
+    return _relation_change(
+        request, username, actions.unendorse, "{name} is no longer featured on your profile."
+    )
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, username: str) -> HttpResponse:
+    form = NoteForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    comment = comment.replace("\r\n", "\n")
+
+    def change(author: User, target: User) -> object:
+        actions.set_note(author, target, comment)
+        return None
+
+    done = "Note saved: only you see it." if comment.strip() else "Note removed."
+    return _relation_change(request, username, change, done)
