@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import api_as
 from tests.api.test_timelines import jpeg, media_root, post_with_image
@@ -159,6 +160,37 @@ def test_a_card_fetched_later_shows(fern: User, basil: User) -> None:
     assert shown(fern, post)["card"] is None
     Card.objects.filter(pk=card.pk).update(status=CardStatus.READY, title="Mulching")
     assert shown(fern, post)["card"]["title"] == "Mulching"
+
+
+def test_a_ready_card_is_served_from_the_cache_and_expires_with_the_status(
+    fern: User, basil: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = make_post(basil, "Compost notes.")
+    url = "https://example.org/compost"
+    card = Card.objects.create(
+        url=url, url_key=url_key(url), status=CardStatus.READY, title="Compost"
+    )
+    PostCard.objects.create(post=post, card=card)
+    assert shown(fern, post)["card"]["title"] == "Compost"
+    with CaptureQueriesContext(connection) as again:
+        assert shown(fern, post)["card"]["title"] == "Compost"
+    assert not [q for q in again.captured_queries if "links_card" in q["sql"]]
+    # Fetched again with a new title: the stamp cannot see it, STATUS_TTL covers it.
+    Card.objects.filter(pk=card.pk).update(title="Compost, revised")
+    assert shown(fern, post)["card"]["title"] == "Compost"
+    monkeypatch.setattr(cache, "STATUS_TTL", 0.0)
+    cache.statuses.clear()
+    assert shown(fern, post)["card"]["title"] == "Compost, revised"
+
+
+def test_an_edit_that_removes_the_link_removes_the_card_at_once(
+    fern: User, basil: User, settings: Any
+) -> None:
+    settings.TOWNSQUARE = {**settings.TOWNSQUARE, "LINK_PREVIEWS": True}
+    post = make_post(basil, "Plans: https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    assert shown(fern, post)["card"] is not None
+    post_actions.edit_post(basil, post, text="Plans: none yet.")
+    assert shown(fern, post)["card"] is None
 
 
 def test_poll_counts_and_own_votes_are_current(fern: User, basil: User) -> None:

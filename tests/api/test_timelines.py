@@ -321,8 +321,9 @@ def test_favourites_and_posts_no_longer_visible(
 # (liked, shared, bookmarked, pinned), accounts, and mentions, hashtags and apps together.
 HOME_PAGE_QUERIES = 9
 # Read again, the entity cache (api/serializers/cache.py) holds what every viewer sees alike:
-# no media, accounts, mentions, hashtags or apps to read; polls, cards, counts and marks are.
-WARM_HOME_PAGE_QUERIES = 6
+# no media, ready link cards, accounts, mentions, hashtags or apps to read; polls, counts and
+# marks are.
+WARM_HOME_PAGE_QUERIES = 5
 
 
 def _card_for(post: Post) -> None:

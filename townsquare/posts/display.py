@@ -48,11 +48,12 @@ def hydrate(
     *,
     pinned_ids: frozenset[int] = frozenset(),
     media_known: Callable[[ListedPost], bool] | None = None,
+    card_known: Callable[[ListedPost], bool] | None = None,
 ) -> list[PostView]:
     """Views of `items` for `viewer`. Shares whose original is gone are dropped.
 
-    `media_known` names posts whose attachments the caller already has (the API's entity
-    cache): theirs are not read, and their views' `media` stay empty."""
+    `media_known` and `card_known` name posts whose attachments, or link card, the caller
+    already has (the API's entity cache): those are not read, and stay empty in the views."""
     wanted = {p.reblog_of_id for p in items if p.reblog_of_id} | {
         p.quote_of_id for p in items if p.quote_of_id
     }
@@ -87,7 +88,14 @@ def hydrate(
     ]
     with_poll = [p.id for p in shown_posts if p.has_poll]
     # A card shows only under a post without media or poll: only those are read.
-    with_card = [p.id for p in shown_posts if p.has_card and not p.has_media and not p.has_poll]
+    with_card = [
+        p.id
+        for p in shown_posts
+        if p.has_card
+        and not p.has_media
+        and not p.has_poll
+        and (card_known is None or not card_known(p))
+    ]
     media = attachments_for(with_media) if with_media else {}
     polls = polls_for(with_poll, _member(viewer)) if with_poll else {}
     cards = cards_for(with_card) if with_card else {}

@@ -133,7 +133,7 @@ def _entity(
     entity["application"] = None
     entity["reblog"] = None
     entity["poll"] = poll(view.poll) if view and view.poll is not None else None
-    entity["card"] = card(view.card) if view and view.card is not None else None
+    entity["card"] = card(view.card) if view and view.card is not None else static.get("card")
     entity["filtered"] = []
     return entity
 
@@ -148,20 +148,25 @@ def statuses(
     The static part of each post comes from the entity cache when its stamp holds (then its
     media are not read at all); the rest is read for the whole page in fixed queries."""
     cached: dict[int, dict[str, Any]] = {}
+    looked: set[int] = set()
 
     def look_up(post: ListedPost) -> bool:
-        found = cache.statuses.get(post.id, _stamp(post, "post"))
-        if found is not None:
-            cached[post.id] = found
-        return found is not None
+        if post.id not in looked:
+            looked.add(post.id)
+            found = cache.statuses.get(post.id, _stamp(post, "post"))
+            if found is not None:
+                cached[post.id] = found
+        return post.id in cached
 
-    views = hydrate(viewer, items, media_known=look_up)
+    def card_known(post: ListedPost) -> bool:
+        return look_up(post) and "card" in cached[post.id]
+
+    views = hydrate(viewer, items, media_known=look_up, card_known=card_known)
     if not views:
         return []
     member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
-    for view in views:  # posts without media were not asked about by hydrate
-        if view.post.id not in cached and not view.post.has_media:
-            look_up(view.post)
+    for view in views:  # hydrate asked only about posts with media or a card
+        look_up(view.post)
     shown = [v.post for v in views] + [v.quoted for v in views if v.quoted is not None]
     authors = accounts_of_authors(
         {p.author_id: p.author for p in shown} | {v.item.author_id: v.item.author for v in views}
@@ -177,8 +182,13 @@ def statuses(
         static = cached.get(post.id)
         if static is None:
             static = _static(post, view.media, extras)
+            if view.card is not None:
+                static["card"] = card(view.card)
             if all(m.status == MediaStatus.READY for m in view.media):
                 cache.statuses.put(post.id, _stamp(post, "post"), static, cache.STATUS_TTL)
+        elif view.card is not None and "card" not in static:  # a card ready since
+            static = {**static, "card": card(view.card)}
+            cache.statuses.put(post.id, _stamp(post, "post"), static, cache.STATUS_TTL)
         entity = _entity(static, post, account, view)
         if member is not None and post.author_id == member.pk:
             entity["application"] = static["application"]
