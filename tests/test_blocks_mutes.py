@@ -141,3 +141,33 @@ def test_followers_only_post_of_a_blocker_never_reaches_the_blocked_home() -> No
     from townsquare.feeds.models import TimelineEntry
 
     assert not TimelineEntry.objects.filter(owner=sam).exists()
+
+
+def test_a_viewer_with_other_blocks_mutes_and_exclusive_lists_still_sees_everyone_else() -> None:
+    """The listings skip their per-post block, mute and exclusive-list checks for viewers who
+    have none; a viewer who has some gets every post checked, and only those posts go."""
+    from townsquare.feeds.queries import home_feed
+    from townsquare.lists import actions as list_actions
+    from townsquare.posts.queries import public_timeline
+
+    ana, sam, kit, lee, mo = (make_user(n) for n in ("ana", "sam", "kit", "lee", "mo"))
+    for other in (sam, kit, lee, mo):
+        follow(ana, other)
+    graph.block(ana, kit)
+    graph.mute(lee, ana)  # a mute of ana by someone else changes nothing for ana
+    graph.mute(ana, lee)
+    digging = list_actions.create_list(ana, title="Digging crew", exclusive=True)
+    list_actions.add_members(ana, digging, [mo.pk])
+    vi = make_user("vi")
+    graph.block(vi, ana)  # and ana is blocked by vi
+    posts = {m.username: make_post(m, f"Bulbs from {m.username}") for m in (sam, kit, lee, mo, vi)}
+    run_jobs()
+    home = {p.id for p in home_feed(ana).posts}
+    assert posts["sam"].pk in home
+    assert not home & {posts["kit"].pk, posts["lee"].pk, posts["mo"].pk}
+    public = {p.id for p in public_timeline(ana)}
+    assert posts["sam"].pk in public and posts["mo"].pk in public
+    assert not public & {posts["kit"].pk, posts["lee"].pk, posts["vi"].pk}
+    # And someone with none of these sees them all.
+    fresh = make_user("nell")
+    assert {p.id for p in public_timeline(fresh)} >= {p.pk for p in posts.values()}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from townsquare.accounts.models import User
-from townsquare.lists.queries import excluded_from_home_sql
+from townsquare.lists.queries import not_excluded_from_home_sql
 from townsquare.posts.queries import ListedPost, list_posts
 
 LIVE_LIMIT = 40
 _HOME_SOURCE = "feeds_timelineentry t JOIN posts_post p ON p.id = t.post_id"
 # Posts (and shares) by members on one of the owner's exclusive lists show in that list only.
-_NOT_EXCLUSIVE = "NOT " + excluded_from_home_sql("t.owner_id", "p.author_id")
+# Takes the owner's id once more, for its guard (see not_excluded_from_home_sql).
+_NOT_EXCLUSIVE = not_excluded_from_home_sql("t.owner_id", "p.author_id")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def home_feed(
         viewer,
         source=_HOME_SOURCE,
         where=f"t.owner_id = %s AND {_NOT_EXCLUSIVE}",
-        params=[viewer.pk],
+        params=[viewer.pk, viewer.pk],
         order_column="t.post_id",
         max_id=max_id,
         since_id=since_id,
@@ -67,7 +68,7 @@ def home_feed_since(viewer: User, since_entry: int) -> list[ListedPost]:
         viewer,
         source=_HOME_SOURCE,
         where=f"t.owner_id = %s AND t.id > %s AND {_NOT_EXCLUSIVE}",
-        params=[viewer.pk, since_entry],
+        params=[viewer.pk, since_entry, viewer.pk],
         order_column="t.id",
         limit=LIVE_LIMIT,
         entry_column="t.id",

@@ -105,13 +105,22 @@ def can_see(viewer: Viewer, post: Post) -> bool:
 _OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
 
 
+# Each per-row check of a block or a mute is guarded by the same check without the row: "the
+# viewer blocked nobody, or not this author". The guard does not depend on the row, so both
+# databases evaluate it once per statement; for the many viewers who never blocked or muted
+# anyone, the per-row probe is then skipped (measured on the API home timeline's statement
+# on SQLite: 250-290 us -> 195-220 us). The answer is the same either way.
+
+
 def _blocks_sql(author_column: str) -> str:
-    """No block between the viewer (two %s) and the author in `author_column`."""
+    """No block between the viewer (four %s) and the author in `author_column`."""
     return (
-        f" AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"  # noqa: S608
-        " AND b.blocked_id = %s)"
-        f" AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
-        f" AND b.blocked_id = {author_column})"
+        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocked_id = %s)"
+        f" OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"  # noqa: S608
+        " AND b.blocked_id = %s))"
+        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocker_id = %s)"
+        " OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
+        f" AND b.blocked_id = {author_column}))"
     )
 
 
@@ -138,7 +147,7 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
         + ")))"
     )
     me = member.pk
-    return condition, [me, me, me, me, me, me, me]
+    return condition, [me] * 11
 
 
 def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -147,12 +156,13 @@ def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
     if member is None:
         return "1 = 1", []
     condition = (
-        "NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s"
+        "(NOT EXISTS (SELECT 1 FROM graph_mute WHERE muter_id = %s)"  # the guard (see above)
+        " OR NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s"
         " AND (mu.muted_id = p.author_id OR mu.muted_id = (SELECT o2.author_id FROM posts_post"
         " o2 WHERE o2.id = p.reblog_of_id))"
-        " AND (mu.expires_at IS NULL OR mu.expires_at > %s))"
+        " AND (mu.expires_at IS NULL OR mu.expires_at > %s)))"
     )
-    return condition, [member.pk, timezone.now()]
+    return condition, [member.pk, member.pk, timezone.now()]
 
 
 _LISTING_COLUMNS = (
