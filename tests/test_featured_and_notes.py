@@ -66,6 +66,10 @@ def test_a_private_note_shows_to_its_author_only(client: Client) -> None:
     assert not AccountNote.objects.exists()
     client.post("/@sam/note", {"comment": "x" * 2001})
     assert not AccountNote.objects.exists()  # too long: a message, nothing saved
+    client.post("/@sam/note", {"comment": "Keeps bees"})
+    client.post("/@sam/note", {"comment": "Keeps\x00 wasps"})  # refused by the form ...
+    assert AccountNote.objects.get().comment == "Keeps bees"  # ... and the note is kept
+    client.post("/@sam/note", {"comment": ""})
     assert client.post("/@ana/note", {"comment": "me"}).status_code == 302
     assert not AccountNote.objects.exists()
 

@@ -336,6 +336,31 @@ def test_feature_a_followed_account_and_stop(fern: User, basil: User, fern_api: 
     assert fern_api.get("/api/v1/endorsements").json() == []
 
 
+def test_endorse_and_unendorse_are_the_same_as_pin_and_unpin(
+    fern: User, basil: User, fern_api: ApiClient
+) -> None:
+    follow(fern, basil)
+    assert fern_api.post(f"/api/v1/accounts/{basil.pk}/endorse").json()["endorsed"] is True
+    assert fern_api.post(f"/api/v1/accounts/{basil.pk}/unendorse").json()["endorsed"] is False
+    assert fern_api.get("/api/v1/endorsements").json() == []
+
+
+def test_anyone_sees_whom_a_member_features_except_members_blocked_either_way(
+    fern: User, basil: User, anon: ApiClient
+) -> None:
+    sage, kit = make_user("sage"), make_user("kit")
+    for other in (basil, sage):
+        follow(fern, other)
+        graph_actions.endorse(fern, other)
+    url = f"/api/v1/accounts/{fern.pk}/endorsements"
+    assert [a["id"] for a in anon.get(url).json()] == [str(sage.pk), str(basil.pk)]
+    graph_actions.block(kit, sage)
+    assert [a["id"] for a in api_as(kit).get(url).json()] == [str(basil.pk)]
+    graph_actions.block(fern, kit)
+    assert api_as(kit).get(url).json() == []
+    assert anon.get("/api/v1/accounts/77/endorsements").status_code == 404
+
+
 def test_only_someone_followed_can_be_featured(
     fern: User, basil: User, fern_api: ApiClient
 ) -> None:
@@ -397,6 +422,12 @@ def test_a_private_note_is_seen_by_its_author_only(
     cleared = fern_api.post(f"/api/v1/accounts/{basil.pk}/note")  # no comment: removed
     assert cleared.status_code == 200
     assert cleared.json()["note"] == ""
+
+
+def test_a_note_is_counted_after_trimming(fern: User, basil: User, fern_api: ApiClient) -> None:
+    padded = fern_api.post(f"/api/v1/accounts/{basil.pk}/note", {"comment": "x" * 2000 + "  "})
+    assert padded.status_code == 200, padded.content
+    assert padded.json()["note"] == "x" * 2000
 
 
 def test_note_errors(fern: User, basil: User, fern_api: ApiClient) -> None:

@@ -221,6 +221,7 @@ def test_a_changed_block_or_mute_list_is_read_again_before_anything_more_is_deli
     async def scenario() -> tuple[list[str], list[str], dict[str, set[Listener]]]:
         hub = Hub()
         listener = Listener(user_id=1)
+        hub.attach(listener)
         await listener.refresh_silenced(force=True)  # as a connection opens: nobody silenced
         hub.subscribe(listener, Stream("public", ("public",), "public"))
         hub.dispatch(update(5, 66))  # queued before the mute
@@ -252,6 +253,7 @@ def test_when_a_changed_list_cannot_be_read_only_the_members_own_events_go_out(
     async def scenario() -> list[str]:
         hub = Hub()
         listener = Listener(user_id=1)
+        hub.attach(listener)
         hub.subscribe(listener, Stream("public", ("public",), "public"))
         hub.dispatch(bus.Event(bus.SILENCED, "null", (bus.silencing_key(1),), frozenset()))
         hub.dispatch(bus.Event("update", '{"id":"5"}', ("public",), frozenset({66})))
@@ -262,10 +264,60 @@ def test_when_a_changed_list_cannot_be_read_only_the_members_own_events_go_out(
     assert run_coroutine(scenario()) == ['{"id":"6"}']
 
 
+def test_a_change_before_the_first_subscription_is_not_missed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A websocket opened without a stream hears of block and mute changes from the start."""
+    lists = iter([frozenset(), frozenset({66})])
+    monkeypatch.setattr("townsquare.realtime.hub._silenced_ids", lambda _uid: next(lists))
+
+    async def scenario() -> list[str]:
+        hub = Hub()
+        listener = Listener(user_id=1)
+        hub.attach(listener)
+        await listener.refresh_silenced(force=True)
+        hub.dispatch(bus.Event(bus.SILENCED, "null", (bus.silencing_key(1),), frozenset()))
+        hub.subscribe(listener, Stream("public", ("public",), "public"))  # subscribes later
+        hub.dispatch(bus.Event("update", '{"id":"5"}', ("public",), frozenset({66})))
+        batch = await listener.next(0.1) or []
+        return [event.payload for _s, event in await listener.deliverable(batch)]
+
+    assert run_coroutine(scenario()) == []
+
+
+def test_a_busy_stream_still_reads_its_list_again_after_the_ttl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A change that never reached the bus (a mute that simply expired, say) lands within
+    SILENCED_TTL even on a stream that is never idle long enough for a heartbeat."""
+    lists = iter([frozenset({66}), frozenset()])
+    monkeypatch.setattr("townsquare.realtime.hub._silenced_ids", lambda _uid: next(lists))
+    monkeypatch.setattr("townsquare.realtime.hub.SILENCED_TTL", 0.0)
+
+    async def scenario() -> list[str]:
+        hub = Hub()
+        listener = Listener(user_id=1)
+        hub.attach(listener)
+        await listener.refresh_silenced(force=True)  # 66 muted, for now
+        hub.subscribe(listener, Stream("public", ("public",), "public"))
+        listener.offer("public", bus.Event("update", '{"id":"5"}', ("public",), frozenset({2})))
+        listener.queue.put_nowait(
+            (
+                Stream("public", ("public",), "public"),
+                bus.Event("update", '{"id":"6"}', ("public",), frozenset({66})),
+            )
+        )  # queued before the mute expired
+        batch = await listener.next(0.1) or []
+        return [event.payload for _s, event in await listener.deliverable(batch)]
+
+    assert run_coroutine(scenario()) == ['{"id":"5"}', '{"id":"6"}']
+
+
 def test_another_members_block_or_mute_changes_do_not_touch_this_connection() -> None:
     async def scenario() -> bool:
         hub = Hub()
         listener = Listener(user_id=1)
+        hub.attach(listener)
         hub.subscribe(listener, Stream("public", ("public",), "public"))
         hub.dispatch(bus.Event(bus.SILENCED, "null", (bus.silencing_key(2),), frozenset()))
         return listener.stale

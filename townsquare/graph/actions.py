@@ -216,7 +216,9 @@ def endorse(member: User, other: User) -> None:
         raise ValidationError("You cannot feature yourself.")
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     with transaction.atomic():
-        if not Follow.objects.filter(follower=member, followee=other).exists():
+        # Locked, so an unfollow (which ends the endorsement) cannot slip in between.
+        following = Follow.objects.select_for_update().filter(follower=member, followee=other)
+        if not following.exists():
             raise ValidationError("You can only feature someone you follow.")
         Endorsement.objects.get_or_create(member=member, endorsed=other)
 

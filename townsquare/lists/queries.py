@@ -16,7 +16,7 @@ def not_excluded_from_home_sql(owner_column: str, author_column: str) -> str:
     member at `owner_column`, who is also the one %s: that guard (the member has no exclusive
     list at all) is evaluated once per statement, and spares most members the per-row probe."""
     return (
-        "(NOT EXISTS (SELECT 1 FROM lists_memberlist WHERE owner_id = %s AND exclusive)"
+        "(NOT EXISTS (SELECT 1 FROM lists_memberlist WHERE owner_id = %s AND exclusive)"  # noqa: S608
         f" OR NOT {excluded_from_home_sql(owner_column, author_column)})"
     )
 

@@ -33,6 +33,7 @@ from townsquare.core.pagination import cursor_values
 from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
+from townsquare.links.models.card import CardStatus
 from townsquare.posts.models import HashtagFollow, Mention, Post, Visibility
 
 Viewer = User | AnonymousUser | None
@@ -115,8 +116,8 @@ _OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
 def _blocks_sql(author_column: str) -> str:
     """No block between the viewer (four %s) and the author in `author_column`."""
     return (
-        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocked_id = %s)"
-        f" OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"  # noqa: S608
+        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocked_id = %s)"  # noqa: S608
+        f" OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"
         " AND b.blocked_id = %s))"
         " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocker_id = %s)"
         " OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
@@ -166,7 +167,7 @@ def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
 
 
 _LISTING_COLUMNS = (
-    "p.id, p.author_id, p.text, p.html, p.visibility, p.created_at,"
+    "p.id, p.author_id, p.text, p.html, p.visibility, p.created_at,"  # noqa: S608 - constant
     " u.username, u.display_name, u.avatar, u.locked,"
     " p.in_reply_to_id, p.in_reply_to_author_id, p.conversation_id, p.reblog_of_id,"
     " p.quote_of_id, p.spoiler_text, p.sensitive, p.edited_at, p.replies_count,"
@@ -175,7 +176,11 @@ _LISTING_COLUMNS = (
     # post on it has them (an index probe each; most pages have none of the three).
     " EXISTS (SELECT 1 FROM media_mediaattachment ma WHERE ma.post_id = p.id),"
     " EXISTS (SELECT 1 FROM polls_poll pl WHERE pl.post_id = p.id),"
-    " EXISTS (SELECT 1 FROM links_postcard lc WHERE lc.post_id = p.id),"
+    # The ready card's fetch time: whether there is a card to show, and which version of it
+    # (a card fetched again may get a new title and picture; the API's cache checks it).
+    " (SELECT COALESCE(c.fetched_at, c.created_at) FROM links_postcard lc"
+    " JOIN links_card c ON c.id = lc.card_id"
+    f" WHERE lc.post_id = p.id AND c.status = {int(CardStatus.READY)}),"
     " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id"
     " AND ru.is_active)"
 )
@@ -275,7 +280,8 @@ class ListedPost:
     shares_count: int = 0
     has_media: bool = False
     has_poll: bool = False
-    has_card: bool = False
+    has_card: bool = False  # a ready link card
+    card_version: Any = None  # when that card was fetched (compared only, never shown)
     reply_to_username: str | None = None
     entry_id: int = 0  # on a home feed: the entry's id, which counts arrivals in the feed
 
@@ -324,7 +330,8 @@ def _post_from_row(row: Sequence[Any]) -> ListedPost:
         shares_count=shares,
         has_media=bool(has_media),
         has_poll=bool(has_poll),
-        has_card=bool(has_card),
+        has_card=has_card is not None,
+        card_version=has_card,
         reply_to_username=answered,
         entry_id=row[25],
     )

@@ -179,17 +179,19 @@ class StreamingApp:
     ) -> None:
         hub = self._ensure_hub()
         listener = Listener(caller.user_id)
-        await listener.refresh_silenced(force=True)
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-store"),
             (b"x-accel-buffering", b"no"),
             *CORS,
         ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        hub.subscribe(listener, stream)
-        watcher = asyncio.create_task(_watch_disconnect(receive, listener))
+        watcher: asyncio.Task[None] | None = None
         try:
+            hub.attach(listener)
+            await listener.refresh_silenced(force=True)
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            hub.subscribe(listener, stream)
+            watcher = asyncio.create_task(_watch_disconnect(receive, listener))
             await send({"type": "http.response.body", "body": b":)\n\n", "more_body": True})
             while True:
                 batch = await listener.next(HEARTBEAT)
@@ -212,7 +214,8 @@ class StreamingApp:
             pass  # the client went away
         finally:
             hub.remove(listener)
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
             with contextlib.suppress(Exception):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -246,11 +249,13 @@ class StreamingApp:
         await send(accept)
         hub = self._ensure_hub()
         listener = Listener(caller.user_id)
-        await listener.refresh_silenced(force=True)
-        if first is not None:
-            hub.subscribe(listener, first)
-        reader = asyncio.create_task(self._read_client(caller, listener, receive, send))
+        reader: asyncio.Task[None] | None = None
         try:
+            hub.attach(listener)
+            await listener.refresh_silenced(force=True)
+            if first is not None:
+                hub.subscribe(listener, first)
+            reader = asyncio.create_task(self._read_client(caller, listener, receive, send))
             while True:
                 batch = await listener.next(HEARTBEAT)
                 if batch is None:
@@ -271,7 +276,8 @@ class StreamingApp:
             pass
         finally:
             hub.remove(listener)
-            reader.cancel()
+            if reader is not None:
+                reader.cancel()
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": 1000})
 

@@ -101,7 +101,8 @@ class Listener:
     ) -> list[tuple[Stream, bus.Event]]:
         """What of `batch` may go out now: checked again against the block and mute list,
         read afresh first if it changed since the events were queued."""
-        for _attempt in range(3):
+        await self.refresh_silenced()  # when stale, or older than SILENCED_TTL
+        for _attempt in range(2):
             if not self.stale:
                 break
             await self.refresh_silenced()
@@ -187,13 +188,17 @@ class Hub:
             for listener in tuple(self.subscribers.get(key, ())):
                 listener.offer(key, event)
 
+    def attach(self, listener: Listener) -> None:
+        """A new connection: from now on it hears of changes to its member's blocks and mutes
+        (call before its first `refresh_silenced`, so no change falls between the two)."""
+        if listener.user_id is not None:
+            self.subscribers.setdefault(bus.silencing_key(listener.user_id), set()).add(listener)
+
     def subscribe(self, listener: Listener, stream: Stream) -> None:
         wanted = listener.streams.setdefault(stream.key, [])
         if stream not in wanted:
             wanted.append(stream)
         self.subscribers.setdefault(stream.key, set()).add(listener)
-        if listener.user_id is not None:  # told when the member's blocks and mutes change
-            self.subscribers.setdefault(bus.silencing_key(listener.user_id), set()).add(listener)
 
     def unsubscribe(self, listener: Listener, stream: Stream) -> None:
         wanted = listener.streams.get(stream.key, [])

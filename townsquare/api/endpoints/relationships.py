@@ -232,7 +232,7 @@ def unmute(call: Call, id: str) -> dict[str, Any]:
 
 
 @api.post(
-    "/api/v1/accounts/{id}/pin",
+    "/api/v1/accounts/{id}/endorse",
     auth="user",
     scope="write:accounts",
     response=Relationship,
@@ -244,7 +244,19 @@ def endorse(call: Call, id: str) -> dict[str, Any]:
 
 
 @api.post(
-    "/api/v1/accounts/{id}/unpin",
+    "/api/v1/accounts/{id}/pin",
+    auth="user",
+    scope="write:accounts",
+    response=Relationship,
+    tag="accounts",
+)
+def pin_account(call: Call, id: str) -> dict[str, Any]:
+    """The same as `endorse`, under its name before Mastodon 4.4."""
+    return _change(call, id, graph_actions.endorse)
+
+
+@api.post(
+    "/api/v1/accounts/{id}/unendorse",
     auth="user",
     scope="write:accounts",
     response=Relationship,
@@ -255,11 +267,24 @@ def unendorse(call: Call, id: str) -> dict[str, Any]:
     return _change(call, id, graph_actions.unendorse)
 
 
+@api.post(
+    "/api/v1/accounts/{id}/unpin",
+    auth="user",
+    scope="write:accounts",
+    response=Relationship,
+    tag="accounts",
+)
+def unpin_account(call: Call, id: str) -> dict[str, Any]:
+    """The same as `unendorse`, under its name before Mastodon 4.4."""
+    return _change(call, id, graph_actions.unendorse)
+
+
 class NoteParams(Params):
+    # No max_length here: the action counts after trimming (NOTE_MAX characters).
     comment: str = Field(
         default="",
-        max_length=NOTE_MAX,
-        description="The caller's private note about the account; empty removes it",
+        description=f"The caller's private note about the account (at most {NOTE_MAX}"
+        " characters); empty removes it",
     )
 
     @field_validator("comment", mode="before")
@@ -354,6 +379,26 @@ def following(call: Call, id: str) -> Reply:
         return Reply([])
     rows = Follow.objects.filter(follower_id=member.pk, followee__is_active=True)
     return _account_page(call, rows, "followee_id")
+
+
+@api.get(
+    "/api/v1/accounts/{id}/endorsements",
+    auth="optional",
+    scope="read:accounts",
+    params=AccountPageParams,
+    response=list[Account],
+    tag="accounts",
+)
+def featured_accounts(call: Call, id: str) -> Reply:
+    """The accounts a member features on their profile, most recently featured first (without
+    anyone blocked either way with the caller)."""
+    member = member_or_404(id)
+    if _hidden_from(call, member):
+        return Reply([])
+    rows = Endorsement.objects.filter(member_id=member.pk, endorsed__is_active=True)
+    if call.viewer is not None:
+        rows = rows.exclude(graph_queries.blocked_either_way(call.viewer.pk, "endorsed_id"))
+    return _account_page(call, rows, "endorsed_id")
 
 
 @api.get(

@@ -10,9 +10,8 @@ invalidation message between processes.
 
 What a stamp cannot see expires instead: an account's counts, note, fields and header are
 kept for `ACCOUNT_TTL` seconds (and forgotten at once in the process that saved the member);
-a status's mentions (of a member suspended since), its app's name and its link card (a card
-fetched again with a new title) for `STATUS_TTL`. A link card is kept only once it is ready;
-until then it is read with each page. What depends on the viewer or changes often (counts of
+a status's mentions (of a member suspended since) and its app's name for `STATUS_TTL`. A
+link card is kept once it is ready, checked against its fetch time (read with the page). What depends on the viewer or changes often (counts of
 a post, polls, the viewer's favourited/reblogged/bookmarked marks, the app of the viewer's
 own posts, filters) is never cached: it is read with each page and merged into a copy of the
 cached part.
@@ -32,7 +31,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 ACCOUNT_TTL = 15.0  # seconds an account entity (its counts above all) may be shown from cache
-STATUS_TTL = 600.0  # seconds for what a status's stamp cannot see (mentions, app name, card)
+STATUS_TTL = 600.0  # seconds for what a status's stamp cannot see (mentions, its app's name)
 
 
 class EntityCache:

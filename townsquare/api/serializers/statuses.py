@@ -108,9 +108,10 @@ def _static(post: ListedPost, media: Sequence[Any], extras: _Extras | None) -> d
 
 def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
     """What the cached static part depends on that can change (see `cache`): an edit sets
-    `edited_at`, moderation sets `sensitive`, a deleted parent clears the reply links; media
-    are cached only once all are ready. The rest (mentions of a member suspended since, an
-    app's new name) expires with `cache.STATUS_TTL`."""
+    `edited_at`, moderation sets `sensitive`, a deleted parent clears the reply links, a link
+    card fetched again (new title, new picture: the old picture's file is deleted) has a new
+    fetch time; media are cached only once all are ready. The rest (mentions of a member
+    suspended since, an app's new name) expires with `cache.STATUS_TTL`."""
     return (
         kind,
         post.edited_at,
@@ -118,6 +119,7 @@ def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
         post.has_media,
         post.in_reply_to_id,
         post.in_reply_to_author_id,
+        post.card_version,
     )
 
 

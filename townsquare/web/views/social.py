@@ -241,8 +241,10 @@ def unfeature(request: HttpRequest, username: str) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, username: str) -> HttpResponse:
     form = NoteForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    comment = comment.replace("\r\n", "\n")
+    if not form.is_valid():  # say so, and keep the note as it was
+        messages.error(request, str(form.errors["comment"][0]))
+        return redirect(safe_next(request, f"/@{username}"))
+    comment = form.cleaned_data["comment"].replace("\r\n", "\n")
 
     def change(author: User, target: User) -> object:
         actions.set_note(author, target, comment)
