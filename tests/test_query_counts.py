@@ -44,11 +44,11 @@ LIVE_UPDATE = SIGNED_IN + 1 + MARKS  # what arrived since the cursor, one query
 LANDING = 1  # `/` for a visitor: the latest public posts
 PUBLIC_TIMELINE_ANONYMOUS = 1
 PUBLIC_TIMELINE_MEMBER = SIGNED_IN + 1 + BADGE + MARKS
-# member lookup, posts, pinned posts, follower count, following count
-PROFILE_ANONYMOUS = 5
+# member lookup, posts, pinned posts, follower count, following count, featured members
+PROFILE_ANONYMOUS = 6
 # the same, plus the relationship between viewer and member (one query: follows, requests,
-# blocks, mutes)
-PROFILE_FOLLOWER = SIGNED_IN + 6 + BADGE + MARKS
+# blocks, mutes, featuring, the viewer's note)
+PROFILE_FOLLOWER = SIGNED_IN + 7 + BADGE + MARKS
 # the post (through the visibility SQL, whatever its level), then its whole conversation
 PERMALINK_ANONYMOUS = 2
 PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 2 + BADGE + MARKS
