@@ -190,14 +190,21 @@ def following_of(user: User) -> QuerySet[Follow]:
 FEATURED_SHOWN = 12  # featured members shown on a profile
 
 
+def featured_rows(member_id: int, viewer_id: int | None = None) -> QuerySet[Endorsement]:
+    """The endorsements of the active members `member` features on their profile, without
+    anyone blocked either way with the viewer (if any)."""
+    rows = Endorsement.objects.filter(member_id=member_id, endorsed__is_active=True)
+    if viewer_id is not None:
+        rows = rows.exclude(blocked_either_way(viewer_id, "endorsed_id"))
+    return rows
+
+
 def featured_by(member: User, viewer: User | AnonymousUser | None) -> list[User]:
-    """The members `member` features on their profile, most recently featured first, without
-    anyone blocked either way with `viewer`."""
-    rows = Endorsement.objects.filter(member=member, endorsed__is_active=True)
-    if viewer is not None and viewer.is_authenticated:
-        rows = rows.exclude(blocked_either_way(viewer.pk, "endorsed_id"))
-    found = rows.select_related("endorsed").order_by("-id")[:FEATURED_SHOWN]
-    return [row.endorsed for row in found]
+    """The members `member` features on their profile, most recently featured first, as
+    `viewer` sees them (see `featured_rows`)."""
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    found = featured_rows(member.pk, viewer_id).select_related("endorsed").order_by("-id")
+    return [row.endorsed for row in found[:FEATURED_SHOWN]]
 
 
 def pending_requests(user: User) -> QuerySet[FollowRequest]:

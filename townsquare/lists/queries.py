@@ -13,21 +13,14 @@ from townsquare.posts.queries import ListedPost, list_posts
 
 def not_excluded_from_home_sql(owner_column: str, author_column: str) -> str:
     """SQL true when the author at `author_column` is on none of the exclusive lists of the
-    member at `owner_column`, who is also the one %s: that guard (the member has no exclusive
-    list at all) is evaluated once per statement, and spares most members the per-row probe."""
+    member at `owner_column` (whose posts then show in that list only, not in home). That
+    member is also the one %s: the guard (they have no exclusive list at all) is evaluated
+    once per statement, and spares most members the per-row probe."""
     return (
         "(NOT EXISTS (SELECT 1 FROM lists_memberlist WHERE owner_id = %s AND exclusive)"  # noqa: S608
-        f" OR NOT {excluded_from_home_sql(owner_column, author_column)})"
-    )
-
-
-def excluded_from_home_sql(owner_column: str, author_column: str) -> str:
-    """SQL true when the author at `author_column` is on one of the exclusive lists of the
-    member at `owner_column`: their posts then show in that list only, not in home."""
-    return (
-        "EXISTS (SELECT 1 FROM lists_memberlist xl JOIN lists_listmember xm"  # noqa: S608
+        " OR NOT EXISTS (SELECT 1 FROM lists_memberlist xl JOIN lists_listmember xm"
         f" ON xm.member_list_id = xl.id WHERE xl.owner_id = {owner_column} AND xl.exclusive"
-        f" AND xm.member_id = {author_column})"
+        f" AND xm.member_id = {author_column}))"
     )
 
 

@@ -101,11 +101,10 @@ class Listener:
     ) -> list[tuple[Stream, bus.Event]]:
         """What of `batch` may go out now: checked again against the block and mute list,
         read afresh first if it changed since the events were queued."""
-        await self.refresh_silenced()  # when stale, or older than SILENCED_TTL
-        for _attempt in range(2):
+        for _attempt in range(3):  # read when stale or older than SILENCED_TTL, and again
+            await self.refresh_silenced()  # if a change was announced during the read
             if not self.stale:
                 break
-            await self.refresh_silenced()
         if self.stale:  # the list could not be read: only the member's own events go out
             return [item for item in batch if self.user_id in item[1].accounts]
         return [item for item in batch if self.admits(item[1])]

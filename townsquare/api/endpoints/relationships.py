@@ -26,7 +26,7 @@ from townsquare.api.serializers.relationships import relationship_with, relation
 from townsquare.core.pagination import cursor_values
 from townsquare.graph import actions as graph_actions
 from townsquare.graph import queries as graph_queries
-from townsquare.graph.models import Block, Endorsement, Follow, FollowRequest
+from townsquare.graph.models import Block, Follow, FollowRequest
 from townsquare.graph.models.endorsement import NOTE_MAX
 
 MAX_RELATIONSHIP_IDS = 200
@@ -395,10 +395,8 @@ def featured_accounts(call: Call, id: str) -> Reply:
     member = member_or_404(id)
     if _hidden_from(call, member):
         return Reply([])
-    rows = Endorsement.objects.filter(member_id=member.pk, endorsed__is_active=True)
-    if call.viewer is not None:
-        rows = rows.exclude(graph_queries.blocked_either_way(call.viewer.pk, "endorsed_id"))
-    return _account_page(call, rows, "endorsed_id")
+    viewer_id = call.viewer.pk if call.viewer is not None else None
+    return _account_page(call, graph_queries.featured_rows(member.pk, viewer_id), "endorsed_id")
 
 
 @api.get(
@@ -503,5 +501,4 @@ def mutes(call: Call) -> Reply:
 )
 def endorsements(call: Call) -> Reply:
     """Accounts the caller features on their profile, most recently featured first."""
-    rows = Endorsement.objects.filter(member_id=call.user.pk, endorsed__is_active=True)
-    return _account_page(call, rows, "endorsed_id")
+    return _account_page(call, graph_queries.featured_rows(call.user.pk), "endorsed_id")

@@ -246,9 +246,8 @@ def note(request: HttpRequest, username: str) -> HttpResponse:
         return redirect(safe_next(request, f"/@{username}"))
     comment = form.cleaned_data["comment"].replace("\r\n", "\n")
 
-    def change(author: User, target: User) -> object:
+    def change(author: User, target: User) -> None:
         actions.set_note(author, target, comment)
-        return None
 
     done = "Note saved: only you see it." if comment.strip() else "Note removed."
     return _relation_change(request, username, change, done)
