@@ -33,9 +33,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clean_cache() -> Iterator[None]:
     """Cached values (and, with Redis, rate-limit counters) never leak from one test into the
     next. Embedded, the counters live in a database table that each test's rollback clears."""
+    from townsquare.site import features
+
     cache.clear()
+    features.forget()
     yield
     cache.clear()
+    features.forget()
 
 
 @pytest.fixture

@@ -294,6 +294,31 @@ def test_user_set_password_changes_the_password(tmp_path: Path, migrated_databas
     assert site.python_json(LOGINS, "carol", new, old, "123") == [True, False, False]
 
 
+# --- features ------------------------------------------------------------------------------
+
+FEATURE_STATE = """
+import json
+from townsquare.site import features
+print(json.dumps(features.switches()))
+"""
+
+
+def test_features_lists_and_switches_a_feature_for_the_whole_site(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    site = Site.make(tmp_path, database=migrated_database)
+    listing = site.townsquare("features")
+    assert_ok(listing)
+    assert listing.stdout.split()[:2] == ["messages", "on"]
+    assert_ok(site.townsquare("features", "off", "messages"))
+    assert site.python_json(FEATURE_STATE) == {"messages": False}  # seen by another process
+    assert_ok(site.townsquare("features", "on", "messages"))
+    assert site.python_json(FEATURE_STATE) == {"messages": True}
+    unknown = site.townsquare("features", "off", "teleporting")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
 # --- demo ----------------------------------------------------------------------------------
 
 DEMO_STATE = """

@@ -28,11 +28,13 @@ pytestmark = pytest.mark.django_db
 SESSION_READ = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 SIGNED_IN = SESSION_READ + 1
 # the first signed-in request also writes the session activity: UPDATE usersession,
-# SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT
-FIRST_REQUEST_EXTRA = 4
+# SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT; and, being the first request of the
+# test, reads the operator's feature switches (each process reads them every few seconds).
+FIRST_REQUEST_EXTRA = 4 + 1
 
-# The unread-notifications badge in the menu on every member's full page: one query (blocks,
-# mutes and visibility are subqueries of the count). Fragments without the menu skip it.
+# The menu's badges on every member's full page (unread notifications, and conversations with
+# unread messages): one query (blocks, mutes and visibility are subqueries of the counts).
+# Fragments without the menu skip it.
 BADGE = 1
 # What the member did with the posts shown (liked, shared, bookmarked): one query for the three.
 MARKS = 1

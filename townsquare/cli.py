@@ -293,6 +293,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_features(args: argparse.Namespace) -> int:
+    from townsquare.site import actions, features
+
+    _migrate()
+    if args.switch:
+        actions.set_feature(args.name, enabled=args.switch == "on")
+    for name, on in features.switches().items():
+        print(f"{name:<16} {'on' if on else 'off':<4} {features.FEATURES[name]}")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.checks import ERROR, run_checks
@@ -345,6 +356,12 @@ def _not_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
+
+
+def _feature_names() -> list[str]:
+    from townsquare.site.catalog import FEATURES
+
+    return list(FEATURES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -414,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--password", default="demo-password", help="password for every demo member")
     demo.set_defaults(func=cmd_demo, needs_services=True)
 
+    feats = sub.add_parser("features", help="list the feature switches, or switch one on or off")
+    feats.add_argument("switch", nargs="?", choices=["on", "off"])
+    feats.add_argument("name", nargs="?", choices=sorted(_feature_names()))
+    feats.set_defaults(func=cmd_features, needs_services=True)
+
     check = sub.add_parser("check", help="validate configuration and connectivity")
     check.set_defaults(func=cmd_check, needs_services=False)
 
@@ -425,6 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "switch", None) and not args.name:
+        parser.error("features: name the feature to switch")
     from townsquare.config import ConfigError
 
     try:

@@ -45,6 +45,10 @@ class Config(BaseSettings):
     max_video_seconds: int = Field(default=300, ge=1, le=36_000)
     ffmpeg_path: str = "ffmpeg"  # a name looked up on PATH, or a full path; video needs it
     link_previews: bool = True
+    # Direct messages: the most people in one conversation, and how long after sending a
+    # message its sender may still unsend it for everyone.
+    max_conversation_members: int = Field(default=32, ge=2, le=1000)
+    message_unsend_minutes: int = Field(default=60, ge=0, le=60 * 24 * 365)
     allowed_hosts: str = ""
     contact_email: str = ""
     registrations_open: bool = True

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "townsquare.filters",
     "townsquare.moderation",
     "townsquare.conversations",
+    "townsquare.site",
+    "townsquare.messaging",
     "oauth2_provider",
     "townsquare.api",
     "townsquare.web",
@@ -242,6 +244,8 @@ TOWNSQUARE: dict[str, Any] = {
     "MAX_VIDEO_SECONDS": CONFIG.max_video_seconds,
     "FFMPEG_PATH": CONFIG.ffmpeg_path,
     "LINK_PREVIEWS": CONFIG.link_previews,
+    "MAX_CONVERSATION_MEMBERS": CONFIG.max_conversation_members,
+    "MESSAGE_UNSEND_MINUTES": CONFIG.message_unsend_minutes,
     # Outbound HTTP (link previews) never reaches loopback or private addresses; only the
     # test settings turn this on, for servers the tests start on 127.0.0.1.
     "OUTBOUND_ALLOW_LOOPBACK": False,

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
-from townsquare.web.routes import links, media, notifications, polls, search
+from townsquare.web.routes import links, media, messages, notifications, polls, search
 from townsquare.web.views import (
     accounts,
     interactions,
@@ -63,6 +63,7 @@ urlpatterns = [
     ),
     path("settings/profile", settings.edit_profile, name="edit_profile"),
     path("settings/account", settings.account, name="account_settings"),
+    path("settings/privacy", settings.privacy, name="privacy_settings"),
     path("settings/sessions", settings.sessions, name="sessions"),
     path("settings/blocks", social.blocks_and_mutes, name="blocks"),
     path("settings/sessions/end", settings.end_sessions, name="end_sessions"),
@@ -73,6 +74,7 @@ urlpatterns = [
     *links.urlpatterns,
     *polls.urlpatterns,
     *search.urlpatterns,
+    *messages.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

@@ -25,7 +25,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from townsquare.accounts.models import Role, User, UserSession
+from townsquare.accounts.models import MessagePolicy, Role, User, UserSession
 from townsquare.accounts.models.user import MAX_PROFILE_FIELDS
 from townsquare.accounts.queries import render_member_text
 from townsquare.accounts.tasks import send_email
@@ -502,3 +502,12 @@ def set_posting_defaults(
         setattr(user, attr, value)
     user.save(update_fields=list(changes))
     return user
+
+
+def set_privacy(user: User, *, message_policy: int) -> None:
+    """The member's privacy choices: who may start a direct-message conversation with them."""
+    ratelimit.PROFILE_UPDATES_PER_ACCOUNT.hit(str(user.pk))
+    if message_policy not in MessagePolicy.values:
+        raise ValidationError({"message_policy": "Choose one of the options."})
+    user.message_policy = message_policy
+    User.objects.filter(pk=user.pk).update(message_policy=message_policy)

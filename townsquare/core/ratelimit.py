@@ -70,3 +70,6 @@ POSTS_PER_ACCOUNT = Limit("post-account", 300, 60 * 60)
 WRITES_PER_ACCOUNT = Limit("write-account", 1000, 60 * 60)
 FOLLOWS_PER_ACCOUNT = Limit("follow-account", 400, 60 * 60)
 PROFILE_UPDATES_PER_ACCOUNT = Limit("profile-account", 60, 60 * 60)
+# Direct messages: every message, and (tighter, against spam) every new conversation.
+MESSAGES_PER_ACCOUNT = Limit("message-account", 600, 60 * 60)
+CONVERSATIONS_PER_ACCOUNT = Limit("conversation-account", 60, 60 * 60)

@@ -89,10 +89,12 @@ def upload(
     return attachment
 
 
-def _check_media(ids: list[int], rows: dict[int, MediaAttachment]) -> None:
+def _check_media(
+    ids: list[int], rows: dict[int, MediaAttachment], *, holder: str = "A post"
+) -> None:
     most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
     if len(ids) > most:
-        raise ValidationError({"media": f"A post can have at most {most} images."})
+        raise ValidationError({"media": f"{holder} can have at most {most} images."})
     if len(rows) != len(ids):
         raise ValidationError(
             {"media": "Some of those files are not your uploads, or are already in a post."}
@@ -127,7 +129,11 @@ def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
         rows = {
             row.pk: row
             for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids, owner=author, post__isnull=True, scheduled_post__isnull=True
+                pk__in=ids,
+                owner=author,
+                post__isnull=True,
+                scheduled_post__isnull=True,
+                message__isnull=True,
             )
         }
         _check_media(ids, rows)
@@ -160,7 +166,11 @@ def set_post_media(author: User, post: Post, attachment_ids: Sequence[int]) -> b
                 {
                     row.pk: row
                     for row in MediaAttachment.objects.select_for_update().filter(
-                        pk__in=new, owner=author, post__isnull=True, scheduled_post__isnull=True
+                        pk__in=new,
+                        owner=author,
+                        post__isnull=True,
+                        scheduled_post__isnull=True,
+                        message__isnull=True,
                     )
                 }
             )
@@ -184,7 +194,11 @@ def reserve_for_scheduled(author: User, scheduled_post_id: int, attachment_ids: 
         rows = {
             row.pk: row
             for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids, owner=author, post__isnull=True, scheduled_post__isnull=True
+                pk__in=ids,
+                owner=author,
+                post__isnull=True,
+                scheduled_post__isnull=True,
+                message__isnull=True,
             )
         }
         _check_media(ids, rows)
@@ -220,7 +234,7 @@ def update_description(
     with transaction.atomic():
         found = MediaAttachment.objects.select_for_update().filter(pk=attachment_id, owner=owner)
         if unattached_only:
-            found = found.filter(post__isnull=True)
+            found = found.filter(post__isnull=True, message__isnull=True)
         attachment = found.first()
         if attachment is None:
             raise ValidationError({"media": "That file was not found."})
@@ -258,13 +272,49 @@ def discard_for_posts(post_ids: list[int]) -> None:
             enqueue(tasks.delete_files, _paths_of(rows))
 
 
+def attach_to_message(owner: User, message_id: int, attachment_ids: Sequence[int]) -> None:
+    """Give a direct message its sender's own unattached images, in the order given (at most
+    MAX_MEDIA_PER_POST). Call inside the message's transaction."""
+    ids = _ids(attachment_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        rows = {
+            row.pk: row
+            for row in MediaAttachment.objects.select_for_update().filter(
+                pk__in=ids,
+                owner=owner,
+                post__isnull=True,
+                scheduled_post__isnull=True,
+                message__isnull=True,
+            )
+        }
+        if any(row.kind != Kind.IMAGE for row in rows.values()):
+            raise ValidationError({"media": "Messages can carry images, not video."})
+        _check_media(ids, rows, holder="A message")
+        for position, pk in enumerate(ids):
+            MediaAttachment.objects.filter(pk=pk).update(message_id=message_id, position=position)
+
+
+def discard_for_messages(message_ids: list[int]) -> None:
+    """Delete the images of these messages (unsent ones), and their files once that commits."""
+    with transaction.atomic():
+        rows = list(MediaAttachment.objects.filter(message_id__in=message_ids))
+        if rows:
+            MediaAttachment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+            enqueue(tasks.delete_files, _paths_of(rows))
+
+
 def discard_uploads(owner: User, attachment_ids: list[int]) -> None:
     """Delete the owner's own uploads that no post has taken (a post that failed to publish),
     and, once that commits, their files. Other ids are ignored."""
     with transaction.atomic():
         rows = list(
             MediaAttachment.objects.select_for_update().filter(
-                pk__in=[int(i) for i in attachment_ids], owner=owner, post__isnull=True
+                pk__in=[int(i) for i in attachment_ids],
+                owner=owner,
+                post__isnull=True,
+                message__isnull=True,
             )
         )
         if rows:
@@ -280,13 +330,21 @@ def remove_orphans(older_than: timedelta) -> int:
         with transaction.atomic():
             rows = list(
                 MediaAttachment.objects.select_for_update()
-                .filter(post__isnull=True, scheduled_post__isnull=True, created_at__lt=cutoff)
+                .filter(
+                    post__isnull=True,
+                    scheduled_post__isnull=True,
+                    message__isnull=True,
+                    created_at__lt=cutoff,
+                )
                 .order_by("created_at")[:ORPHAN_BATCH]
             )
             if not rows:
                 return removed
             MediaAttachment.objects.filter(
-                pk__in=[row.pk for row in rows], post__isnull=True, scheduled_post__isnull=True
+                pk__in=[row.pk for row in rows],
+                post__isnull=True,
+                scheduled_post__isnull=True,
+                message__isnull=True,
             ).delete()
             enqueue(tasks.delete_files, _paths_of(rows))
         removed += len(rows)

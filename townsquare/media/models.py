@@ -58,6 +58,14 @@ class MediaAttachment(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Or the direct message it was sent with (images only; see messaging).
+    message = models.ForeignKey(
+        "messaging.Message",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="media_attachments",
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     error = models.CharField(max_length=300, blank=True)

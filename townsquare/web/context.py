@@ -5,13 +5,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from townsquare.graph.models import FollowRequest
-from townsquare.notifications.queries import unread_count
+from townsquare.messaging.queries import unread_conversations_sql
+from townsquare.notifications.queries import unread_count_sql
+from townsquare.site import features
 
 # Pages every layout links to. Resolved once per process: `{% url %}` costs a reverse() per
 # use, and the layout is on every page, the home feed included.
@@ -30,6 +33,8 @@ _LAYOUT_URLS = (
     "search",
     "trending",
     "blocks",
+    "messages",
+    "privacy_settings",
 )
 _POLL_SLOTS = range(1, 5)
 _POLL_MORE_SLOTS = range(5, 11)
@@ -37,7 +42,8 @@ _POLL_MORE_SLOTS = range(5, 11)
 
 # Each area of the site keeps its own stylesheet (and, where it needs one, script).
 AREA_STYLESHEETS = tuple(
-    f"townsquare/{area}.css" for area in ("notifications", "media", "links", "polls", "search")
+    f"townsquare/{area}.css"
+    for area in ("notifications", "media", "links", "polls", "search", "messages")
 )
 AREA_SCRIPTS = ("townsquare/links.js",)
 
@@ -76,6 +82,23 @@ def layout_urls() -> dict[str, str]:
     return {name: reverse(name) for name in _LAYOUT_URLS}
 
 
+def menu_badges(member: Any) -> dict[str, int]:
+    """The numbers on the menu (unread notifications, conversations with unread messages),
+    counted in one statement: the menu is on every full page."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for sql, part_params in (
+        unread_count_sql(member),
+        unread_conversations_sql(member) if features.enabled("messages") else ("SELECT 0", []),
+    ):
+        parts.append(f"({sql})")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)  # noqa: S608 - the apps' own SQL
+        notifications, messages = cursor.fetchone()
+    return {"notifications": int(notifications), "messages": int(messages)}
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     member = user if user is not None and user.is_authenticated else None
@@ -91,7 +114,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "area_scripts": AREA_SCRIPTS,
         "my_profile_url": reverse("profile", args=[member.username]) if member else "",
         # Lazy: only pages that show the menu pay for the badge (fragments do not).
-        "unread_notifications": _Once(lambda: unread_count(member)) if member is not None else 0,
+        "badges": _Once(lambda: menu_badges(member)) if member is not None else {},
+        "features": features.switches,  # {name: on?}, read at most every few seconds
         # Only accounts that approve followers can have requests waiting.
         "pending_requests": (
             FollowRequest.objects.filter(followee=member).count()

@@ -1,4 +1,4 @@
 from townsquare.accounts.models.session import UserSession
-from townsquare.accounts.models.user import Role, User
+from townsquare.accounts.models.user import MessagePolicy, Role, User
 
-__all__ = ["Role", "User", "UserSession"]
+__all__ = ["MessagePolicy", "Role", "User", "UserSession"]

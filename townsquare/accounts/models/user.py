@@ -18,6 +18,14 @@ class Role(models.TextChoices):
     MEMBER = "member", "Member"
 
 
+class MessagePolicy(models.IntegerChoices):
+    """Who may start a direct-message conversation with a member."""
+
+    EVERYONE = 0, "Everyone"
+    FOLLOWING = 1, "People I follow (others go to my message requests)"
+    NOBODY = 2, "Nobody (conversations I am already in go on)"
+
+
 class Manager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username__iexact=username)
@@ -53,6 +61,10 @@ class User(AbstractBaseUser):
     default_visibility = models.PositiveSmallIntegerField(default=0)
     default_sensitive = models.BooleanField(default=False)
     default_language = models.CharField(max_length=8, blank=True)  # ISO 639; "" = not set
+
+    message_policy = models.PositiveSmallIntegerField(
+        choices=MessagePolicy.choices, default=MessagePolicy.FOLLOWING
+    )
 
     objects: ClassVar[Manager] = Manager()
 

@@ -75,7 +75,7 @@ def upload_v1(call: Call) -> Reply:
 def _own(call: Call, raw_id: str, *, unattached: bool) -> MediaAttachment:
     found = MediaAttachment.objects.filter(pk=object_id(raw_id), owner=call.user)
     if unattached:
-        found = found.filter(post__isnull=True)
+        found = found.filter(post__isnull=True, message__isnull=True)
     item = found.first()
     if item is None:
         raise errors.not_found()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from townsquare.site import features
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -45,3 +51,20 @@ def parse_id(raw: str | None) -> int | None:
     except ValueError:
         return None
     return value if 0 < value < 2**63 else None
+
+
+def feature_required(
+    name: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view of a feature the operator can switch off: a 404 while it is off."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not features.enabled(name):
+                raise Http404("This part of the site is switched off.")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return wrap

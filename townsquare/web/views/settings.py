@@ -13,6 +13,7 @@ from townsquare.accounts import actions
 from townsquare.accounts.models import User, UserSession
 from townsquare.core.ratelimit import RateLimited
 from townsquare.web.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
+from townsquare.web.message_forms import PrivacyForm
 from townsquare.web.views.common import apply_errors, parse_id
 
 
@@ -134,3 +135,26 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
         actions.end_sessions(request.user, session_ids=[session_id], keep=keep)
         messages.success(request, "That session is signed out.")
     return redirect("sessions")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    status = 200
+    if request.method == "POST":
+        form = PrivacyForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.set_privacy(request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your privacy settings are saved.")
+                return redirect("privacy_settings")
+        status = 400
+    else:
+        form = PrivacyForm(initial={"message_policy": request.user.message_policy})
+    return render(request, "web/settings/privacy.html", {"form": form}, status=status)

@@ -1,0 +1,53 @@
+"""Which features the operator switched on. Every page, menu entry and route of a feature asks
+`enabled(name)`; a feature the operator never touched is on.
+
+The answer is read from the database at most once every `REFRESH_SECONDS` in each process (one
+short statement), so a switch reaches every web process within that time, and at once in the
+process that made the change."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from townsquare.site.catalog import FEATURES
+from townsquare.site.models import FeatureSwitch
+
+__all__ = ["FEATURES", "UnknownFeature", "enabled", "forget", "switches"]
+REFRESH_SECONDS = 5.0
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"read_at": float("-inf"), "off": frozenset()}
+
+
+class UnknownFeature(ValueError):
+    pass
+
+
+def _off() -> frozenset[str]:
+    now = time.monotonic()
+    if now - float(_state["read_at"]) >= REFRESH_SECONDS:  # type: ignore[arg-type]
+        names = frozenset(
+            FeatureSwitch.objects.filter(enabled=False).values_list("name", flat=True)
+        )
+        with _lock:
+            _state.update(read_at=now, off=names)
+    return _state["off"]  # type: ignore[return-value]
+
+
+def forget() -> None:
+    """Read the switches again on the next question (after a change in this process)."""
+    with _lock:
+        _state.update(read_at=float("-inf"), off=frozenset())
+
+
+def enabled(name: str) -> bool:
+    if name not in FEATURES:
+        raise UnknownFeature(name)
+    return name not in _off()
+
+
+def switches() -> dict[str, bool]:
+    """Every feature and whether it is on, in the operator's order."""
+    off = _off()
+    return {name: name not in off for name in FEATURES}
