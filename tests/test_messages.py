@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.factories import follow, make_user
@@ -89,8 +89,12 @@ def test_a_request_is_read_unseen_until_accepted_and_declining_hides_it() -> Non
     message = actions.start_conversation(ana, [sam], "Swap seeds?")
     conversation_id = message.conversation_id
     place = queries.current_participant(ana, conversation_id)
-    assert queries.read_receipts(ana, place) == []  # sam's reading reveals nothing yet
-    actions.answer_request(sam, conversation_id, accept=True)
+    sam_web = Client()
+    sam_web.force_login(sam)
+    assert "Swap seeds?" in sam_web.get(f"/messages/{conversation_id}").content.decode()
+    assert queries.read_receipts(ana, place) == []  # sam's reading revealed nothing
+    assert actions.answer_request(sam, conversation_id, accept=True)
+    assert not actions.answer_request(sam, conversation_id, accept=False)  # a stale Decline
     actions.mark_read(sam, conversation_id)
     assert [r.member.username for r in queries.read_receipts(ana, place)] == ["sam"]
     assert queries.read_receipts(ana, place)[0].last_read_id == message.pk
@@ -252,3 +256,91 @@ def test_bad_input_is_refused_with_a_reason_and_writes_nothing() -> None:
     with pytest.raises(ValidationError, match="someone other than you"):
         actions.start_conversation(ana, [ana], "Note to self")
     assert not Conversation.objects.exists() and not Message.objects.exists()
+
+
+def test_a_group_never_joins_a_blocker_with_the_member_they_blocked() -> None:
+    ana, sam, kit, lee = (make_user(n) for n in ("ana", "sam", "kit", "lee"))
+    _everyone(sam, kit, lee)
+    graph.block(sam, kit)  # sam blocked kit; ana knows both
+    with pytest.raises(ValidationError, match="can't join this conversation"):
+        actions.start_conversation(ana, [sam, kit], "Plot party")
+    message = actions.start_conversation(ana, [sam, lee], "Plot party")
+    with pytest.raises(ValidationError, match="kit can't join this conversation"):
+        actions.add_people(lee, message.conversation_id, [kit])
+    assert not Conversation.objects.filter(participants__member=kit).exists()
+
+
+def test_a_block_after_joining_hides_the_blocked_member_everywhere_in_the_group() -> None:
+    ana, sam, kit = make_user("ana"), make_user("sam"), make_user("kit")
+    _everyone(sam, kit)
+    message = actions.start_conversation(ana, [sam, kit], "Work party", title="Plot 7")
+    cid = message.conversation_id
+    actions.mark_read(kit, cid)
+    graph.block(sam, kit)
+    actions.send_message(kit, cid, "Count me in")
+    sam_place = queries.current_participant(sam, cid)
+    assert [o.username for o in queries.others_in([cid], sam)[cid]] == ["ana"]
+    assert [r.member.username for r in queries.read_receipts(sam, sam_place)] == ["ana"]
+    actions.mark_read(sam, cid)
+    # kit's message is all that is new for sam, and sam does not see it: nothing unread.
+    assert queries.unread_conversations(ana) == 1
+    assert queries.unread_conversations(sam) == 0
+    assert not queries.inbox(sam)[0].unread
+
+
+def test_a_message_deleted_for_me_does_not_count_as_unread() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    _everyone(sam)
+    message = actions.start_conversation(ana, [sam], "Oops")
+    actions.delete_for_me(sam, message.pk)
+    assert queries.unread_conversations(sam) == 0
+
+
+def test_reading_marks_only_what_the_page_showed() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    _everyone(sam)
+    first = actions.start_conversation(ana, [sam], "One")
+    actions.send_message(ana, first.conversation_id, "Two, sent while sam's page loaded")
+    actions.mark_read(sam, first.conversation_id, up_to=first.pk)
+    assert queries.unread_conversations(sam) == 1
+    place = queries.current_participant(ana, first.conversation_id)
+    assert queries.read_receipts(ana, place)[0].last_read_id == first.pk
+
+
+def test_deleting_a_conversation_for_me_does_not_tell_the_sender_it_was_seen() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    _everyone(sam)
+    message = actions.start_conversation(ana, [sam], "Unread and deleted")
+    actions.leave(sam, message.conversation_id)
+    place = queries.current_participant(ana, message.conversation_id)
+    assert queries.read_receipts(ana, place)[0].last_read_id == 0
+
+
+def test_two_people_starting_the_same_conversation_at_once_share_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    _everyone(ana, sam)
+    actions.start_conversation(sam, [ana], "Hello ana")
+    real = queries.pair_conversation
+    calls: list[int] = []
+
+    def missed_once(first: User, second: User) -> Conversation | None:
+        calls.append(1)
+        return None if len(calls) == 1 else real(first, second)  # as if not committed yet
+
+    monkeypatch.setattr(queries, "pair_conversation", missed_once)
+    reply = actions.start_conversation(ana, [sam], "Hello sam")
+    assert Conversation.objects.count() == 1
+    assert reply.conversation_id == Conversation.objects.get().pk
+    assert [m.text for m in Message.objects.order_by("id")] == ["Hello ana", "Hello sam"]
+
+
+def test_leaving_twice_writes_one_line() -> None:
+    ana, sam, kit = make_user("ana"), make_user("sam"), make_user("kit")
+    _everyone(sam, kit)
+    message = actions.start_conversation(ana, [sam, kit], "Hi all")
+    actions.leave(kit, message.conversation_id)
+    with pytest.raises(Http404):
+        actions.leave(kit, message.conversation_id)
+    assert Message.objects.filter(kind=2).count() == 1

@@ -42,7 +42,7 @@ def test_an_image_sent_from_the_page_shows_to_the_other_participant(media_root: 
     reader = Client()
     reader.force_login(sam)
     page = text_of(reader.get(url))
-    assert f'src="/media/{image.file_path}"' in page or image.file_path in page
+    assert image.file_path and image.file_path in page
     assert "media-gallery media-count-2" in page
     assert "Sent images" in text_of(reader.get("/messages"))
 

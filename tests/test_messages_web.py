@@ -26,7 +26,10 @@ def _as(member: User) -> Client:
 
 
 def _menu_count(page: str) -> str | None:
-    found = re.search(r'>Messages(?: <span class="badge"[^>]*>(\d+)</span>)?</a>', page)
+    found = re.search(
+        r'>Messages<span data-badge="messages">(?: <span class="badge"[^>]*>(\d+)</span>)?</span></a>',
+        page,
+    )
     assert found, "the menu has a Messages link"
     return found.group(1)
 
@@ -175,3 +178,29 @@ def test_messages_never_show_in_public_surfaces_or_search() -> None:
         assert response.status_code == 200
         assert "recipe" not in text_of(response)
     assert "Public note about marrow beds" in text_of(sam_web.get("/search?q=marrow"))
+
+
+def test_a_member_who_left_a_group_cannot_open_or_write_to_it() -> None:
+    ana, sam, kit = make_user("ana"), make_user("sam"), make_user("kit")
+    for person in (sam, kit):
+        follow(person, ana)
+    message = actions.start_conversation(ana, [sam, kit], "Harvest supper")
+    url = f"/messages/{message.conversation_id}"
+    kit_web = _as(kit)
+    assert kit_web.post(f"{url}/leave").status_code == 302
+    assert kit_web.get(url).status_code == 404
+    assert kit_web.get(f"{url}/thread").status_code == 404
+    assert kit_web.post(f"{url}/send", {"text": "Back?"}).status_code == 404
+    assert "Harvest supper" not in text_of(kit_web.get("/messages"))
+
+
+def test_oversized_recipient_lists_and_too_many_images_are_refused_early() -> None:
+    ana = make_user("ana")
+    web = _as(ana)
+    long_list = web.post("/messages/new", {"to": "a" * 2001, "text": "Hi"})
+    assert long_list.status_code == 400 and "At most 2,000 characters" in text_of(long_list)
+    crowd = " ".join(f"member{i}" for i in range(40))
+    many = web.post("/messages/new", {"to": crowd, "text": "Hi"})
+    assert many.status_code == 400
+    assert "at most 32 people" in text_of(many)
+    assert not Conversation.objects.exists()

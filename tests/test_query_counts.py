@@ -23,6 +23,16 @@ from townsquare.posts.models import Post, Visibility
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _switches_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feature switches are read on a test's first request only, however slow the test
+    (in service they are read again every few seconds)."""
+    from townsquare.site import features
+
+    monkeypatch.setattr(features, "REFRESH_SECONDS", 3600.0)
+
+
 # The session (read from the database embedded; from the Redis cache when Redis is
 # configured, then written through to both) and the user.
 SESSION_READ = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1

@@ -5,7 +5,9 @@ phone's width (nothing wider than the screen)."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -32,6 +34,20 @@ def _fits_the_screen(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
     assert width <= viewport, f"{page.url} is {width}px wide on a {viewport}px screen"
+
+
+def _drop_live_connections(live_url: str) -> None:
+    """Abort every TCP connection to the streaming server (ss -K, from iproute2, as root)."""
+    port = urlsplit(live_url).port
+    done = subprocess.run(
+        ["ss", "-K", "dst", "127.0.0.1", "dport", "=", f":{port}"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ESTAB" in done.stdout, f"no live connection was open: {done.stdout}"
 
 
 def _messages_badge(page: Page) -> Locator:
@@ -73,14 +89,14 @@ def test_a_message_request_accepted_and_answered_on_a_phone(
         _fits_the_screen(hazel)
         rowan.reload()
         expect(rowan.get_by_text("Seen")).to_have_count(0)
+        rowan.goto("/")  # Rowan waits on his home page; the menu's count follows live
+        expect(_messages_badge(rowan)).to_have_count(0)
+        expect(rowan.locator("body[data-live-state=open]")).to_have_count(1)
         hazel.get_by_role("textbox", name="Message").fill("Yes please, two!")
         hazel.get_by_role("button", name="Accept and reply").click()
         expect(hazel.get_by_text("Yes please, two!")).to_be_visible()
         _fits_the_screen(hazel)
-
-        expect(main_nav(rowan).get_by_role("link", name="Messages")).to_be_visible()
-        rowan.goto("/")
-        expect(_messages_badge(rowan)).to_have_text("1")
+        expect(_messages_badge(rowan)).to_have_text("1")  # without a reload
         rowan.goto("/messages")
         rowan.get_by_role("link", name=READER).click()
         expect(rowan.get_by_text("Yes please, two!")).to_be_visible()
@@ -88,6 +104,28 @@ def test_a_message_request_accepted_and_answered_on_a_phone(
         expect(_messages_badge(rowan)).to_have_count(0)
         hazel.reload()
         expect(hazel.get_by_text("Seen", exact=True)).to_be_visible()
+
+        # Live: both have the conversation open; nobody reloads from here on.
+        rowan.goto(hazel.url)
+        expect(hazel.locator("body[data-live-state=open]")).to_have_count(1)
+        expect(rowan.locator("body[data-live-state=open]")).to_have_count(1)
+        rowan.get_by_role("textbox", name="Message").press_sequentially("See you", delay=20)
+        expect(hazel.get_by_text(f"{WRITER} is typing…")).to_be_visible()
+        rowan.get_by_role("textbox", name="Message").fill("See you at the plot at ten")
+        rowan.get_by_role("button", name="Send").click()
+        expect(hazel.get_by_text("See you at the plot at ten")).to_be_visible()
+        expect(hazel.get_by_text(f"{WRITER} is typing…")).to_be_hidden()
+        expect(rowan.get_by_text("Seen", exact=True)).to_be_visible()  # hazel's page read it
+
+        # A dropped connection (the live connections' sockets are torn down, as a network
+        # drop does): what was said meanwhile shows once the page has reconnected.
+        _drop_live_connections(hazel.evaluate("document.body.dataset.live"))
+        expect(hazel.locator("body[data-live-state=down]")).to_have_count(1)
+        rowan.get_by_role("textbox", name="Message").fill("Bring the big trowel")
+        rowan.get_by_role("button", name="Send").click()
+        expect(hazel.get_by_text("Bring the big trowel")).to_be_visible(timeout=15_000)
+        expect(hazel.locator("body[data-live-state=open]")).to_have_count(1)
+        _fits_the_screen(hazel)
         assert watch.problems == []
     finally:
         desktop.close()

@@ -21,9 +21,16 @@ def bearer(token: str) -> dict[str, str]:
 class EventStream:
     """An open server-sent events stream; `expect()` waits for a matching event."""
 
-    def __init__(self, url: str, *, token: str | None = None, params: Any = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
-        self.headers = bearer(token) if token else {}
+        self.headers = {**(bearer(token) if token else {}), **(headers or {})}
         self.params = params
         self.events: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self.stack = contextlib.AsyncExitStack()

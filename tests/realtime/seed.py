@@ -14,6 +14,8 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from oauth2_provider.models import get_access_token_model, get_application_model  # noqa: E402
 
@@ -52,6 +54,11 @@ for name in ("rosa", "basil", "clover", "dill"):
 graph.follow(users["basil"], users["rosa"])  # basil reads rosa at home
 graph.follow(users["clover"], users["rosa"])
 graph.mute(users["clover"], users["dill"])  # clover never sees dill's posts streamed
+# Signed-in browser sessions (the site's own pages open their live connection with them).
+for name, user in users.items():
+    browser = Client()
+    browser.force_login(user)
+    out[name]["session"] = browser.cookies[settings.SESSION_COOKIE_NAME].value
 out["basil"]["write_only"] = token(users["basil"], "write:statuses")
 out["basil"]["notifications_only"] = token(users["basil"], "read:notifications")
 print(json.dumps(out))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import secrets
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -76,6 +79,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+@functools.lru_cache(maxsize=64)
+def _policy_for(scheme: str, host: str) -> str:
+    """The policy, with the streaming server the page's live connection goes to allowed as
+    a connection target (it may sit on another port or host)."""
+    from townsquare.realtime.pages import live_url
+
+    parts = urlsplit(live_url(scheme, host))
+    return f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {parts.scheme}://{parts.netloc}"
+
+
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy on every page: scripts only from this site."""
 
@@ -84,7 +97,12 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if "Content-Security-Policy" not in response.headers:
+            try:
+                policy = _policy_for(request.scheme or "http", request.get_host())
+            except (DisallowedHost, ValueError):
+                policy = CONTENT_SECURITY_POLICY
+            response.headers["Content-Security-Policy"] = policy
         return response
 
 

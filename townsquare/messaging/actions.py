@@ -31,6 +31,7 @@ from townsquare.messaging.models import (
 )
 from townsquare.messaging.models.conversation import TITLE_MAX
 from townsquare.messaging.models.message import MESSAGE_MAX
+from townsquare.realtime import live
 
 
 def _clean_text(text: str, *, with_images: bool = False) -> str:
@@ -58,6 +59,9 @@ def _write(
     """Store a message (with the sender's uploaded images) and move the conversation up the
     inbox, inside the caller's transaction. The sender has read their own message."""
     html = render_member_text(text).html if kind == MessageKind.TEXT and text else ""
+    # One message at a time per conversation: ids then commit in order, so a reader who has
+    # read up to one message never skips an earlier one that committed later.
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).exists()
     message = Message.objects.create(
         conversation=conversation, sender=sender, kind=kind, text=text, html=html
     )
@@ -67,28 +71,64 @@ def _write(
         last_message_id=message.pk
     )
     _read_up_to(Participant.objects.filter(conversation=conversation, member=sender), message.pk)
+    _tell_everyone(conversation.pk, "message", sender.pk)
     return message
+
+
+def _present(conversation_id: int) -> list[int]:
+    return list(
+        Participant.objects.filter(conversation_id=conversation_id, left_at__isnull=True)
+        .exclude(state=ParticipantState.DECLINED)
+        .values_list("member_id", flat=True)
+    )
+
+
+def _tell_everyone(conversation_id: int, kind: str, actor_id: int, **data: object) -> None:
+    """Tell the open pages of everyone in the conversation (the actor's other pages too)."""
+    live.tell_pages(
+        _present(conversation_id),
+        kind,
+        involves=[actor_id],
+        conversation=str(conversation_id),
+        **data,
+    )
 
 
 def _read_up_to(places: QuerySet[Participant], message_id: int) -> None:
     places.filter(last_read_id__lt=message_id).update(last_read_id=message_id)
 
 
-def _recipients(sender: User, people: Sequence[User]) -> list[tuple[User, ParticipantState]]:
-    """Each distinct other person with where the conversation lands for them; refuses the
-    whole conversation when any of them may not receive it."""
+def _recipients(
+    sender: User, people: Sequence[User], *, present: Sequence[int] = ()
+) -> list[tuple[User, ParticipantState]]:
+    """Each distinct newcomer with where the conversation lands for them; refuses the whole
+    change when the conversation would be too big, when any newcomer may not receive it
+    from the sender, or (in a group) when a newcomer and anyone else in it blocked the other.
+    `present`: the ids of those already in the conversation, the sender included."""
     seen: dict[int, User] = {}
     for person in people:
-        if person.pk != sender.pk:
+        if person.pk != sender.pk and person.pk not in present:
             seen.setdefault(person.pk, person)
     if not seen:
         raise ValidationError({"to": "Choose who to write to (someone other than you)."})
+    size = len(seen) + max(len(present), 1)
+    if size > _max_members():
+        raise ValidationError(
+            {"to": f"A conversation holds at most {_max_members()} people, you included."}
+        )
     placed = []
     for person in seen.values():
         state = queries.arrival_state(sender, person)
         if isinstance(state, str):
             raise ValidationError({"to": state})
         placed.append((person, state))
+    if size > 2:
+        everyone = {sender.pk, *present, *seen}
+        blocked = queries.blocked_pairs(list(seen), list(everyone))
+        if blocked:
+            raise ValidationError(
+                {"to": f"{seen[blocked[0]].username} can't join this conversation."}
+            )
     return placed
 
 
@@ -109,10 +149,6 @@ def start_conversation(
     if len(title) > TITLE_MAX:
         raise ValidationError({"title": f"Titles are at most {TITLE_MAX} characters."})
     placed = _recipients(sender, people)
-    if len(placed) + 1 > _max_members():
-        raise ValidationError(
-            {"to": f"A conversation holds at most {_max_members()} people, you included."}
-        )
     if len(placed) == 1:
         existing = queries.pair_conversation(sender, placed[0][0])
         if existing is not None:
@@ -170,10 +206,34 @@ def send_message(
         return _write(conversation, sender, text, media_ids=media_ids)
 
 
-def mark_read(member: User, conversation_id: int) -> None:
-    """The member has read everything in the conversation so far."""
+def mark_read(member: User, conversation_id: int, *, up_to: int | None = None) -> None:
+    """The member has read the conversation up to message `up_to` (the newest the page
+    showed; everything so far when None)."""
     place = queries.current_participant(member, conversation_id)
-    _read_up_to(Participant.objects.filter(pk=place.pk), place.conversation.last_message_id)
+    newest = place.conversation.last_message_id
+    if up_to is not None:
+        newest = min(newest, up_to)
+    if place.last_read_id >= newest:
+        return
+    _read_up_to(Participant.objects.filter(pk=place.pk), newest)
+    if place.state == ParticipantState.ACCEPTED:  # a request is read unseen
+        _tell_everyone(conversation_id, "read", member.pk)
+
+
+def typing(member: User, conversation_id: int) -> None:
+    """Show the others in the conversation that the member is writing (nothing is stored)."""
+    ratelimit.TYPING_PER_ACCOUNT.hit(str(member.pk))
+    place = queries.current_participant(member, conversation_id)
+    if place.state != ParticipantState.ACCEPTED:
+        return
+    others = [m for m in _present(conversation_id) if m != member.pk]
+    live.tell_pages(
+        others,
+        "typing",
+        involves=[member.pk],
+        conversation=str(conversation_id),
+        name=member.name,
+    )
 
 
 def _own_message(member: User, message_id: int) -> Message:
@@ -203,6 +263,7 @@ def unsend(member: User, message_id: int) -> None:
             )
         Message.objects.filter(pk=message.pk).update(unsent_at=timezone.now(), text="", html="")
         media_actions.discard_for_messages([message.pk])
+        _tell_everyone(message.conversation_id, "message", member.pk)
 
 
 def delete_for_me(member: User, message_id: int) -> None:
@@ -220,12 +281,15 @@ def leave(member: User, conversation_id: int) -> None:
         place = queries.current_participant(member, conversation_id)
         conversation = place.conversation
         if conversation.is_group:
-            _write(conversation, member, "", kind=MessageKind.LEFT)
-            Participant.objects.filter(pk=place.pk).update(left_at=timezone.now())
+            left = Participant.objects.filter(pk=place.pk, left_at__isnull=True).update(
+                left_at=timezone.now()
+            )
+            if left:  # (a second request at the same moment finds it done)
+                _write(conversation, member, "", kind=MessageKind.LEFT)
         else:
+            # What was said is gone for this member; it is not marked read for the sender.
             newest = Conversation.objects.get(pk=conversation.pk).last_message_id
             Participant.objects.filter(pk=place.pk).update(cleared_before_id=newest)
-            _read_up_to(Participant.objects.filter(pk=place.pk), newest)
 
 
 def set_muted(member: User, conversation_id: int, *, muted: bool) -> None:
@@ -234,15 +298,15 @@ def set_muted(member: User, conversation_id: int, *, muted: bool) -> None:
     Participant.objects.filter(pk=place.pk).update(muted=muted)
 
 
-def answer_request(member: User, conversation_id: int, *, accept: bool) -> None:
+def answer_request(member: User, conversation_id: int, *, accept: bool) -> bool:
     """Move a message request to the inbox, or decline it (the sender is not told; later
-    messages in it stay out of sight)."""
+    messages in it stay out of sight). False when it was no longer a request."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     place = queries.current_participant(member, conversation_id)
-    if place.state == ParticipantState.ACCEPTED:
-        return
     state = ParticipantState.ACCEPTED if accept else ParticipantState.DECLINED
-    Participant.objects.filter(pk=place.pk).update(state=state)
+    return bool(
+        Participant.objects.filter(pk=place.pk, state=ParticipantState.REQUEST).update(state=state)
+    )
 
 
 def add_people(member: User, conversation_id: int, people: Sequence[User]) -> None:
@@ -254,16 +318,12 @@ def add_people(member: User, conversation_id: int, people: Sequence[User]) -> No
         conversation = Conversation.objects.select_for_update().get(pk=place.conversation_id)
         if not conversation.is_group:
             raise ValidationError({"to": "Start a new conversation to write to more people."})
-        present = dict(
-            Participant.objects.filter(conversation=conversation).values_list(
-                "member_id", "left_at"
-            )
+        present = list(
+            Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+            .exclude(state=ParticipantState.DECLINED)
+            .values_list("member_id", flat=True)
         )
-        newcomers = [person for person in people if person.pk not in present or present[person.pk]]
-        placed = _recipients(member, newcomers)
-        current = sum(1 for left_at in present.values() if left_at is None)
-        if current + len(placed) > _max_members():
-            raise ValidationError({"to": f"A conversation holds at most {_max_members()} people."})
+        placed = _recipients(member, people, present=present)
         newest = conversation.last_message_id
         for person, state in placed:
             Participant.objects.update_or_create(

@@ -13,13 +13,14 @@ from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 
 from townsquare.accounts.models import MessagePolicy, User
-from townsquare.graph.models import Follow
+from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import blocked_either_way, is_blocked_between
 from townsquare.media.models import MediaAttachment
 from townsquare.messaging.models import (
     Conversation,
     HiddenMessage,
     Message,
+    MessageKind,
     Participant,
     ParticipantState,
 )
@@ -47,6 +48,16 @@ def arrival_state(sender: User, recipient: User) -> ParticipantState | str:
     ):
         return ParticipantState.REQUEST
     return ParticipantState.ACCEPTED
+
+
+def blocked_pairs(newcomers: list[int], everyone: list[int]) -> list[int]:
+    """The newcomers who blocked, or were blocked by, anyone else in `everyone`."""
+    found = Block.objects.filter(
+        Q(blocker_id__in=newcomers, blocked_id__in=everyone)
+        | Q(blocked_id__in=newcomers, blocker_id__in=everyone)
+    ).values_list("blocker_id", "blocked_id")
+    wanted = set(newcomers)
+    return sorted({a if a in wanted else b for a, b in found})
 
 
 def current_participant(member: User, conversation_id: int) -> Participant:
@@ -109,6 +120,10 @@ class InboxEntry:
             return ""
         if message.unsent_at is not None:
             return "Message unsent"
+        if message.kind == MessageKind.LEFT:
+            return f"{message.sender.name} left"
+        if message.kind == MessageKind.JOINED:
+            return f"{message.sender.name} added {message.text}"
         if not message.text:
             return "Sent images"
         text = " ".join(message.text.split())
@@ -121,6 +136,7 @@ def others_in(conversation_ids: list[int], member: User) -> dict[int, list[User]
     rows = (
         Participant.objects.filter(conversation_id__in=conversation_ids, left_at__isnull=True)
         .exclude(member=member)
+        .exclude(blocked_either_way(member.pk, "member_id"))
         .select_related("member")
         .order_by("joined_at", "id")
     )
@@ -151,13 +167,15 @@ def inbox(
     ids = [place.conversation_id for place in places]
     others = others_in(ids, member)
     newest = [place.newest_shown for place in places if place.newest_shown]
-    latest = {m.conversation_id: m for m in Message.objects.filter(id__in=newest)}
+    latest = {
+        m.conversation_id: m for m in Message.objects.filter(id__in=newest).select_related("sender")
+    }
     return [
         InboxEntry(
             conversation=place.conversation,
             others=others[place.conversation_id],
             last_message=latest.get(place.conversation_id),
-            unread=place.conversation.last_message_id > place.last_read_id,
+            unread=(place.newest_shown or 0) > place.last_read_id,
             muted=place.muted,
             state=place.state,
         )
@@ -178,18 +196,29 @@ def _newest_shown(member: User) -> Subquery:
     )
 
 
+# A conversation counts when it holds a message the member has not read and sees: not their
+# own, not deleted for them, not from someone blocked either way, not before they cleared it.
 _UNREAD_SQL = (
     "SELECT COUNT(*) FROM messaging_participant mp"
     " JOIN messaging_conversation mc ON mc.id = mp.conversation_id"
     " WHERE mp.member_id = %s AND mp.state = %s AND mp.left_at IS NULL AND NOT mp.muted"
     " AND mc.last_message_id > mp.last_read_id"
+    " AND EXISTS (SELECT 1 FROM messaging_message m WHERE m.conversation_id = mp.conversation_id"
+    " AND m.id > mp.last_read_id AND m.id > mp.cleared_before_id AND m.sender_id <> %s"
+    " AND NOT EXISTS (SELECT 1 FROM messaging_hiddenmessage h"
+    " WHERE h.member_id = %s AND h.message_id = m.id)"
+    " AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
+    " AND b.blocked_id = m.sender_id)"
+    " AND NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocked_id = %s"
+    " AND b.blocker_id = m.sender_id))"
 )
 
 
 def unread_conversations_sql(member: User) -> tuple[str, list[Any]]:
     """The statement counting the conversations in `member`'s inbox with messages they have
     not read (muted ones are not counted): the number on the menu."""
-    return _UNREAD_SQL, [member.pk, int(ParticipantState.ACCEPTED)]
+    me = member.pk
+    return _UNREAD_SQL, [me, int(ParticipantState.ACCEPTED), me, me, me, me]
 
 
 def unread_conversations(member: User) -> int:
@@ -225,6 +254,7 @@ def read_receipts(member: User, participant: Participant) -> list[Receipt]:
             state=ParticipantState.ACCEPTED,
         )
         .exclude(member=member)
+        .exclude(blocked_either_way(member.pk, "member_id"))
         .select_related("member")
         .order_by("joined_at", "id")
     )

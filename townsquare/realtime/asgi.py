@@ -14,6 +14,9 @@ for the database (token checks, blocks and mutes), in a few threads off the even
   messages {"stream": [...], "event": ..., "payload": "<JSON as a string>"}, or
   {"error": ..., "status": ...} for a refused subscription.
 
+- The site's own pages: GET /live/events, server-sent events for the member of the session
+  cookie, from a page of this site only (see realtime.live and realtime.pages).
+
 The token comes from "Authorization: Bearer", the `access_token` parameter, or (websocket)
 the Sec-WebSocket-Protocol header, which is then echoed back as the chosen subprotocol.
 Public streams need no token; a token that is given must be valid (else 401).
@@ -31,6 +34,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from townsquare.realtime import live, pages
 from townsquare.realtime.hub import Hub, Listener, in_thread
 from townsquare.realtime.streams import SSE_PATHS, Stream, StreamError, owns_list, resolve
 
@@ -155,6 +159,9 @@ class StreamingApp:
         if method not in ("GET", "HEAD"):
             await _error(send, 405, "Method not allowed")
             return
+        if path == pages.LIVE_PATH:
+            await self._page_events(scope, receive, send)
+            return
         if path == PREFIX and params.get("stream"):
             name = params["stream"]
         elif path.startswith(PREFIX + "/") and path[len(PREFIX) + 1 :] in SSE_PATHS:
@@ -172,10 +179,39 @@ class StreamingApp:
         except StreamError as exc:
             await _error(send, exc.status, exc.message)
             return
-        await self._serve_events(stream, caller, receive, send)
+        await self._serve_events([stream], caller, receive, send)
+
+    async def _page_events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A signed-in page's live connection (see realtime.live), by its session cookie."""
+        origin = _header(scope, b"origin")
+        if not pages.allowed_origin(origin, _header(scope, b"host")):
+            await _error(send, 403, "Not a page of this site")
+            return
+        key = pages.session_key(_header(scope, b"cookie"))
+        member_id = await in_thread(pages.session_member, key) if key else None
+        if member_id is None:
+            await _error(send, 401, "Not signed in")
+            return
+        cors = (
+            [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"access-control-allow-credentials", b"true"),
+                (b"vary", b"Origin"),
+            ]
+            if origin
+            else []
+        )
+        streams = live.page_streams(member_id)
+        await self._serve_events(streams, Caller(member_id), receive, send, cors=cors)
 
     async def _serve_events(
-        self, stream: Stream, caller: Caller, receive: Receive, send: Send
+        self,
+        streams: list[Stream],
+        caller: Caller,
+        receive: Receive,
+        send: Send,
+        *,
+        cors: list[tuple[bytes, bytes]] = CORS,
     ) -> None:
         hub = self._ensure_hub()
         listener = Listener(caller.user_id)
@@ -183,14 +219,15 @@ class StreamingApp:
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-store"),
             (b"x-accel-buffering", b"no"),
-            *CORS,
+            *cors,
         ]
         watcher: asyncio.Task[None] | None = None
         try:
             hub.attach(listener)
             await listener.refresh_silenced(force=True)
             await send({"type": "http.response.start", "status": 200, "headers": headers})
-            hub.subscribe(listener, stream)
+            for stream in streams:
+                hub.subscribe(listener, stream)
             watcher = asyncio.create_task(_watch_disconnect(receive, listener))
             await send({"type": "http.response.body", "body": b":)\n\n", "more_body": True})
             while True:

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from townsquare.graph.models import FollowRequest
 from townsquare.messaging.queries import unread_conversations_sql
 from townsquare.notifications.queries import unread_count_sql
+from townsquare.realtime.pages import live_url
 from townsquare.site import features
 
 # Pages every layout links to. Resolved once per process: `{% url %}` costs a reverse() per
@@ -115,6 +116,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "my_profile_url": reverse("profile", args=[member.username]) if member else "",
         # Lazy: only pages that show the menu pay for the badge (fragments do not).
         "badges": _Once(lambda: menu_badges(member)) if member is not None else {},
+        # Where a member's page opens its live connection (none for visitors).
+        "live_url": live_url(request.scheme or "http", request.get_host()) if member else "",
         "features": features.switches,  # {name: on?}, read at most every few seconds
         # Only accounts that approve followers can have requests waiting.
         "pending_requests": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from townsquare.accounts.models import MessagePolicy
@@ -14,13 +15,25 @@ from townsquare.messaging.models.message import MESSAGE_MAX
 _NAME_SPLIT = re.compile(r"[\s,;]+")
 
 
+PEOPLE_TEXT_MAX = 2000
+
+
 class PeopleField(forms.CharField):
-    """Usernames separated by commas or spaces (an @ in front is fine): a list of names."""
+    """Usernames separated by commas or spaces (an @ in front is fine): a list of names,
+    at most as many as a conversation holds."""
 
     def to_python(self, value: object) -> list[str]:  # type: ignore[override]
         text = super().to_python(value)
+        if len(text or "") > PEOPLE_TEXT_MAX:
+            raise forms.ValidationError(f"At most {PEOPLE_TEXT_MAX:,} characters.")
         names = [part.lstrip("@") for part in _NAME_SPLIT.split(text or "") if part.strip("@")]
-        return list(dict.fromkeys(name.lower() for name in names))
+        unique = list(dict.fromkeys(name.lower() for name in names))
+        most = int(settings.TOWNSQUARE["MAX_CONVERSATION_MEMBERS"])
+        if len(unique) >= most:
+            raise forms.ValidationError(
+                f"A conversation holds at most {most} people, you included."
+            )
+        return unique
 
 
 class MultipleImagesInput(forms.ClearableFileInput):
@@ -35,6 +48,9 @@ class ImagesField(forms.FileField):
     def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
         single = super().clean
         items = data if isinstance(data, list | tuple) else [data] if data else []
+        most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
+        if len(items) > most:  # refused before anything is stored
+            raise forms.ValidationError(f"A message can have at most {most} images.")
         return [single(item, initial) for item in items if item]
 
 
@@ -52,7 +68,6 @@ class MessageForm(forms.Form):
 class NewConversationForm(MessageForm):
     to = PeopleField(
         label="To",
-        max_length=2000,
         help_text="Usernames, separated by commas. Several people make a group conversation.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "off"}),
     )
@@ -61,7 +76,7 @@ class NewConversationForm(MessageForm):
 
 
 class AddPeopleForm(forms.Form):
-    to = PeopleField(label="Add people", max_length=2000)
+    to = PeopleField(label="Add people")
 
 
 class PrivacyForm(forms.Form):

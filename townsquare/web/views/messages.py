@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -165,15 +166,43 @@ def _conversation_context(request: HttpRequest, conversation_id: int) -> dict[st
     }
 
 
+def _read_and_render(request: HttpRequest, conversation_id: int, template: str) -> HttpResponse:
+    """The page (or its thread), marked read up to the newest message it shows (a request
+    is read unseen; an older page marks nothing)."""
+    assert isinstance(request.user, User)
+    context = _conversation_context(request, conversation_id)
+    shown: list[dict[str, Any]] = context["shown"]  # type: ignore[assignment]
+    accepted = context["place"].state == ParticipantState.ACCEPTED  # type: ignore[attr-defined]
+    if accepted and shown and "before" not in request.GET:
+        actions.mark_read(request.user, conversation_id, up_to=shown[-1]["message"].pk)
+    return render(request, template, context)
+
+
 @feature_required(FEATURE)
 @login_required
 @require_GET
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    return _read_and_render(request, conversation_id, "web/messages/conversation.html")
+
+
+@feature_required(FEATURE)
+@login_required
+@require_GET
+def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The messages alone, for an open page to show what arrived (read, as the page is)."""
+    return _read_and_render(request, conversation_id, "web/messages/_thread.html")
+
+
+@feature_required(FEATURE)
+@login_required
+@require_POST
+def typing(request: HttpRequest, conversation_id: int) -> HttpResponse:
     assert isinstance(request.user, User)
-    context = _conversation_context(request, conversation_id)
-    if context["place"].state == ParticipantState.ACCEPTED:  # type: ignore[attr-defined]
-        actions.mark_read(request.user, conversation_id)  # reading a request reveals nothing
-    return render(request, "web/messages/conversation.html", context)
+    try:
+        actions.typing(request.user, conversation_id)
+    except RateLimited as exc:
+        return HttpResponse(str(exc), status=429, content_type="text/plain")
+    return HttpResponse(status=204)
 
 
 @feature_required(FEATURE)
@@ -273,13 +302,22 @@ def leave(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
     accept = request.POST.get("answer") == "accept"
-    return _change(
+    outcome: list[bool] = []
+    response = _change(
         request,
         conversation_id,
-        lambda me: actions.answer_request(me, conversation_id, accept=accept),
-        "Moved to your messages." if accept else "Request declined; the sender is not told.",
+        lambda me: outcome.append(actions.answer_request(me, conversation_id, accept=accept)),
+        "",
         then=_conversation_url(conversation_id) if accept else "/messages/requests",
     )
+    if outcome == [True]:
+        flash.success(
+            request,
+            "Moved to your messages." if accept else "Request declined; the sender is not told.",
+        )
+    elif outcome == [False]:
+        flash.info(request, "This conversation is no longer a request.")
+    return response
 
 
 @feature_required(FEATURE)
