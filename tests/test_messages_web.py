@@ -128,11 +128,12 @@ def test_the_privacy_page_sets_who_may_write() -> None:
     web = _as(sam)
     page = text_of(web.get("/settings/privacy"))
     assert "Who can start a conversation with me" in page
-    saved = web.post("/settings/privacy", {"message_policy": str(MessagePolicy.EVERYONE)})
+    rest = {"connections_visibility": "0", "show_posts_to_visitors": "on"}
+    saved = web.post("/settings/privacy", {"message_policy": str(MessagePolicy.EVERYONE), **rest})
     assert saved.status_code == 302
     sam.refresh_from_db()
     assert sam.message_policy == MessagePolicy.EVERYONE
-    bad = web.post("/settings/privacy", {"message_policy": "7"})
+    bad = web.post("/settings/privacy", {"message_policy": "7", **rest})
     assert bad.status_code == 400
     sam.refresh_from_db()
     assert sam.message_policy == MessagePolicy.EVERYONE

@@ -25,12 +25,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _switches_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The feature switches are read on a test's first request only, however slow the test
-    (in service they are read again every few seconds)."""
+def _switches_read_once(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+    """The operator's feature switches are read before the test and not again, however slow
+    the test: in service each process reads them once every few seconds, a cost no single
+    page carries."""
     from townsquare.site import features
 
     monkeypatch.setattr(features, "REFRESH_SECONDS", 3600.0)
+    features.switches()
 
 
 # The session (read from the database embedded; from the Redis cache when Redis is
@@ -38,9 +40,8 @@ def _switches_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 SESSION_READ = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 SIGNED_IN = SESSION_READ + 1
 # the first signed-in request also writes the session activity: UPDATE usersession,
-# SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT; and, being the first request of the
-# test, reads the operator's feature switches (each process reads them every few seconds).
-FIRST_REQUEST_EXTRA = 4 + 1
+# SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT
+FIRST_REQUEST_EXTRA = 4
 
 # The menu's badges on every member's full page (unread notifications, and conversations with
 # unread messages): one query (blocks, mutes and visibility are subqueries of the counts).

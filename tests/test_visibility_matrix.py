@@ -18,6 +18,8 @@ The rules (see `townsquare/posts/queries.py`):
 - a follower of a locked account whose request is still pending is a stranger: public and
   unlisted posts only, nothing at home;
 - nothing at all from a deactivated author;
+- nothing at all for visitors who are not signed in from an author who keeps posts from
+  visitors ("ivy"); signed-in members see her posts by the rules above;
 - a permalink the viewer may not see is a 404, exactly like one that does not exist (never a
   403, which would confirm that the post exists).
 """
@@ -32,6 +34,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from tests.factories import follow, make_post, make_user, run_jobs
+from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User
 from townsquare.graph import actions as graph_actions
 from townsquare.graph.models import Follow, FollowRequest
@@ -59,6 +62,9 @@ RELATIONSHIPS: dict[str, tuple[str | None, str]] = {
     "mentioned": ("mira", "ana"),  # mentioned in the post, does not follow
     "pending_requester": ("pia", "lou"),  # asked to follow the locked account, still waiting
     "approved_follower": ("abe", "lou"),  # asked to follow the locked account, approved
+    # "ivy" shows her posts to signed-in members only (a privacy setting).
+    "visitor_of_members_only": (None, "ivy"),
+    "member_of_members_only": ("sam", "ivy"),  # signed in, does not follow ivy
 }
 
 SURFACES = ("home", "profile", "permalink", "public_timeline")
@@ -66,7 +72,9 @@ SURFACES = ("home", "profile", "permalink", "public_timeline")
 TOPICS = {
     "ana": "The gardening club swaps seedlings on Saturday",
     "lou": "The chess society meets on Thursday evening",
+    "ivy": "The bee keepers check the hives at dawn",
 }
+AUTHORS = tuple(TOPICS)
 
 
 @dataclass
@@ -92,13 +100,14 @@ def build_world(*, posts_first: bool = False) -> World:
     """
     users = {
         name: make_user(name, locked=name == "lou")
-        for name in ("ana", "lou", "fern", "sam", "mira", "pia", "abe")
+        for name in ("ana", "lou", "ivy", "fern", "sam", "mira", "pia", "abe")
     }
+    account_actions.set_privacy(users["ivy"], show_posts_to_visitors=False)
     posts: dict[tuple[str, str], Post] = {}
     markers: dict[int, str] = {}
 
     def write_posts() -> None:
-        for author in ("ana", "lou"):
+        for author in AUTHORS:
             for level_name, level in LEVELS.items():
                 marker = f"marker-{author}-{level_name}-xq"
                 text = f"{TOPICS[author]} ({marker}), see you there @mira"
@@ -134,6 +143,8 @@ def build_world(*, posts_first: bool = False) -> World:
 
 def may_see(level: str, relationship: str) -> bool:
     """Profile and permalink: whether the viewer may see the post at all."""
+    if relationship == "visitor_of_members_only":
+        return False
     if level in ("public", "unlisted"):
         return True
     if level == "followers-only":
@@ -142,6 +153,8 @@ def may_see(level: str, relationship: str) -> bool:
 
 
 def in_home_feed(level: str, relationship: str) -> bool:
+    if relationship == "visitor_of_members_only":
+        return False  # not even on the landing page
     if relationship == "anonymous":
         # No home feed: `/` is the landing page, listing the latest public posts only.
         return level == "public"
@@ -156,7 +169,7 @@ def in_home_feed(level: str, relationship: str) -> bool:
 
 def expected(level: str, relationship: str, surface: str) -> bool:
     if surface == "public_timeline":
-        return level == "public"
+        return level == "public" and relationship != "visitor_of_members_only"
     if surface == "home":
         return in_home_feed(level, relationship)
     return may_see(level, relationship)
@@ -252,7 +265,7 @@ def test_visibility(client: Client, level: str, relationship: str) -> None:
         pytest.param(level, relationship, id=f"{level}-{relationship}-home-backfilled")
         for level in LEVELS
         for relationship in RELATIONSHIPS
-        if relationship != "anonymous"
+        if RELATIONSHIPS[relationship][0] is not None
     ],
 )
 def test_home_feed_after_backfill(client: Client, level: str, relationship: str) -> None:
@@ -270,7 +283,7 @@ def test_deactivated_author_is_seen_by_nobody(
     client: Client, level: str, relationship: str
 ) -> None:
     world = build_world()
-    User.objects.filter(username__in=["ana", "lou"]).update(is_active=False)
+    User.objects.filter(username__in=AUTHORS).update(is_active=False)
     viewer, post = world.viewer(relationship), world.post(level, relationship)
     if viewer is not None:
         viewer.refresh_from_db()
@@ -292,7 +305,7 @@ def test_deactivated_author_is_seen_by_nobody(
 def test_visible_to_and_can_see_agree_on_every_post(relationship: str, deactivated: bool) -> None:
     world = build_world()
     if deactivated:
-        User.objects.filter(username__in=["ana", "lou"]).update(is_active=False)
+        User.objects.filter(username__in=AUTHORS).update(is_active=False)
     viewer = world.viewer(relationship)
     if viewer is not None:
         viewer.refresh_from_db()
@@ -309,7 +322,7 @@ def test_visible_to_and_can_see_agree_on_every_post(relationship: str, deactivat
     wanted = set()
     for (author, level), post in world.posts.items():
         if username is None:
-            towards_author = "anonymous"
+            towards_author = "visitor_of_members_only" if author == "ivy" else "anonymous"
         elif username == author:
             towards_author = "author"
         elif username == "mira":

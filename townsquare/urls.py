@@ -42,6 +42,7 @@ urlpatterns = [
     path("@<username:username>/note", social.note, name="account_note"),
     path("@<username:username>/followers", social.followers, name="followers"),
     path("@<username:username>/following", social.following, name="following"),
+    path("@<username:username>/friends", social.friends, name="friends"),
     path("@<username:username>/follow", social.follow, name="follow"),
     path("@<username:username>/unfollow", social.unfollow, name="unfollow"),
     path("@<username:username>/remove-follower", social.remove_follower, name="remove_follower"),

@@ -25,7 +25,13 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from townsquare.accounts.models import MessagePolicy, Role, User, UserSession
+from townsquare.accounts.models import (
+    ConnectionsVisibility,
+    MessagePolicy,
+    Role,
+    User,
+    UserSession,
+)
 from townsquare.accounts.models.user import MAX_PROFILE_FIELDS
 from townsquare.accounts.queries import render_member_text
 from townsquare.accounts.tasks import send_email
@@ -34,6 +40,7 @@ from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.graph.actions import approve_all_requests
 from townsquare.media import images
+from townsquare.realtime import publish as realtime
 
 CONFIRM_SALT = "townsquare.confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 60 * 60
@@ -504,10 +511,36 @@ def set_posting_defaults(
     return user
 
 
-def set_privacy(user: User, *, message_policy: int) -> None:
-    """The member's privacy choices: who may start a direct-message conversation with them."""
+def set_privacy(
+    user: User,
+    *,
+    message_policy: int | None = None,
+    connections_visibility: int | None = None,
+    show_posts_to_visitors: bool | None = None,
+) -> None:
+    """The member's privacy choices (each left as it is when None): who may start a
+    direct-message conversation with them, who may see whom they follow and who follows
+    them, and whether visitors without an account see their posts."""
     ratelimit.PROFILE_UPDATES_PER_ACCOUNT.hit(str(user.pk))
-    if message_policy not in MessagePolicy.values:
-        raise ValidationError({"message_policy": "Choose one of the options."})
-    user.message_policy = message_policy
-    User.objects.filter(pk=user.pk).update(message_policy=message_policy)
+    changes: dict[str, Any] = {}
+    if message_policy is not None:
+        if message_policy not in MessagePolicy.values:
+            raise ValidationError({"message_policy": "Choose one of the options."})
+        changes["message_policy"] = message_policy
+    if connections_visibility is not None:
+        if connections_visibility not in ConnectionsVisibility.values:
+            raise ValidationError({"connections_visibility": "Choose one of the options."})
+        changes["connections_visibility"] = connections_visibility
+    visitors_changed = (
+        show_posts_to_visitors is not None and show_posts_to_visitors != user.show_posts_to_visitors
+    )
+    if show_posts_to_visitors is not None:
+        changes["show_posts_to_visitors"] = show_posts_to_visitors
+    if not changes:
+        return
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(**changes)
+        if visitors_changed:
+            realtime.visitors_rule_changed()
+    for name, value in changes.items():
+        setattr(user, name, value)

@@ -20,6 +20,7 @@ from townsquare.graph.queries import is_blocked_between
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
 from townsquare.realtime import publish as realtime
+from townsquare.site import features
 
 MAX_MUTE = timedelta(days=365)
 
@@ -57,6 +58,8 @@ def follow(
             if options:
                 existing.update(**options)
             return FOLLOWING
+        if friends_mode():
+            return _befriend(follower, followee, options)
         if followee.locked:
             request, created = FollowRequest.objects.get_or_create(
                 follower=follower, followee=followee, defaults=options
@@ -75,6 +78,38 @@ def follow(
     return FOLLOWING
 
 
+def friends_mode() -> bool:
+    """The operator's choice: connections need both sides to agree, and are mutual."""
+    return features.enabled("friends_mode")
+
+
+def _befriend(member: User, other: User, options: dict[str, bool]) -> str:
+    """Friends mode: a friend request, or, when `other` asked first (or already follows
+    `member`), the friendship itself: a follow each way. Inside the caller's transaction."""
+    asked_first = FollowRequest.objects.filter(follower=other, followee=member).exists()
+    if asked_first or Follow.objects.filter(follower=other, followee=member).exists():
+        _create_follow(
+            member,
+            other,
+            show_reblogs=options.get("show_reblogs", True),
+            notify_posts=options.get("notify", False),
+        )
+        if asked_first:
+            request = FollowRequest.objects.get(follower=other, followee=member)
+            _create_follow(
+                other, member, show_reblogs=request.show_reblogs, notify_posts=request.notify
+            )
+        return FOLLOWING
+    request, created = FollowRequest.objects.get_or_create(
+        follower=member, followee=other, defaults=options
+    )
+    if created:
+        notify(other.pk, Kind.FOLLOW_REQUEST, actor_id=member.pk)
+    elif options:
+        FollowRequest.objects.filter(pk=request.pk).update(**options)
+    return REQUESTED
+
+
 def _create_follow(
     follower: User, followee: User, *, show_reblogs: bool = True, notify_posts: bool = False
 ) -> None:
@@ -91,9 +126,13 @@ def _create_follow(
 
 
 def unfollow(follower: User, followee: User) -> None:
-    """Stop following (or withdraw a request); their posts leave the follower's home feed."""
+    """Stop following (or withdraw a request); their posts leave the follower's home feed.
+    In friends mode this ends the friendship: the follows both ways."""
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
-    _end_follow(follower, followee)
+    with transaction.atomic():
+        _end_follow(follower, followee)
+        if friends_mode():
+            _end_follow(followee, follower)
 
 
 def _end_follow(follower: User, followee: User) -> None:
@@ -123,6 +162,8 @@ def approve_request(followee: User, request_id: int) -> None:
             show_reblogs=request.show_reblogs,
             notify_posts=request.notify,
         )
+        if friends_mode():  # accepting a friend request: the friendship goes both ways
+            _create_follow(followee, request.follower)
 
 
 def reject_request(followee: User, request_id: int) -> None:
@@ -137,7 +178,10 @@ def reject_request(followee: User, request_id: int) -> None:
 
 
 def approve_all_requests(followee: User) -> int:
-    """When an account stops approving followers, everyone waiting becomes a follower."""
+    """When an account stops approving followers, everyone waiting becomes a follower
+    (not in friends mode, where every connection waits for its answer)."""
+    if friends_mode():
+        return 0
     with transaction.atomic():
         requests = list(FollowRequest.objects.filter(followee=followee).select_related("follower"))
         for request in requests:
@@ -154,7 +198,10 @@ def remove_follower(followee: User, follower: User) -> None:
     """A member removes someone from their followers (who keeps nothing of theirs at home).
     The member acting is the one rate limited."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(followee.pk))
-    _end_follow(follower, followee)
+    with transaction.atomic():
+        _end_follow(follower, followee)
+        if friends_mode():
+            _end_follow(followee, follower)
 
 
 def block(blocker: User, blocked: User) -> None:

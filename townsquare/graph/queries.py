@@ -211,8 +211,47 @@ def pending_requests(user: User) -> QuerySet[FollowRequest]:
     return FollowRequest.objects.filter(followee=user).select_related("follower").order_by("-id")
 
 
-def counts(user: User) -> dict[str, int]:
-    return {
+def counts(user: User, *, friends: bool = False) -> dict[str, int]:
+    """The profile's numbers (with `friends`, the mutual follows too: friends mode)."""
+    found = {
         "followers": Follow.objects.filter(followee=user, follower__is_active=True).count(),
         "following": Follow.objects.filter(follower=user, followee__is_active=True).count(),
     }
+    if friends:
+        found["friends"] = friends_of(user).count()
+    return found
+
+
+def friends_of(user: User) -> QuerySet[Follow]:
+    """Friends mode: the member's follows that are returned (a friendship is a follow each
+    way), newest first, as Follow rows from the member to each friend."""
+    returned = Follow.objects.filter(follower_id=OuterRef("followee_id"), followee_id=user.pk)
+    return (
+        Follow.objects.filter(follower=user, followee__is_active=True)
+        .filter(Exists(returned))
+        .select_related("followee")
+        .order_by("-id")
+    )
+
+
+def connections_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
+    """Whether `viewer` may see whom `member` follows and who follows them: the member's
+    choice (everyone, their followers, only themselves), and never someone they block."""
+    from townsquare.accounts.models import ConnectionsVisibility
+
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    if viewer_id == member.pk:
+        return True
+    if (
+        viewer_id is not None
+        and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
+    ):
+        return False
+    if member.connections_visibility == ConnectionsVisibility.EVERYONE:
+        return True
+    if member.connections_visibility == ConnectionsVisibility.FOLLOWERS:
+        return (
+            viewer_id is not None
+            and Follow.objects.filter(follower_id=viewer_id, followee_id=member.pk).exists()
+        )
+    return False

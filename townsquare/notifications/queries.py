@@ -110,7 +110,7 @@ class NotificationGroup:
 
     @property
     def verb(self) -> str:
-        return text.VERBS.get(self.kind, "")
+        return text.verb(self.kind)
 
     @property
     def names_actors(self) -> bool:

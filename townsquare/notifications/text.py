@@ -34,6 +34,21 @@ TABS: tuple[tuple[str, str], ...] = (
 
 OWN_POLL_ENDED = "Your poll has ended"
 
+# In friends mode (the operator's switch) a follow is one side of a friendship.
+FRIENDS_VERBS: dict[str, str] = {
+    Kind.FOLLOW: "became your friend",
+    Kind.FOLLOW_REQUEST: "sent you a friend request",
+}
+
+
+def verb(kind: str) -> str:
+    """What the actors did, as this site words it."""
+    from townsquare.site import features
+
+    if kind in FRIENDS_VERBS and features.enabled("friends_mode"):
+        return FRIENDS_VERBS[kind]
+    return VERBS.get(kind, "did something")
+
 
 def names(actor_names: Sequence[str], others: int) -> str:
     """'Fern', 'Fern and Basil', 'Fern, Basil and 3 others'."""
@@ -53,7 +68,7 @@ def summary(
     """One line saying what happened: 'Fern and 2 others liked your post'."""
     if kind == Kind.POLL and (own_poll or not actor_names):
         return OWN_POLL_ENDED if own_poll else "A poll you voted in has ended"
-    return f"{names(actor_names, others)} {VERBS.get(kind, 'did something')}"
+    return f"{names(actor_names, others)} {verb(kind)}"
 
 
 def excerpt(text: str, spoiler: str = "", length: int = 200) -> str:

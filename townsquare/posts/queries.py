@@ -65,6 +65,9 @@ def visibility_filter(viewer: Viewer) -> Q:
         )
         rule &= ~_blocked_authors(member, "author_id")
         original_seen &= ~_blocked_authors(member, "reblog_of__author_id")
+    else:  # visitors without an account: not the posts of members who keep them from visitors
+        rule &= Q(author__show_posts_to_visitors=True)
+        original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
     return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
@@ -89,10 +92,10 @@ def can_see(viewer: Viewer, post: Post) -> bool:
         and is_blocked_between(member.pk, post.author_id)
     ):
         return False
+    if member is None:
+        return post.visibility in OPEN and post.author.show_posts_to_visitors
     if post.visibility in OPEN:
         return True
-    if member is None:
-        return False
     if member.pk == post.author_id:
         return True
     if Mention.objects.filter(post_id=post.pk, user_id=member.pk).exists():
@@ -134,8 +137,12 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
         " JOIN accounts_user ou ON ou.id = o.author_id WHERE o.id = p.reblog_of_id"
         f" AND ou.is_active AND o.visibility IN {_OPEN_LEVELS}"
     )
-    if member is None:
-        return f"(u.is_active AND p.visibility IN {_OPEN_LEVELS}{original})))", []
+    if member is None:  # a visitor: not the posts of members who keep them from visitors
+        return (
+            f"(u.is_active AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
+            f"{original} AND ou.show_posts_to_visitors)))",
+            [],
+        )
     condition = (
         f"(u.is_active AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
         f" OR (p.visibility = {int(Visibility.FOLLOWERS)} AND p.author_id IN"

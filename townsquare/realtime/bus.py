@@ -57,6 +57,10 @@ class Event:
 SILENCED = "silenced"
 
 
+# Another internal event: a member changed whether visitors without an account see their posts.
+VISITORS_CHANGED = "visitors"
+
+
 def silencing_key(member_id: int) -> str:
     return f"silencing:{member_id}"
 

@@ -20,6 +20,7 @@ T = TypeVar("T")
 MAX_QUEUED = 1000  # events waiting for a slow client before it is disconnected
 RECENT = 256  # status ids remembered per connection, so a post is not delivered twice
 SILENCED_TTL = 30.0  # seconds a member's block and mute list is kept before it is read again
+VISITORS_TTL = 30.0  # seconds the list of members hidden from visitors is kept
 
 # Database work (token checks, block and mute lists) runs here, off the event loop; a few
 # threads, so there are a few database connections at most.
@@ -51,6 +52,40 @@ def _status_id(event: bus.Event) -> str | None:
     """The id of the status an `update` carries (the first field of its JSON)."""
     found = _STATUS_ID.match(event.payload)
     return found.group(1) if found else None
+
+
+def _hidden_from_visitors() -> frozenset[int]:
+    from townsquare.accounts.models import User
+
+    return frozenset(User.objects.filter(show_posts_to_visitors=False).values_list("pk", flat=True))
+
+
+class VisitorRule:
+    """The members whose posts visitors without an account may not see, for the connections
+    opened without a token: read again when a member's choice changes (announced on the bus)
+    and at least every VISITORS_TTL seconds."""
+
+    def __init__(self) -> None:
+        self.hidden: frozenset[int] = frozenset()
+        self.read_at = float("-inf")
+        self.changes = 0
+        self.changes_read = 0
+
+    async def current(self) -> frozenset[int] | None:
+        """The members hidden from visitors; None when they could not be read (then nothing
+        of anyone may go to a visitor)."""
+        if self.changes != self.changes_read or time.monotonic() - self.read_at > VISITORS_TTL:
+            changes = self.changes
+            try:
+                self.hidden = await in_thread(_hidden_from_visitors)
+            except Exception:
+                logger.exception("reading who keeps their posts from visitors failed")
+                return None
+            self.read_at, self.changes_read = time.monotonic(), changes
+        return self.hidden if self.changes == self.changes_read else None
+
+
+VISITORS = VisitorRule()
 
 
 class Listener:
@@ -100,7 +135,15 @@ class Listener:
         self, batch: list[tuple[Stream, bus.Event]]
     ) -> list[tuple[Stream, bus.Event]]:
         """What of `batch` may go out now: checked again against the block and mute list,
-        read afresh first if it changed since the events were queued."""
+        read afresh first if it changed since the events were queued. A visitor (no member)
+        gets nothing that involves a member who keeps their posts from visitors."""
+        if self.user_id is None:
+            hidden = await VISITORS.current()
+            if hidden is None:
+                hidden = await VISITORS.current()  # a change was announced during the read
+            if hidden is None:
+                return []
+            return [item for item in batch if hidden.isdisjoint(item[1].accounts)]
         for _attempt in range(3):  # read when stale or older than SILENCED_TTL, and again
             await self.refresh_silenced()  # if a change was announced during the read
             if not self.stale:
@@ -183,6 +226,9 @@ class Hub:
                 listener.close()
 
     def dispatch(self, event: bus.Event) -> None:
+        if event.event == bus.VISITORS_CHANGED:
+            VISITORS.changes += 1
+            return
         for key in event.streams:
             for listener in tuple(self.subscribers.get(key, ())):
                 listener.offer(key, event)

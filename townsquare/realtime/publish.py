@@ -309,3 +309,9 @@ def notification_created(notification: Any) -> None:
         bus.publish("notification", orjson.dumps(entities[0]).decode(), streams)
 
     _after_commit(send)
+
+
+def visitors_rule_changed() -> None:
+    """A member changed whether visitors see their posts: every streaming process reads the
+    rule again before it sends anything more to a visitor."""
+    _after_commit(lambda: bus.publish(bus.VISITORS_CHANGED, "", [bus.VISITORS_CHANGED]))

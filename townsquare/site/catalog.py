@@ -1,6 +1,9 @@
-"""The features an operator can switch off (name -> what it is), in the order they are listed.
+"""The features an operator can switch on or off (name -> what it is), in the order they are listed.
 Plain data, so the command line can offer the names before Django starts."""
 
 FEATURES: dict[str, str] = {
     "messages": "Direct messages",
+    "friends_mode": "Friends mode: connections need both sides to agree, and are mutual",
 }
+# Features that are off until the operator switches them on (every other one is on).
+OFF_BY_DEFAULT = frozenset({"friends_mode"})

@@ -119,10 +119,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
         # Where a member's page opens its live connection (none for visitors).
         "live_url": live_url(request.scheme or "http", request.get_host()) if member else "",
         "features": features.switches,  # {name: on?}, read at most every few seconds
-        # Only accounts that approve followers can have requests waiting.
+        # Only accounts that approve followers (or everyone, in friends mode) can have
+        # requests waiting.
         "pending_requests": (
             FollowRequest.objects.filter(followee=member).count()
-            if member is not None and member.locked
+            if member is not None and (member.locked or features.enabled("friends_mode"))
             else 0
         ),
     }

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from townsquare.accounts.models.user import MAX_PROFILE_FIELDS
 from townsquare.posts.models import Visibility
+from townsquare.site import features
 
 
 class SignUpForm(forms.Form):
@@ -121,6 +122,13 @@ class PostForm(forms.Form):
         their fields cost about 1 ms on every home page)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["text"].widget.attrs["maxlength"] = settings.TOWNSQUARE["MAX_POST_LENGTH"]
+        if features.enabled("friends_mode"):  # followers are friends: every follow is mutual
+            visibility = self.fields["visibility"]
+            assert isinstance(visibility, forms.TypedChoiceField)
+            visibility.choices = [
+                (value, "Friends" if value == Visibility.FOLLOWERS else label)
+                for value, label in Visibility.choices
+            ]
         if with_extras if with_extras is not None else self.is_bound:
             self._add_extras()
 

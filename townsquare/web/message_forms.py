@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from townsquare.accounts.models import MessagePolicy
+from townsquare.accounts.models import ConnectionsVisibility, MessagePolicy
 from townsquare.messaging.models.conversation import TITLE_MAX
 from townsquare.messaging.models.message import MESSAGE_MAX
 
@@ -85,4 +85,14 @@ class PrivacyForm(forms.Form):
         choices=MessagePolicy.choices,
         coerce=int,
         widget=forms.RadioSelect,
+    )
+    connections_visibility = forms.TypedChoiceField(
+        label="Who can see whom I follow and who follows me",
+        choices=ConnectionsVisibility.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    show_posts_to_visitors = forms.BooleanField(
+        label="Show my public posts to visitors who are not logged in",
+        required=False,
     )

@@ -1,4 +1,4 @@
 from townsquare.accounts.models.session import UserSession
-from townsquare.accounts.models.user import MessagePolicy, Role, User
+from townsquare.accounts.models.user import ConnectionsVisibility, MessagePolicy, Role, User
 
-__all__ = ["MessagePolicy", "Role", "User", "UserSession"]
+__all__ = ["ConnectionsVisibility", "MessagePolicy", "Role", "User", "UserSession"]

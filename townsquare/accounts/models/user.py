@@ -26,6 +26,14 @@ class MessagePolicy(models.IntegerChoices):
     NOBODY = 2, "Nobody (conversations I am already in go on)"
 
 
+class ConnectionsVisibility(models.IntegerChoices):
+    """Who may see the lists of whom a member follows and who follows them."""
+
+    EVERYONE = 0, "Everyone"
+    FOLLOWERS = 1, "People who follow me"
+    ONLY_ME = 2, "Only me"
+
+
 class Manager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username__iexact=username)
@@ -65,6 +73,11 @@ class User(AbstractBaseUser):
     message_policy = models.PositiveSmallIntegerField(
         choices=MessagePolicy.choices, default=MessagePolicy.FOLLOWING
     )
+    connections_visibility = models.PositiveSmallIntegerField(
+        choices=ConnectionsVisibility.choices, default=ConnectionsVisibility.EVERYONE
+    )
+    # Off: visitors without an account see the profile but none of the member's posts.
+    show_posts_to_visitors = models.BooleanField(default=True)
 
     objects: ClassVar[Manager] = Manager()
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from pydantic import Field, field_validator
 
 from townsquare.accounts import actions as account_actions
-from townsquare.accounts.models import User
+from townsquare.accounts.models import ConnectionsVisibility, User
 from townsquare.accounts.queries import active_member
 from townsquare.api import actions as api_actions
 from townsquare.api import errors
@@ -159,6 +159,16 @@ def update_credentials(call: Call) -> dict[str, Any]:
             )
         if profile:
             account_actions.update_profile(user, **profile)
+        if params.hide_collections is not None:
+            # Hidden keeps a narrower choice made on the site (followers only); shown is
+            # everyone.
+            hidden = user.connections_visibility or ConnectionsVisibility.ONLY_ME
+            account_actions.set_privacy(
+                user,
+                connections_visibility=hidden
+                if params.hide_collections
+                else ConnectionsVisibility.EVERYONE,
+            )
     return credential_account(user)
 
 

@@ -338,13 +338,9 @@ def _account_page(call: Call, rows: QuerySet[Any], other: str) -> Reply:
 
 
 def _hidden_from(call: Call, member: User) -> bool:
-    """Mastodon hides a member's follow lists from someone they block."""
-    viewer = call.viewer
-    return (
-        viewer is not None
-        and viewer.pk != member.pk
-        and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer.pk).exists()
-    )
+    """The member keeps their follow lists from the caller (their setting, or a block):
+    an empty list, as Mastodon answers for hidden collections."""
+    return not graph_queries.connections_shown_to(call.viewer, member)
 
 
 @api.get(

@@ -188,10 +188,11 @@ def credential_account(user: User) -> dict[str, Any]:
             if isinstance(f, dict) and f.get("name")
         ],
         "follow_requests_count": FollowRequest.objects.filter(followee=user).count(),
-        "hide_collections": False,
+        "hide_collections": user.connections_visibility != 0,  # not shown to everyone
         "discoverable": user.discoverable,
         "indexable": user.discoverable,
     }
+    entity["hide_collections"] = entity["source"]["hide_collections"]
     entity["role"] = {
         "id": "-99" if user.role == "member" else ("1" if user.role == "moderator" else "3"),
         "name": "" if user.role == "member" else user.get_role_display(),

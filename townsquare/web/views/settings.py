@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from townsquare.accounts import actions
 from townsquare.accounts.models import User, UserSession
 from townsquare.core.ratelimit import RateLimited
+from townsquare.site import features
 from townsquare.web.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 from townsquare.web.message_forms import PrivacyForm
 from townsquare.web.views.common import apply_errors, parse_id
@@ -156,5 +157,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
                 return redirect("privacy_settings")
         status = 400
     else:
-        form = PrivacyForm(initial={"message_policy": request.user.message_policy})
+        member = request.user
+        form = PrivacyForm(
+            initial={
+                "message_policy": member.message_policy,
+                "connections_visibility": member.connections_visibility,
+                "show_posts_to_visitors": member.show_posts_to_visitors,
+            }
+        )
+    if features.enabled("friends_mode"):
+        form.fields["connections_visibility"].label = "Who can see my friends list"
     return render(request, "web/settings/privacy.html", {"form": form}, status=status)

@@ -20,6 +20,7 @@ from townsquare.core.ratelimit import RateLimited
 from townsquare.graph import actions, queries
 from townsquare.posts import queries as post_queries
 from townsquare.posts.display import pinned_posts
+from townsquare.site import features
 from townsquare.web.forms import MuteForm, NoteForm
 from townsquare.web.views.common import safe_next
 
@@ -51,7 +52,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "mute_form": MuteForm(),
         "next_max_id": posts[-1].pk if len(posts) == cursor.limit else None,
         "relationship": queries.relationship(request.user, member),  # type: ignore[arg-type]
-        "counts": queries.counts(member),
+        "counts": queries.counts(member, friends=features.enabled("friends_mode")),
         "featured": queries.featured_by(member, request.user),
         "is_self": request.user.is_authenticated and request.user.pk == member.pk,
     }
@@ -60,18 +61,27 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/profile.html", context)
 
 
-def _people(request: HttpRequest, username: str, *, followers: bool) -> HttpResponse:
+def _people(
+    request: HttpRequest, username: str, *, followers: bool, friends: bool = False
+) -> HttpResponse:
     member = _member_or_404(username)
+    title = "Friends" if friends else "Followers" if followers else "Following"
+    if not queries.connections_shown_to(request.user, member):
+        context = {"member": member, "people": [], "title": title, "hidden": True}
+        return render(request, "web/people.html", context)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
-    follows = queries.followers_of(member) if followers else queries.following_of(member)
+    if friends:
+        follows = queries.friends_of(member)
+    else:
+        follows = queries.followers_of(member) if followers else queries.following_of(member)
     if cursor.max_id:
         follows = follows.filter(id__lt=cursor.max_id)
     rows = list(follows[: cursor.limit])
-    people = [row.follower if followers else row.followee for row in rows]
+    people = [row.follower if followers and not friends else row.followee for row in rows]
     context = {
         "member": member,
         "people": people,
-        "title": "Followers" if followers else "Following",
+        "title": title,
         "next_max_id": rows[-1].pk if len(rows) == cursor.limit else None,
     }
     return render(request, "web/people.html", context)
@@ -87,6 +97,13 @@ def following(request: HttpRequest, username: str) -> HttpResponse:
     return _people(request, username, followers=False)
 
 
+@require_GET
+def friends(request: HttpRequest, username: str) -> HttpResponse:
+    if not features.enabled("friends_mode"):
+        raise Http404("This site has no friends lists.")
+    return _people(request, username, followers=False, friends=True)
+
+
 @login_required
 @require_POST
 def follow(request: HttpRequest, username: str) -> HttpResponse:
@@ -97,10 +114,21 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
     except (ValidationError, RateLimited) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
     else:
+        friends = features.enabled("friends_mode")
         if outcome == actions.REQUESTED:
-            messages.info(request, f"Asked to follow {member.name}; they approve followers.")
+            messages.info(
+                request,
+                f"Friend request sent to {member.name}."
+                if friends
+                else f"Asked to follow {member.name}; they approve followers.",
+            )
         else:
-            messages.success(request, f"You follow {member.name} now.")
+            messages.success(
+                request,
+                f"You and {member.name} are friends now."
+                if friends
+                else f"You follow {member.name} now.",
+            )
     return redirect(safe_next(request, f"/@{member.username}"))
 
 
@@ -123,7 +151,8 @@ def unfollow(request: HttpRequest, username: str) -> HttpResponse:
 def follow_requests(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     pending = list(queries.pending_requests(request.user)[:200])
-    return render(request, "web/follow_requests.html", {"requests": pending})
+    context = {"requests": pending, "friends_mode": features.enabled("friends_mode")}
+    return render(request, "web/follow_requests.html", context)
 
 
 @login_required
@@ -131,9 +160,12 @@ def follow_requests(request: HttpRequest) -> HttpResponse:
 def answer_follow_request(request: HttpRequest, request_id: int, answer: str) -> HttpResponse:
     assert isinstance(request.user, User)
     try:
+        friends = features.enabled("friends_mode")
         if answer == "approve":
             actions.approve_request(request.user, request_id)
-            messages.success(request, "Approved: they follow you now.")
+            messages.success(
+                request, "You are friends now." if friends else "Approved: they follow you now."
+            )
         else:  # the URL admits only "approve" and "reject"
             actions.reject_request(request.user, request_id)
             messages.success(request, "Request declined.")
