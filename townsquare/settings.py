@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "townsquare.conversations",
     "townsquare.site",
     "townsquare.messaging",
+    "townsquare.communities",
     "oauth2_provider",
     "townsquare.api",
     "townsquare.web",

@@ -73,5 +73,6 @@ PROFILE_UPDATES_PER_ACCOUNT = Limit("profile-account", 60, 60 * 60)
 # Direct messages: every message, and (tighter, against spam) every new conversation.
 MESSAGES_PER_ACCOUNT = Limit("message-account", 600, 60 * 60)
 CONVERSATIONS_PER_ACCOUNT = Limit("conversation-account", 60, 60 * 60)
+GROUPS_PER_ACCOUNT = Limit("group-account", 10, 60 * 60)
 # "is typing" signals (pages send one every few seconds while the member types).
 TYPING_PER_ACCOUNT = Limit("typing-account", 2000, 60 * 60)

@@ -1,0 +1,205 @@
+"""The write layer for groups: creating one, joining (public), asking to join (private),
+invitations (any group; the only way into a secret one), answering requests, leaving, and
+roles. Each change is one transaction; a refused change raises ValidationError saying why,
+and a group the member may not know of is Http404."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from townsquare.accounts.models import User
+from townsquare.accounts.queries import render_member_text
+from townsquare.communities import queries
+from townsquare.communities.models import (
+    Group,
+    GroupPrivacy,
+    Membership,
+    MembershipState,
+    Role,
+)
+from townsquare.communities.models.group import (
+    DESCRIPTION_MAX,
+    HANDLE_MAX,
+    NAME_MAX,
+    RULES_MAX,
+)
+from townsquare.core import ratelimit
+from townsquare.graph.queries import is_blocked_between
+
+_HANDLE = re.compile(rf"^[A-Za-z0-9_]{{2,{HANDLE_MAX}}}$")
+
+JOINED = "joined"
+REQUESTED = "requested"
+
+
+def _clean(name: str, handle: str, description: str, rules: str) -> tuple[str, str, str, str]:
+    name = " ".join((name or "").split())
+    handle = (handle or "").strip().lstrip("@")
+    description = (description or "").replace("\r\n", "\n").strip()
+    rules = (rules or "").replace("\r\n", "\n").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Give the group a name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Names are at most {NAME_MAX} characters."
+    if not _HANDLE.match(handle):
+        errors["handle"] = f"2 to {HANDLE_MAX} letters, digits and underscores."
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"At most {DESCRIPTION_MAX:,} characters."
+    if len(rules) > RULES_MAX:
+        errors["rules"] = f"At most {RULES_MAX:,} characters."
+    if errors:
+        raise ValidationError(errors)
+    return name, handle, description, rules
+
+
+def create_group(
+    creator: User,
+    *,
+    name: str,
+    handle: str,
+    privacy: int = GroupPrivacy.PUBLIC,
+    description: str = "",
+    rules: str = "",
+) -> Group:
+    """A new group, with its creator as owner."""
+    name, handle, description, rules = _clean(name, handle, description, rules)
+    if privacy not in GroupPrivacy.values:
+        raise ValidationError({"privacy": "Choose public, private or secret."})
+    if not creator.is_active:
+        raise PermissionDenied("This account cannot create groups.")
+    ratelimit.GROUPS_PER_ACCOUNT.hit(str(creator.pk))
+    if Group.objects.annotate(lower=Lower("handle")).filter(lower=handle.lower()).exists():
+        raise ValidationError({"handle": "That handle is taken."})
+    try:
+        with transaction.atomic():
+            group = Group.objects.create(
+                name=name,
+                handle=handle,
+                privacy=privacy,
+                description=description,
+                description_html=render_member_text(description).html if description else "",
+                rules=rules,
+                created_by=creator,
+            )
+            Membership.objects.create(group=group, member=creator, role=Role.OWNER)
+    except IntegrityError:  # the same handle, taken at the same moment
+        raise ValidationError({"handle": "That handle is taken."}) from None
+    return group
+
+
+def join(member: User, group: Group) -> str:
+    """Join a public group, or a group one is invited to (JOINED); ask to join a private
+    one (REQUESTED). A secret group cannot be asked into, and a banned member stays out."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    with transaction.atomic():
+        place = queries.membership(member, group, lock=True)
+        if place is not None and place.state == MembershipState.BANNED:
+            raise ValidationError("You can't join this group.")
+        if place is not None and place.state == MembershipState.MEMBER:
+            return JOINED
+        if place is not None and place.state == MembershipState.INVITED:
+            Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+            return JOINED
+        if place is not None and place.state == MembershipState.REQUESTED:
+            return REQUESTED
+        if group.privacy == GroupPrivacy.SECRET:
+            raise queries.not_found()
+        state = (
+            MembershipState.MEMBER
+            if group.privacy == GroupPrivacy.PUBLIC
+            else MembershipState.REQUESTED
+        )
+        Membership.objects.create(group=group, member=member, state=state)
+    return JOINED if state == MembershipState.MEMBER else REQUESTED
+
+
+def leave(member: User, group: Group) -> None:
+    """Leave a group (or withdraw a request, or decline an invitation). The owner hands the
+    group over first; a ban is not lifted by leaving."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
+    with transaction.atomic():
+        place = queries.membership(member, group, lock=True)
+        if place is None or place.state == MembershipState.BANNED:
+            return
+        if place.role == Role.OWNER and place.state == MembershipState.MEMBER:
+            raise ValidationError("Hand the group over to another member before you leave.")
+        place.delete()
+
+
+def invite(inviter: User, group: Group, invitee: User) -> None:
+    """A member invites someone (who joins by accepting). Nothing changes for someone who is
+    already in, asked already (then they are let in) or banned."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(inviter.pk))
+    if inviter.pk == invitee.pk or not invitee.is_active:
+        raise ValidationError("Choose someone else to invite.")
+    if is_blocked_between(inviter.pk, invitee.pk):
+        raise ValidationError(f"You can't invite {invitee.username}.")
+    with transaction.atomic():
+        if not queries.is_member(inviter, group):
+            raise queries.not_found()
+        place = queries.membership(invitee, group, lock=True)
+        if place is None:
+            Membership.objects.create(
+                group=group, member=invitee, state=MembershipState.INVITED, invited_by=inviter
+            )
+        elif place.state == MembershipState.REQUESTED and queries.can_manage(inviter, group):
+            Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+
+
+def answer_request(manager: User, group: Group, member_id: int, *, accept: bool) -> None:
+    """A moderator, admin or the owner lets someone who asked into the group, or declines."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
+    with transaction.atomic():
+        if not queries.can_manage(manager, group):
+            raise PermissionDenied("Only the group's moderators can answer requests.")
+        place = (
+            Membership.objects.select_for_update()
+            .filter(group=group, member_id=member_id, state=MembershipState.REQUESTED)
+            .first()
+        )
+        if place is None:
+            raise ValidationError("That request is no longer waiting.")
+        if accept:
+            Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+        else:
+            place.delete()
+
+
+def set_role(manager: User, group: Group, member_id: int, role: int) -> None:
+    """The owner or an admin gives a member a role below their own (only the owner makes
+    admins); handing over ownership is `transfer_ownership`."""
+    if role not in (Role.MEMBER, Role.MODERATOR, Role.ADMIN):
+        raise ValidationError("Choose member, moderator or admin.")
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
+    with transaction.atomic():
+        mine = queries.membership(manager, group)
+        target = queries.membership_by_id(group, member_id, lock=True)
+        if target is None or target.state != MembershipState.MEMBER:
+            raise ValidationError("That person is not a member.")
+        allowed = (
+            mine is not None
+            and mine.state == MembershipState.MEMBER
+            and (mine.role == Role.OWNER or (mine.role == Role.ADMIN and role < Role.ADMIN))
+        )
+        if not allowed or target.role >= (mine.role if mine else Role.MEMBER):
+            raise PermissionDenied("You can't change this member's role.")
+        Membership.objects.filter(pk=target.pk).update(role=role)
+
+
+def transfer_ownership(owner: User, group: Group, member_id: int) -> None:
+    """The owner hands the group to another member, and becomes an admin."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(owner.pk))
+    with transaction.atomic():
+        mine = queries.membership(owner, group, lock=True)
+        if mine is None or mine.role != Role.OWNER or mine.state != MembershipState.MEMBER:
+            raise PermissionDenied("Only the owner can hand the group over.")
+        target = queries.membership_by_id(group, member_id, lock=True)
+        if target is None or target.state != MembershipState.MEMBER or target.pk == mine.pk:
+            raise ValidationError("Choose another member of the group.")
+        Membership.objects.filter(pk=target.pk).update(role=Role.OWNER)
+        Membership.objects.filter(pk=mine.pk).update(role=Role.ADMIN)

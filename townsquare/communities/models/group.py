@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from townsquare.core.ids import next_id
+
+NAME_MAX = 80
+HANDLE_MAX = 30
+DESCRIPTION_MAX = 2000
+RULES_MAX = 5000
+
+
+class GroupPrivacy(models.IntegerChoices):
+    PUBLIC = 0, "Public: anyone sees the posts, anyone joins"
+    PRIVATE = 1, "Private: anyone finds the group; posts and members for members only"
+    SECRET = 2, "Secret: only members know it exists; joining by invitation"
+
+
+class Group(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    handle = models.CharField(max_length=HANDLE_MAX)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True)
+    rules = models.TextField(blank=True)
+    privacy = models.PositiveSmallIntegerField(
+        choices=GroupPrivacy.choices, default=GroupPrivacy.PUBLIC
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="group_handle_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
