@@ -49,6 +49,16 @@ def is_member(viewer: Viewer, group: Group) -> bool:
     return place is not None and place.state == MembershipState.MEMBER
 
 
+def is_member_of(member: User, group_id: int) -> bool:
+    return Membership.objects.filter(
+        group_id=group_id, member_id=member.pk, state=MembershipState.MEMBER
+    ).exists()
+
+
+def is_public_group(group_id: int) -> bool:
+    return Group.objects.filter(pk=group_id, privacy=GroupPrivacy.PUBLIC).exists()
+
+
 def can_manage(viewer: Viewer, group: Group) -> bool:
     """A moderator, an admin or the owner."""
     place = membership(viewer, group)

@@ -9,6 +9,7 @@ from django.db.models.functions import Mod
 from django_tasks import task
 
 from townsquare.accounts.models import User
+from townsquare.communities.models import Membership, MembershipState
 from townsquare.core.jobs import enqueue, retried
 from townsquare.feeds.actions import (
     add_post_to_followers_homes,
@@ -38,13 +39,20 @@ def fan_out_post(post_id: int) -> int:
     post = (
         Post.objects.filter(pk=post_id)
         .values(
-            "author_id", "visibility", "reblog_of_id", "in_reply_to_id", "in_reply_to_author_id"
+            "author_id",
+            "visibility",
+            "reblog_of_id",
+            "in_reply_to_id",
+            "in_reply_to_author_id",
+            "group_id",
         )
         .first()
     )
     if post is None:  # deleted before the job ran
         return 0
     author_id = post["author_id"]
+    if post["group_id"] is not None:  # the group's members, not the author's followers
+        return _fan_out_to_group(post_id, author_id, post["group_id"])
     # Members a post mentions can see it whatever its level, and get it at home even when they
     # do not follow the author (for mentioned-only posts they are the whole audience).
     mentioned = Mention.objects.filter(post_id=post_id, user__is_active=True)
@@ -73,6 +81,40 @@ def fan_out_post(post_id: int) -> int:
         if subscribed:
             enqueue(notify_subscribers, post_id)
     return batches
+
+
+def _fan_out_to_group(post_id: int, author_id: int, group_id: int) -> int:
+    members = (
+        Membership.objects.filter(
+            group_id=group_id, state=MembershipState.MEMBER, member__is_active=True
+        )
+        .exclude(member_id=author_id)
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
+    ids = list(members)
+    size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
+    with transaction.atomic():  # all the batch jobs, or none (and this job runs again)
+        for start in range(0, len(ids), size):
+            enqueue(fan_out_group_batch, post_id, ids[start : start + size])
+    return (len(ids) + size - 1) // size
+
+
+@task()
+@retried()
+def fan_out_group_batch(post_id: int, member_ids: list[int]) -> int:
+    """Write a group post into these members' home feeds (those still members now)."""
+    post = Post.objects.filter(pk=post_id).values("author_id", "group_id").first()
+    if post is None:
+        return 0
+    still = list(
+        Membership.objects.filter(
+            group_id=post["group_id"], member_id__in=member_ids, state=MembershipState.MEMBER
+        ).values_list("member_id", flat=True)
+    )
+    add_post_to_homes(post_id, post["author_id"], still)
+    realtime.home_delivered(post_id, post["author_id"], still)
+    return len(still)
 
 
 @task()
@@ -157,7 +199,8 @@ def backfill_home(follower_id: int, followee_id: int) -> int:
     if not Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists():
         return 0
     viewer = User.objects.get(pk=follower_id)
-    recent = visible_to(viewer, Post.objects.filter(author_id=followee_id))
+    # (A followee's posts in groups reach members through the group, not through follows.)
+    recent = visible_to(viewer, Post.objects.filter(author_id=followee_id, group__isnull=True))
     post_ids = list(recent.order_by("-id").values_list("id", flat=True)[:BACKFILL_POSTS])
     add_to_home(follower_id, post_ids, followee_id)
     return len(post_ids)

@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.communities.models import Group, GroupPrivacy, Membership, MembershipState
 from townsquare.core.pagination import cursor_values
 from townsquare.core.sql import id_in
 from townsquare.graph.models import Block, Follow
@@ -51,6 +52,17 @@ def _blocked_authors(member: User, author_field: str) -> Q:
     ) | Q(Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=OuterRef(author_field))))
 
 
+def _in_open_group(member: User | None, group_field: str) -> Q:
+    """Posts outside groups, in public groups, or in a group the member belongs to."""
+    rule = Q(**{f"{group_field}__isnull": True}) | Q(
+        **{f"{group_field}__privacy": GroupPrivacy.PUBLIC}
+    )
+    if member is not None:
+        mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
+        rule |= Q(**{f"{group_field}__in": mine.values("group_id")})
+    return rule
+
+
 def visibility_filter(viewer: Viewer) -> Q:
     member = _member(viewer)
     rule = Q(visibility__in=OPEN)
@@ -68,6 +80,8 @@ def visibility_filter(viewer: Viewer) -> Q:
     else:  # visitors without an account: not the posts of members who keep them from visitors
         rule &= Q(author__show_posts_to_visitors=True)
         original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
+    rule &= _in_open_group(member, "group")
+    original_seen &= _in_open_group(member, "reblog_of__group")
     return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
@@ -82,6 +96,8 @@ def can_see(viewer: Viewer, post: Post) -> bool:
     if not post.author.is_active:
         return False
     member = _member(viewer)
+    if post.group_id is not None and not _group_open_to(member, post.group_id):
+        return False
     if post.reblog_of_id is not None:
         original = post.reblog_of
         if original is None or original.visibility not in OPEN or not can_see(viewer, original):
@@ -106,7 +122,33 @@ def can_see(viewer: Viewer, post: Post) -> bool:
     )
 
 
+def _group_open_to(member: User | None, group_id: int) -> bool:
+    if Group.objects.filter(pk=group_id, privacy=GroupPrivacy.PUBLIC).exists():
+        return True
+    return member is not None and (
+        Membership.objects.filter(
+            group_id=group_id, member_id=member.pk, state=MembershipState.MEMBER
+        ).exists()
+    )
+
+
 _OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
+
+
+def _group_sql(post_alias: str, *, member: bool) -> str:
+    """The post (at `post_alias`) is outside groups, in a public group, or (for a member,
+    one %s) in a group the viewer belongs to."""
+    rule = (
+        f" AND ({post_alias}.group_id IS NULL OR EXISTS (SELECT 1 FROM communities_group g"  # noqa: S608
+        f" WHERE g.id = {post_alias}.group_id AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
+    )
+    if member:
+        rule += (
+            " OR EXISTS (SELECT 1 FROM communities_membership gm"  # noqa: S608
+            f" WHERE gm.group_id = {post_alias}.group_id AND gm.member_id = %s"
+            f" AND gm.state = {int(MembershipState.MEMBER)})"
+        )
+    return rule + ")"
 
 
 # Each per-row check of a block or a mute is guarded by the same check without the row: "the
@@ -140,7 +182,8 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
     if member is None:  # a visitor: not the posts of members who keep them from visitors
         return (
             f"(u.is_active AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
-            f"{original} AND ou.show_posts_to_visitors)))",
+            f"{_group_sql('p', member=False)}"
+            f"{original} AND ou.show_posts_to_visitors{_group_sql('o', member=False)})))",
             [],
         )
     condition = (
@@ -150,12 +193,14 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
         f" OR (p.visibility IN ({int(Visibility.FOLLOWERS)}, {int(Visibility.MENTIONED)}) AND"
         " EXISTS (SELECT 1 FROM posts_mention m WHERE m.post_id = p.id AND m.user_id = %s)))"
         + _blocks_sql("p.author_id")
+        + _group_sql("p", member=True)
         + original
         + _blocks_sql("o.author_id")
+        + _group_sql("o", member=True)
         + ")))"
     )
     me = member.pk
-    return condition, [me] * 11
+    return condition, [me] * 13
 
 
 def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -356,7 +401,7 @@ def profile_posts(
 ) -> list[ListedPost]:
     """A member's posts and shares, newest first; replies to others only `with_replies`
     (answers to themselves, the rest of their threads, always show)."""
-    where = "p.author_id = %s"
+    where = "p.author_id = %s AND p.group_id IS NULL"  # group posts live in their group
     params: list[int] = [author.pk]
     if not with_replies:
         where += " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = %s)"
@@ -399,7 +444,7 @@ def public_timeline(
     """The site's public timeline: public posts only (unlisted ones stay off it). The API
     leaves out shares and replies to others (`with_shares`, `with_replies`), as Mastodon's
     public timeline does; the web shows them."""
-    where = f"p.visibility = {int(Visibility.PUBLIC)}"
+    where = f"p.visibility = {int(Visibility.PUBLIC)} AND p.group_id IS NULL"
     if only_media:
         where += f" AND {_WITH_MEDIA}"
     if not with_shares:
@@ -429,7 +474,8 @@ def tag_timeline(
     there too, and none of `none_of`."""
     wanted = [name.lower(), *(tag.lower() for tag in any_of)]
     where = (
-        "p.visibility = %s AND p.id IN (SELECT ph.post_id FROM posts_posthashtag ph"  # noqa: S608
+        "p.visibility = %s AND p.group_id IS NULL"  # noqa: S608
+        " AND p.id IN (SELECT ph.post_id FROM posts_posthashtag ph"
         " JOIN posts_hashtag h ON h.id = ph.hashtag_id"
         f" WHERE h.name IN ({', '.join(['%s'] * len(wanted))}))"
     )

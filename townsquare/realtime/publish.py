@@ -113,10 +113,20 @@ def _hashtags(post_id: int) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _in_group(post_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT group_id FROM posts_post WHERE id = %s", [post_id])
+        row = cursor.fetchone()
+    return row is not None and row[0] is not None
+
+
 def _public_streams(entity: dict[str, Any], post_id: int) -> list[str]:
-    """The site-wide streams of a post: public ones that are not shares (every member is
-    local, so "public" and "public:local" carry the same posts)."""
+    """The site-wide streams of a post: public ones that are not shares, nor posts in a
+    group (those reach the group's members only; every member is local, so "public" and
+    "public:local" carry the same posts)."""
     if entity.get("visibility") != "public" or entity.get("reblog") is not None:
+        return []
+    if _in_group(post_id):
         return []
     streams = ["public", "public:local"]
     if entity.get("media_attachments"):
@@ -175,7 +185,9 @@ def post_created(post_id: int, author_id: int) -> None:
         if rendered is None:
             return
         entity, payload = rendered
-        streams = [f"user:{author_id}", *_public_streams(entity, post_id), *_list_streams(entity)]
+        streams = [f"user:{author_id}", *_public_streams(entity, post_id)]
+        if not _in_group(post_id):
+            streams += _list_streams(entity)
         bus.publish("update", payload, streams, accounts=_involved(entity))
         if entity.get("visibility") == "direct":
             _conversation_changed(post_id, entity)

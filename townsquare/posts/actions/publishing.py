@@ -12,6 +12,8 @@ from django.db.models import F
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
+from townsquare.communities import queries as group_queries
+from townsquare.communities.models import Group
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
@@ -111,8 +113,11 @@ def create_post(
     media_ids: Sequence[int] = (),
     poll: PollSpec | None = None,
     application_id: int | None = None,
+    group: Group | None = None,
 ) -> Post:
-    """Publish a post, a reply (`in_reply_to`) or a quote share (`quote_of`).
+    """Publish a post, a reply (`in_reply_to`) or a quote share (`quote_of`); in `group`, or
+    in the group of the post answered (members only; such a post is seen as the group's
+    privacy says, and reaches the group's members rather than the author's followers).
 
     Text becomes safe HTML; mentions, hashtags, media, a poll and a link preview are recorded
     with it in one transaction; the post reaches the author's home feed at once and its
@@ -128,6 +133,13 @@ def create_post(
     quoted = _visible_target(author, quote_of)
     if quoted is not None and quoted.visibility not in OPEN:
         raise ValidationError("Only public posts can be quoted.")
+    if quoted is not None and not shareable_outside(quoted):
+        raise ValidationError("Posts of a private or secret group stay in the group.")
+    group_id = parent.group_id if parent is not None else (group.pk if group else None)
+    if group_id is not None:
+        if not group_queries.is_member_of(author, group_id):
+            raise ValidationError("Join the group to post in it.")
+        level = Visibility.PUBLIC  # the group's privacy decides who sees it
     if parent is not None and parent.visibility >= Visibility.FOLLOWERS:
         level = Visibility(max(level, parent.visibility))
     if poll is not None and media_ids:
@@ -147,6 +159,7 @@ def create_post(
             in_reply_to_author_id=parent.author_id if parent is not None else None,
             quote_of=quoted,
             application_id=application_id,
+            group_id=group_id,
         )
         post.conversation_id = parent.thread_root_id if parent is not None else post.pk
         Post.objects.filter(pk=post.pk).update(conversation_id=post.conversation_id)
@@ -177,6 +190,11 @@ def create_post(
         enqueue(feed_tasks.fan_out_post, post.pk)
         realtime.post_created(post.pk, author.pk)
     return post
+
+
+def shareable_outside(post: Post) -> bool:
+    """A post of a private or secret group cannot be shared or quoted outside it."""
+    return post.group_id is None or group_queries.is_public_group(post.group_id)
 
 
 def _schedule_preview(post: Post) -> None:

@@ -13,6 +13,7 @@ from townsquare.feeds import tasks as feed_tasks
 from townsquare.feeds.actions import add_to_home
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
+from townsquare.posts.actions.publishing import shareable_outside
 from townsquare.posts.models import (
     Bookmark,
     Hashtag,
@@ -70,6 +71,8 @@ def share(member: User, post: Post, *, visibility: int = Visibility.PUBLIC) -> P
     original = _seen_original(member, post)
     if original.visibility not in OPEN:
         raise ValidationError("Only public posts can be shared.")
+    if not shareable_outside(original):
+        raise ValidationError("Posts of a private or secret group stay in the group.")
     level = Visibility(visibility) if visibility in Visibility.values else Visibility.PUBLIC
     if level == Visibility.MENTIONED:
         raise ValidationError("A share goes to your followers or everyone.")

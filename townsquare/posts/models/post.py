@@ -46,6 +46,16 @@ class Post(models.Model):
         db_index=False,
     )
     conversation_id = models.BigIntegerField(null=True, blank=True)
+    # A post made in a group (replies inherit it): seen as the group's privacy says, in the
+    # group and its members' home feeds (not on profiles or public timelines).
+    group = models.ForeignKey(
+        "communities.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     # Shares: a share is a post of its own pointing at the original, deleted with it.
     reblog_of = models.ForeignKey(
         "self",
@@ -82,6 +92,11 @@ class Post(models.Model):
             models.Index(fields=["in_reply_to", "id"], name="post_reply_idx"),
             models.Index(fields=["reblog_of", "id"], name="post_reblog_idx"),
             models.Index(fields=["quote_of"], name="post_quote_idx"),
+            models.Index(
+                fields=["group", "-id"],
+                condition=models.Q(group__isnull=False),
+                name="post_group_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
