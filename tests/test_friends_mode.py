@@ -127,3 +127,43 @@ def test_mastodon_apps_see_friend_requests_as_follow_requests() -> None:
     accepted = api.post(f"/api/v1/follow_requests/{ana.pk}/authorize", **sam_auth).json()
     assert accepted["followed_by"] is True and accepted["following"] is True
     assert _follows((ana, sam), (sam, ana)) == [True, True]
+
+
+@pytest.mark.usefixtures("friends_mode")
+def test_only_the_other_side_is_told_of_a_new_friendship() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    graph.follow(ana, sam)  # ana asks
+    graph.follow(sam, ana)  # sam accepts by adding her back
+    told = set(Notification.objects.filter(kind="follow").values_list("recipient_id", flat=True))
+    assert told == {ana.pk}
+    kit, lee = make_user("kit"), make_user("lee")
+    graph.follow(kit, lee)
+    graph.approve_request(lee, FollowRequest.objects.get(follower=kit).pk)
+    told = set(
+        Notification.objects.filter(kind="follow", recipient__in=[kit, lee]).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert told == {kit.pk}
+
+
+@pytest.mark.usefixtures("friends_mode")
+def test_unfriending_through_the_api_ends_both_sides() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    graph.follow(ana, sam)
+    graph.follow(sam, ana)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {make_token(sam)}"}
+    gone = Client().post(f"/api/v1/accounts/{ana.pk}/unfollow", **auth).json()
+    assert gone["following"] is False and gone["followed_by"] is False
+    assert _follows((ana, sam), (sam, ana)) == [False, False]
+
+
+@pytest.mark.usefixtures("friends_mode")
+def test_switching_friends_mode_off_turns_waiting_requests_into_follows() -> None:
+    ana, sam, lou = make_user("ana"), make_user("sam"), make_user("lou", locked=True)
+    graph.follow(ana, sam)
+    graph.follow(ana, lou)
+    site_actions.set_feature("friends_mode", enabled=False)
+    assert _follows((ana, sam), (sam, ana)) == [True, False]
+    # lou approves followers anyway: the request waits for lou, as on any follow-based site.
+    assert FollowRequest.objects.filter(follower=ana, followee=lou).exists()

@@ -152,3 +152,13 @@ def test_group_posts_never_reach_public_or_hashtag_streams(
     assert len(streams) == 3
     assert all("public" not in keys and "hashtag:seeds" not in keys for keys in streams[:2])
     assert "public" in streams[2] and "hashtag:seeds" in streams[2]
+
+
+def test_a_hashtag_used_only_in_a_group_is_neither_trending_nor_found() -> None:
+    ana = make_user("ana")
+    group = groups.create_group(ana, name="Quiet plot", handle="quiet", privacy=1)
+    post_actions.create_post(ana, text="Our secret #compostrecipe", group=group)
+    visitor = Client()
+    assert "/tags/compostrecipe" not in text_of(visitor.get("/trending"))
+    assert "/tags/compostrecipe" not in text_of(visitor.get("/search?q=compostrecipe"))
+    assert "Our secret" not in text_of(visitor.get("/tags/compostrecipe"))

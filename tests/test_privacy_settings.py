@@ -32,6 +32,7 @@ def test_posts_kept_from_visitors_show_nowhere_to_them_and_everywhere_to_members
         ivy, text="Hive check at dawn, smoke ready #beekeeping", in_reply_to=thread
     )
     post_actions.share(ruth, post)
+    top = make_post(ivy, "Smoke signals from the apiary #beekeeping")
     account_actions.set_privacy(ivy, show_posts_to_visitors=False)
     run_jobs()
     visitor, member = _as(None), _as(sam)
@@ -57,19 +58,41 @@ def test_posts_kept_from_visitors_show_nowhere_to_them_and_everywhere_to_members
     api = Client()
     assert api.get(f"/api/v1/statuses/{post.pk}").status_code == 404
     public = api.get("/api/v1/timelines/public").json()
-    assert all("smoke ready" not in s["content"] for s in public)
+    assert all("Smoke signals" not in s["content"] for s in public)
+    member_auth = {"HTTP_AUTHORIZATION": f"Bearer {make_token(sam)}"}
+    members_public = api.get("/api/v1/timelines/public", **member_auth).json()
+    assert [s["id"] for s in members_public if "Smoke signals" in s["content"]] == [str(top.pk)]
     assert api.get(f"/api/v1/accounts/{ivy.pk}/statuses").json() == []
-    found = api.get("/api/v2/search", {"q": "smoke", "type": "statuses"}).json()["statuses"]
-    assert found == []
+    assert api.get(f"/api/v1/statuses/{post.pk}/reblogged_by").status_code == 404
+    shares = api.get(f"/api/v1/statuses/{thread.pk}/reblogged_by").json()
+    assert shares == []  # (nobody shared ruth's own post)
 
 
 def test_the_landing_page_and_search_still_show_everyone_elses_public_posts() -> None:
     ivy, ruth = make_user("ivy"), make_user("ruth")
-    make_post(ivy, "Members-only honey harvest")
+    make_post(ivy, "Members-only honey harvest #waxmoth")
     make_post(ruth, "Everyone welcome at the honey harvest")
     account_actions.set_privacy(ivy, show_posts_to_visitors=False)
-    page = text_of(_as(None).get("/"))
-    assert "Everyone welcome" in page and "Members-only honey" not in page
+    visitor = _as(None)
+    for page in (text_of(visitor.get("/")), text_of(visitor.get("/search?q=honey&type=posts"))):
+        assert "Everyone welcome" in page and "Members-only honey" not in page
+    # A hashtag only she used is not trending, nor found, for anyone.
+    assert "/tags/waxmoth" not in text_of(visitor.get("/trending"))
+    assert "/tags/waxmoth" not in text_of(visitor.get("/search?q=waxmoth"))
+    make_post(ruth, "Me too #waxmoth")  # once someone else uses it, it can be found
+    assert "/tags/waxmoth" in text_of(visitor.get("/search?q=waxmoth"))
+
+
+def test_a_visitor_does_not_see_her_shares_either() -> None:
+    ivy, ruth = make_user("ivy"), make_user("ruth")
+    post = make_post(ruth, "Open day at the apiary")
+    post_actions.share(ivy, post)
+    account_actions.set_privacy(ivy, show_posts_to_visitors=False)
+    shared_by = Client().get(f"/api/v1/statuses/{post.pk}/reblogged_by").json()
+    assert shared_by == []
+    member_auth = {"HTTP_AUTHORIZATION": f"Bearer {make_token(ruth)}"}
+    seen = Client().get(f"/api/v1/statuses/{post.pk}/reblogged_by", **member_auth).json()
+    assert [a["username"] for a in seen] == ["ivy"]
 
 
 @pytest.mark.parametrize(
@@ -97,6 +120,25 @@ def test_who_sees_the_follow_lists(
         headers = {"HTTP_AUTHORIZATION": f"Bearer {make_token(who)}"} if who else {}
         api_followers = Client().get(f"/api/v1/accounts/{ivy.pk}/followers", **headers).json()
         assert [a["username"] for a in api_followers] == (["fern"] if allowed else []), who
+
+
+def test_featured_members_and_familiar_followers_follow_the_same_choice() -> None:
+    ivy, fern, sam = make_user("ivy"), make_user("fern"), make_user("sam")
+    follow(ivy, fern)
+    graph.endorse(ivy, fern)
+    follow(sam, fern)
+    follow(sam, ivy)
+    assert "Featured by ivy" in text_of(_as(sam).get("/@ivy"))
+    account_actions.set_privacy(ivy, connections_visibility=ConnectionsVisibility.ONLY_ME)
+    assert "Featured by ivy" not in text_of(_as(sam).get("/@ivy"))
+    assert "Featured by ivy" in text_of(_as(ivy).get("/@ivy"))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {make_token(sam)}"}
+    familiar = Client().get("/api/v1/accounts/familiar_followers", {"id[]": [fern.pk]}, **auth)
+    # sam follows ivy, who follows fern; but ivy keeps whom she follows to herself.
+    assert familiar.json() == [{"id": str(fern.pk), "accounts": []}]
+    account_actions.set_privacy(ivy, connections_visibility=ConnectionsVisibility.EVERYONE)
+    familiar = Client().get("/api/v1/accounts/familiar_followers", {"id[]": [fern.pk]}, **auth)
+    assert [a["username"] for a in familiar.json()[0]["accounts"]] == ["ivy"]
 
 
 def test_a_blocked_member_never_sees_the_lists() -> None:

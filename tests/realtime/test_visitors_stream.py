@@ -28,6 +28,11 @@ def test_a_visitor_stream_leaves_out_members_only_posts(live: LiveServer) -> Non
             EventStream(url) as visitor,
             EventStream(url, token=basil["token"]) as member,
         ):
+            # The visitor stream has read the rule already (dill still shows his posts) ...
+            warm = marker()
+            await post_status(live.url, dill["token"], f"Open hives {warm}")
+            await visitor.expect("update", has(warm))
+            # ... and hears of the change at once.
             await _keep_from_visitors(live, "dill", hidden=True)
             try:
                 await post_status(live.url, dill["token"], f"Members-only hives {hidden_text}")

@@ -85,19 +85,27 @@ def friends_mode() -> bool:
 
 def _befriend(member: User, other: User, options: dict[str, bool]) -> str:
     """Friends mode: a friend request, or, when `other` asked first (or already follows
-    `member`), the friendship itself: a follow each way. Inside the caller's transaction."""
-    asked_first = FollowRequest.objects.filter(follower=other, followee=member).exists()
-    if asked_first or Follow.objects.filter(follower=other, followee=member).exists():
+    `member`), the friendship itself: a follow each way. Inside the caller's transaction;
+    the two members' rows are locked first (in id order), so two people adding each other
+    at the same moment make one friendship, not two waiting requests."""
+    list(User.objects.select_for_update().filter(pk__in=[member.pk, other.pk]).order_by("pk"))
+    asked = FollowRequest.objects.select_for_update().filter(follower=other, followee=member)
+    their_request = asked.first()
+    if their_request is not None or Follow.objects.filter(follower=other, followee=member).exists():
+        # `member` is the one acting: `other` hears of the friendship, `member` does not.
         _create_follow(
             member,
             other,
             show_reblogs=options.get("show_reblogs", True),
             notify_posts=options.get("notify", False),
         )
-        if asked_first:
-            request = FollowRequest.objects.get(follower=other, followee=member)
+        if their_request is not None:
             _create_follow(
-                other, member, show_reblogs=request.show_reblogs, notify_posts=request.notify
+                other,
+                member,
+                show_reblogs=their_request.show_reblogs,
+                notify_posts=their_request.notify,
+                tell=False,
             )
         return FOLLOWING
     request, created = FollowRequest.objects.get_or_create(
@@ -111,8 +119,14 @@ def _befriend(member: User, other: User, options: dict[str, bool]) -> str:
 
 
 def _create_follow(
-    follower: User, followee: User, *, show_reblogs: bool = True, notify_posts: bool = False
+    follower: User,
+    followee: User,
+    *,
+    show_reblogs: bool = True,
+    notify_posts: bool = False,
+    tell: bool = True,
 ) -> None:
+    """The follow, its feed back-fill and (unless `tell` is False) the followee's notice."""
     _, created = Follow.objects.get_or_create(
         follower=follower,
         followee=followee,
@@ -121,7 +135,8 @@ def _create_follow(
     FollowRequest.objects.filter(follower=follower, followee=followee).delete()
     withdraw(Kind.FOLLOW_REQUEST, actor_id=follower.pk, recipient_id=followee.pk)
     if created:
-        notify(followee.pk, Kind.FOLLOW, actor_id=follower.pk)
+        if tell:
+            notify(followee.pk, Kind.FOLLOW, actor_id=follower.pk)
         enqueue(feed_tasks.backfill_home, follower.pk, followee.pk)
 
 
@@ -156,13 +171,15 @@ def approve_request(followee: User, request_id: int) -> None:
         )
         if request is None:
             raise ValidationError("That follow request no longer exists.")
+        friends = friends_mode()
         _create_follow(
             request.follower,
             followee,
             show_reblogs=request.show_reblogs,
             notify_posts=request.notify,
+            tell=not friends,  # in friends mode the one accepting needs no notice
         )
-        if friends_mode():  # accepting a friend request: the friendship goes both ways
+        if friends:  # accepting a friend request: the friendship goes both ways
             _create_follow(followee, request.follower)
 
 
@@ -289,3 +306,27 @@ def set_note(author: User, target: User, comment: str) -> None:
     AccountNote.objects.update_or_create(
         author=author, target=target, defaults={"comment": comment, "updated_at": timezone.now()}
     )
+
+
+def settle_friend_requests() -> int:
+    """When the operator switches friends mode off: the requests waiting for members who do
+    not approve followers become follows, as on a follow-based site they would have been.
+    Returns how many."""
+    settled = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                FollowRequest.objects.select_for_update()
+                .filter(followee__locked=False)
+                .select_related("follower", "followee")[:500]
+            )
+            for request in batch:
+                _create_follow(
+                    request.follower,
+                    request.followee,
+                    show_reblogs=request.show_reblogs,
+                    notify_posts=request.notify,
+                )
+        settled += len(batch)
+        if len(batch) < 500:
+            return settled

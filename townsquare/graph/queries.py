@@ -201,9 +201,20 @@ def featured_rows(member_id: int, viewer_id: int | None = None) -> QuerySet[Endo
 
 def featured_by(member: User, viewer: User | AnonymousUser | None) -> list[User]:
     """The members `member` features on their profile, most recently featured first, as
-    `viewer` sees them (see `featured_rows`)."""
+    `viewer` sees them (see `featured_rows`). They are some of whom the member follows, so
+    nobody the member keeps that list from sees them."""
+    from townsquare.accounts.models import ConnectionsVisibility
+
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    hidden = member.connections_visibility != ConnectionsVisibility.EVERYONE
+    if hidden and not connections_shown_to(viewer, member):
+        return []
     found = featured_rows(member.pk, viewer_id).select_related("endorsed").order_by("-id")
+    if viewer_id is not None and viewer_id != member.pk:
+        # Not to someone the member blocked (in the same statement: profiles count queries).
+        found = found.exclude(
+            Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id))
+        )
     return [row.endorsed for row in found[:FEATURED_SHOWN]]
 
 

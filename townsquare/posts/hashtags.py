@@ -24,7 +24,8 @@ class Trend:
 
 def trending(window: timedelta, *, limit: int = 10) -> list[Trend]:
     """Hashtags used by the most distinct members in public posts over `window` (from
-    members who appear in search), cached for a few minutes."""
+    members who appear in search and show their posts to visitors; not in groups), cached
+    for a few minutes (the same list for everyone)."""
     key = f"trending:{int(window.total_seconds())}:{limit}"
     found: list[Trend] | None = cache.get(key)
     if found is not None:
@@ -36,7 +37,8 @@ def trending(window: timedelta, *, limit: int = 10) -> list[Trend]:
             " JOIN posts_posthashtag ph ON ph.post_id = p.id"
             " JOIN posts_hashtag h ON h.id = ph.hashtag_id"
             " JOIN accounts_user u ON u.id = p.author_id"
-            " WHERE p.id >= %s AND p.visibility = %s AND u.is_active AND u.discoverable"
+            " WHERE p.id >= %s AND p.visibility = %s AND p.group_id IS NULL"
+            " AND u.is_active AND u.discoverable AND u.show_posts_to_visitors"
             " GROUP BY h.name ORDER BY authors DESC, h.name LIMIT %s",
             [since, int(Visibility.PUBLIC), limit],
         )

@@ -593,7 +593,7 @@ def popular_posts(
     """Public posts (not shares) newer than `since_id` that `viewer` may see, by members who
     appear in search, most liked and shared first (Mastodon's trending statuses)."""
     where = (
-        f"p.visibility = {int(Visibility.PUBLIC)} AND p.reblog_of_id IS NULL"  # noqa: S608
+        f"p.visibility = {int(Visibility.PUBLIC)} AND p.reblog_of_id IS NULL AND p.group_id IS NULL"  # noqa: S608
         " AND p.id > %s AND u.discoverable AND p.likes_count + p.shares_count > 0"
     )
     found = list_posts(

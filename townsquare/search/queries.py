@@ -69,16 +69,19 @@ def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
 
 def search_hashtags(q: str, limit: int = 20) -> list[Hashtag]:
     """Hashtags whose name contains `q` (a leading # is ignored): the exact name first, then
-    names starting with it, shortest first. Only hashtags of some public post by an active
-    member who appears in search are found (a tag used only in private posts stays private)."""
+    names starting with it, shortest first. Only hashtags of some public post (outside groups)
+    by an active member who appears in search and shows posts to visitors are found (a tag
+    used only in private posts stays private)."""
     text = "".join(words_of(clean(q).lstrip("#")))
     if len(text) < 2:
         return []
     used_in_public = PostHashtag.objects.filter(
         hashtag_id=OuterRef("pk"),
         post__visibility=Visibility.PUBLIC,
+        post__group__isnull=True,
         post__author__is_active=True,
         post__author__discoverable=True,
+        post__author__show_posts_to_visitors=True,
     )
     ranked = Hashtag.objects.filter(Exists(used_in_public), name__contains=text).annotate(
         exact=Case(When(name=text, then=Value(0)), default=Value(1)),

@@ -10,7 +10,9 @@ from townsquare.site.models import FeatureSwitch
 
 
 def set_feature(name: str, *, enabled: bool) -> None:
-    """Switch a feature on or off for the whole site (UnknownFeature for a name not in the list)."""
+    """Switch a feature on or off for the whole site (UnknownFeature for a name not in the
+    list). Switching friends mode off turns the friend requests waiting for members who do
+    not approve followers into follows."""
     if name not in features.FEATURES:
         raise features.UnknownFeature(name)
     with transaction.atomic():
@@ -19,3 +21,7 @@ def set_feature(name: str, *, enabled: bool) -> None:
         )
     transaction.on_commit(features.forget)
     features.forget()
+    if name == "friends_mode" and not enabled:
+        from townsquare.graph.actions import settle_friend_requests
+
+        settle_friend_requests()

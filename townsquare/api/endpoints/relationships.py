@@ -89,6 +89,13 @@ def familiar_followers(call: Call) -> list[dict[str, Any]]:
         .order_by("-id")
         .values_list("followee_id", "follower_id")[: 40 * len(wanted)]
     )
+    # Each pair says whom the follower follows and who follows the target: shown only where
+    # both keep those lists open to the caller.
+    people = {u.pk: u for u in User.objects.filter(pk__in={a for p in pairs for a in p})}
+    shown = {
+        pk for pk, person in people.items() if graph_queries.connections_shown_to(viewer, person)
+    }
+    pairs = [(target, follower) for target, follower in pairs if {target, follower} <= shown]
     entities = accounts_by_id({follower for _, follower in pairs})
     by_target: dict[int, list[dict[str, Any]]] = {target: [] for target in wanted}
     for target, follower in pairs:

@@ -21,7 +21,7 @@ from townsquare.api.serializers.statuses import VISIBILITY_CODES
 from townsquare.notifications import actions as notification_actions
 from townsquare.posts import actions
 from townsquare.posts.models import Like, Post
-from townsquare.posts.queries import OPEN
+from townsquare.posts.queries import OPEN, visible_to
 
 
 def _action(path: str, scope: str, **extra: Any) -> Callable[[Handler], Handler]:
@@ -172,5 +172,5 @@ def favourited_by(call: Call, id: str) -> Reply:
 def reblogged_by(call: Call, id: str) -> Reply:
     """Who reblogged a status (newest first, with Link pagination)."""
     original = _original(post_or_404(call.viewer, id))
-    shares = Post.objects.filter(reblog_of_id=original.pk, visibility__in=OPEN)
+    shares = visible_to(call.viewer, Post.objects.filter(reblog_of_id=original.pk))
     return _page(call, shares, "author_id")

@@ -55,7 +55,8 @@ def histories(names: Sequence[str]) -> dict[str, list[dict[str, str]]]:
         " JOIN posts_post p ON p.id = ph.post_id"
         " JOIN accounts_user u ON u.id = p.author_id"
         f" WHERE h.name IN ({placeholders}) AND p.id >= %s AND p.visibility = %s"
-        " AND u.is_active AND u.discoverable GROUP BY h.name"
+        " AND p.group_id IS NULL AND u.is_active AND u.discoverable"
+        " AND u.show_posts_to_visitors GROUP BY h.name"
     )
     params += [*names, bounds[-1], int(Visibility.PUBLIC)]
     with connection.cursor() as cursor:
