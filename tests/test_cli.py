@@ -311,9 +311,17 @@ def test_features_lists_and_switches_a_feature_for_the_whole_site(
     assert_ok(listing)
     assert listing.stdout.split()[:2] == ["messages", "on"]
     assert_ok(site.townsquare("features", "off", "messages"))
-    assert site.python_json(FEATURE_STATE) == {"messages": False, "friends_mode": False}
+    assert site.python_json(FEATURE_STATE) == {
+        "messages": False,
+        "groups": True,
+        "friends_mode": False,
+    }
     assert_ok(site.townsquare("features", "on", "messages"))
-    assert site.python_json(FEATURE_STATE) == {"messages": True, "friends_mode": False}
+    assert site.python_json(FEATURE_STATE) == {
+        "messages": True,
+        "groups": True,
+        "friends_mode": False,
+    }
     unknown = site.townsquare("features", "off", "teleporting")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
     assert "Traceback" not in unknown.stderr

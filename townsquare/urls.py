@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
-from townsquare.web.routes import links, media, messages, notifications, polls, search
+from townsquare.web.routes import groups, links, media, messages, notifications, polls, search
 from townsquare.web.views import (
     accounts,
     interactions,
@@ -78,6 +78,7 @@ urlpatterns = [
     *polls.urlpatterns,
     *search.urlpatterns,
     *messages.urlpatterns,
+    *groups.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

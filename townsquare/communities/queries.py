@@ -99,6 +99,12 @@ def members(group: Group, *, limit: int = 200) -> list[Membership]:
     )
 
 
+def member_count(group: Group) -> int:
+    return Membership.objects.filter(
+        group=group, state=MembershipState.MEMBER, member__is_active=True
+    ).count()
+
+
 def waiting(group: Group) -> list[Membership]:
     """Requests to join, oldest first."""
     return list(

@@ -426,6 +426,20 @@ _TAGGED = (
 )
 
 
+def group_posts(
+    viewer: Viewer, group_id: int, *, max_id: int | None = None, limit: int = 20
+) -> list[ListedPost]:
+    """A group's page: its posts that start a conversation, newest first (replies are read
+    in their threads), as `viewer` may see them."""
+    return list_posts(
+        viewer,
+        where="p.group_id = %s AND p.in_reply_to_id IS NULL",
+        params=[group_id],
+        max_id=max_id,
+        limit=limit,
+    )
+
+
 def _tagged(names: Sequence[str]) -> str:
     return _TAGGED.format(names=", ".join(["%s"] * len(names)))
 

@@ -3,6 +3,7 @@ Plain data, so the command line can offer the names before Django starts."""
 
 FEATURES: dict[str, str] = {
     "messages": "Direct messages",
+    "groups": "Groups",
     "friends_mode": "Friends mode: connections need both sides to agree, and are mutual",
 }
 # Features that are off until the operator switches them on (every other one is on).

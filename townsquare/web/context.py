@@ -36,6 +36,7 @@ _LAYOUT_URLS = (
     "blocks",
     "messages",
     "privacy_settings",
+    "groups",
 )
 _POLL_SLOTS = range(1, 5)
 _POLL_MORE_SLOTS = range(5, 11)

@@ -115,6 +115,7 @@ class PostForm(forms.Form):
     sensitive = forms.BooleanField(label="Mark media as sensitive", required=False)
     in_reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     quote_of = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    group = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: object, with_extras: bool | None = None, **kwargs: object) -> None:
         """`with_extras` adds the media and poll fields: by default only to a form that was

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
+from townsquare.communities.models import Group
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, live_cursor
@@ -103,6 +104,16 @@ def _target(member: User, raw: int | None) -> Post | None:
     return post
 
 
+def _group_target(group_id: int | None) -> Group | None:
+    """The group a post is written in (whether the author may is the action's to say)."""
+    if not group_id:
+        return None
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        raise ValidationError("Join the group to post in it.")
+    return group
+
+
 def _publish(member: User, form: PostForm) -> Post:
     """Create the post the composer describes: uploads first, then the post with them; a
     failure leaves no upload behind."""
@@ -126,6 +137,7 @@ def _publish(member: User, form: PostForm) -> Post:
             visibility=data["visibility"],
             in_reply_to=_target(member, data.get("in_reply_to")),
             quote_of=_target(member, data.get("quote_of")),
+            group=_group_target(data.get("group")),
             spoiler_text=data["spoiler_text"],
             sensitive=data["sensitive"],
             media_ids=[attachment.pk for attachment in uploaded],
