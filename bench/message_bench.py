@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +33,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from streaming_bench import ROOT, free_port, healthy, percentile  # noqa: E402
+from streaming_bench import percentile, served  # noqa: E402
 
 SEED = """
 import json
@@ -188,43 +184,12 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    townsquare = Path(sys.executable).with_name("townsquare")
-    data_dir = Path(tempfile.mkdtemp(prefix="townsquare-message-bench-"))
-    port, streaming_port = free_port(), free_port()
-    web, streaming = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{streaming_port}"
-    env = {**os.environ, "TOWNSQUARE_DATA_DIR": str(data_dir), "TOWNSQUARE_BASE_URL": web}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    print(f"data dir {data_dir}; redis: {'yes' if env.get('TOWNSQUARE_REDIS_URL') else 'no'}")
-    server = subprocess.Popen(
-        [str(townsquare), "serve", "--port", str(port), "--streaming-port", str(streaming_port),
-         "--workers", str(args.workers)],
-        env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while not (healthy(web + "/health") and healthy(streaming + "/api/v1/streaming/health")):
-            if server.poll() is not None or time.monotonic() > deadline:
-                print("the server did not start")
-                return 1
-            time.sleep(0.3)
-        seeded = subprocess.run(
-            [sys.executable, "-c", SEED.replace("range(N)", f"range({args.pages})")],
-            env={**env, "DJANGO_SETTINGS_MODULE": "townsquare.settings"},
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if seeded.returncode != 0:
-            print(seeded.stderr[-3000:])
+    seed = SEED.replace("range(N)", f"range({args.pages})")
+    with served("townsquare-message-bench-", args.workers, seed) as running:
+        if running is None:
             return 1
-        state = json.loads(seeded.stdout.strip().splitlines()[-1])
-        asyncio.run(measure(web, streaming, state, args.messages, server.pid))
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            server.send_signal(signal.SIGINT)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        web, streaming, state, pgid = running
+        asyncio.run(measure(web, streaming, state, args.messages, pgid))
     return 0
 
 

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +164,14 @@ async def measure(web: str, streaming: str, tokens: dict[str, Any], posts: int) 
     print(f"POST /api/v1/statuses (ms): p50 {percentile(post_times, 0.5) * 1000:.0f}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--posts", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def served(prefix: str, workers: int, seed: str) -> Iterator[tuple[str, str, Any, int] | None]:
+    """A fresh `townsquare serve` (its own data folder and free ports), seeded by running
+    `seed` in its environment (the snippet prints one JSON line). Yields (web URL, streaming
+    URL, the seed's JSON, the server's process group), or None when it did not start; stops
+    the server afterwards."""
     townsquare = Path(sys.executable).with_name("townsquare")
-    data_dir = Path(tempfile.mkdtemp(prefix="townsquare-streaming-bench-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     port, streaming_port = free_port(), free_port()
     web, streaming = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{streaming_port}"
     env = {**os.environ, "TOWNSQUARE_DATA_DIR": str(data_dir), "TOWNSQUARE_BASE_URL": web}
@@ -178,7 +179,7 @@ def main() -> int:
     print(f"data dir {data_dir}; redis: {'yes' if env.get('TOWNSQUARE_REDIS_URL') else 'no'}")
     server = subprocess.Popen(
         [str(townsquare), "serve", "--port", str(port), "--streaming-port", str(streaming_port),
-         "--workers", str(args.workers)],
+         "--workers", str(workers)],
         env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
@@ -187,15 +188,19 @@ def main() -> int:
         while not (healthy(web + "/health") and healthy(streaming + "/api/v1/streaming/health")):
             if server.poll() is not None or time.monotonic() > deadline:
                 print("the server did not start")
-                return 1
+                yield None
+                return
             time.sleep(0.3)
         seeded = subprocess.run(
-            [sys.executable, "-c", SEED.replace("range(N)", f"range({args.clients})")],
+            [sys.executable, "-c", seed],
             env={**env, "DJANGO_SETTINGS_MODULE": "townsquare.settings"},
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip
-        tokens = json.loads(seeded.stdout.strip().splitlines()[-1])
-        asyncio.run(measure(web, streaming, tokens, args.posts))
+        if seeded.returncode != 0:
+            print(seeded.stderr[-3000:])
+            yield None
+            return
+        yield web, streaming, json.loads(seeded.stdout.strip().splitlines()[-1]), server.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             server.send_signal(signal.SIGINT)
@@ -203,6 +208,20 @@ def main() -> int:
             server.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    seed = SEED.replace("range(N)", f"range({args.clients})")
+    with served("townsquare-streaming-bench-", args.workers, seed) as running:
+        if running is None:
+            return 1
+        web, streaming, tokens, _ = running
+        asyncio.run(measure(web, streaming, tokens, args.posts))
     return 0
 
 

@@ -110,6 +110,21 @@ def _check_media(
         )
 
 
+def _unattached_locked(owner: User, ids: list[int]) -> dict[int, MediaAttachment]:
+    """The owner's uploads among `ids` that nothing (post, scheduled post, message) has
+    taken yet, locked for the caller's transaction."""
+    return {
+        row.pk: row
+        for row in MediaAttachment.objects.select_for_update().filter(
+            pk__in=ids,
+            owner=owner,
+            post__isnull=True,
+            scheduled_post__isnull=True,
+            message__isnull=True,
+        )
+    }
+
+
 def _ids(attachment_ids: Sequence[int]) -> list[int]:
     try:
         return list(dict.fromkeys(int(i) for i in attachment_ids))
@@ -126,16 +141,7 @@ def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
     if post.author_id != author.pk:
         raise PermissionDenied("You can only add media to your own posts.")
     with transaction.atomic():
-        rows = {
-            row.pk: row
-            for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids,
-                owner=author,
-                post__isnull=True,
-                scheduled_post__isnull=True,
-                message__isnull=True,
-            )
-        }
+        rows = _unattached_locked(author, ids)
         _check_media(ids, rows)
         for position, pk in enumerate(ids):
             taken = MediaAttachment.objects.filter(pk=pk, post__isnull=True).update(
@@ -191,16 +197,7 @@ def reserve_for_scheduled(author: User, scheduled_post_id: int, attachment_ids: 
     if not ids:
         return
     with transaction.atomic():
-        rows = {
-            row.pk: row
-            for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids,
-                owner=author,
-                post__isnull=True,
-                scheduled_post__isnull=True,
-                message__isnull=True,
-            )
-        }
+        rows = _unattached_locked(author, ids)
         _check_media(ids, rows)
         MediaAttachment.objects.filter(pk__in=ids).update(scheduled_post_id=scheduled_post_id)
 
@@ -279,16 +276,7 @@ def attach_to_message(owner: User, message_id: int, attachment_ids: Sequence[int
     if not ids:
         return
     with transaction.atomic():
-        rows = {
-            row.pk: row
-            for row in MediaAttachment.objects.select_for_update().filter(
-                pk__in=ids,
-                owner=owner,
-                post__isnull=True,
-                scheduled_post__isnull=True,
-                message__isnull=True,
-            )
-        }
+        rows = _unattached_locked(owner, ids)
         if any(row.kind != Kind.IMAGE for row in rows.values()):
             raise ValidationError({"media": "Messages can carry images, not video."})
         _check_media(ids, rows, holder="A message")
