@@ -5,7 +5,7 @@ Surfaces are the real web pages, read with the test client: the home feed `/`, t
 profile `/@username`, the permalink `/@username/<id>` and the public timeline `/public`. For
 every cell the query layer (`visible_to` and `can_see`) is checked too, and must agree.
 
-The rules (see `townsquare/posts/queries.py`):
+The rules (see `townsquare/posts/visibility.py`):
 
 - public: everyone on profile and permalink, and listed on the public timeline;
 - unlisted: everyone on profile and permalink, never on the public timeline;

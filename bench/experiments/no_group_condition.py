@@ -2,7 +2,7 @@
 that posts in groups added to the visibility rule (a trivially true test stands in for it,
 taking the same parameter, so the statement's parameters are unchanged)."""
 
-from townsquare.posts import queries
+from townsquare.posts import visibility as queries
 
 _kept = queries._group_sql
 

@@ -1,0 +1,214 @@
+"""The single visibility decision: who may see which post. Every surface reads through here
+(`posts.queries` re-exports it beside the listings).
+
+`visible_to(viewer)` narrows a Post queryset; `can_see(viewer, post)` answers for one post;
+`visibility_sql(viewer)` is the same rule as an SQL condition for the hot listing paths (home
+feed, profile, public timeline), where building the ORM query cost 20x running it (measured:
+2.3 ms against 0.11 ms). The visibility test matrix checks that all three agree:
+
+- public and unlisted posts: anyone, including visitors who are not signed in;
+- followers-only posts: the author, accepted followers, and members the post mentions;
+- mentioned-people-only posts: the author and the members the post mentions;
+- nothing from a deactivated (suspended) author;
+- nothing between two members when either blocked the other (both ways, as Mastodon does);
+- nothing for visitors who are not signed in from a member who keeps posts from visitors;
+- a post in a group: when the group is public, or to its members (communities);
+- a share is seen only when its original is seen too.
+
+Mutes are not visibility: a muted member's posts stay reachable by link and on their profile,
+but listings (home, public and tag timelines, threads, search) leave them out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from townsquare.accounts.models import User
+from townsquare.communities.models import Group, GroupPrivacy, Membership, MembershipState
+from townsquare.graph.models import Block, Follow
+from townsquare.graph.queries import is_blocked_between
+from townsquare.posts.models import Mention, Post, Visibility
+
+Viewer = User | AnonymousUser | None
+OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def _member(viewer: Viewer) -> User | None:
+    return viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+
+
+def _blocked_authors(member: User, author_field: str) -> Q:
+    """Posts whose author (at `author_field`) blocked `member` or was blocked by them."""
+    return Q(
+        Exists(Block.objects.filter(blocker_id=OuterRef(author_field), blocked_id=member.pk))
+    ) | Q(Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=OuterRef(author_field))))
+
+
+def _in_open_group(member: User | None, group_field: str) -> Q:
+    """Posts outside groups, in public groups, or in a group the member belongs to."""
+    rule = Q(**{f"{group_field}__isnull": True}) | Q(
+        **{f"{group_field}__privacy": GroupPrivacy.PUBLIC}
+    )
+    if member is not None:
+        mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
+        rule |= Q(**{f"{group_field}__in": mine.values("group_id")})
+    return rule
+
+
+def visibility_filter(viewer: Viewer) -> Q:
+    member = _member(viewer)
+    rule = Q(visibility__in=OPEN)
+    original_seen = Q(reblog_of__author__is_active=True, reblog_of__visibility__in=OPEN)
+    if member is not None:
+        followed = Follow.objects.filter(follower_id=member.pk).values("followee_id")
+        mentioned = Mention.objects.filter(post_id=OuterRef("pk"), user_id=member.pk)
+        rule |= (
+            Q(author_id=member.pk)
+            | Q(visibility=Visibility.FOLLOWERS, author_id__in=followed)
+            | Q(Exists(mentioned), visibility__in=(Visibility.FOLLOWERS, Visibility.MENTIONED))
+        )
+        rule &= ~_blocked_authors(member, "author_id")
+        original_seen &= ~_blocked_authors(member, "reblog_of__author_id")
+    else:  # visitors without an account: not the posts of members who keep them from visitors
+        rule &= Q(author__show_posts_to_visitors=True)
+        original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
+    rule &= _in_open_group(member, "group")
+    original_seen &= _in_open_group(member, "reblog_of__group")
+    return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
+
+
+def visible_to(viewer: Viewer, posts: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """The posts (of `posts`, or all) that `viewer` may see."""
+    base = Post.objects.all() if posts is None else posts
+    return base.filter(visibility_filter(viewer))
+
+
+def can_see(viewer: Viewer, post: Post) -> bool:
+    """Whether `viewer` may see `post`: the same rules as `visible_to`, for one post."""
+    if not post.author.is_active:
+        return False
+    member = _member(viewer)
+    if post.group_id is not None and not _group_open_to(member, post.group_id):
+        return False
+    if post.reblog_of_id is not None:
+        original = post.reblog_of
+        if original is None or original.visibility not in OPEN or not can_see(viewer, original):
+            return False
+    if (
+        member is not None
+        and member.pk != post.author_id
+        and is_blocked_between(member.pk, post.author_id)
+    ):
+        return False
+    if member is None:
+        return post.visibility in OPEN and post.author.show_posts_to_visitors
+    if post.visibility in OPEN:
+        return True
+    if member.pk == post.author_id:
+        return True
+    if Mention.objects.filter(post_id=post.pk, user_id=member.pk).exists():
+        return True
+    return (
+        post.visibility == Visibility.FOLLOWERS
+        and Follow.objects.filter(follower_id=member.pk, followee_id=post.author_id).exists()
+    )
+
+
+def _group_open_to(member: User | None, group_id: int) -> bool:
+    if Group.objects.filter(pk=group_id, privacy=GroupPrivacy.PUBLIC).exists():
+        return True
+    return member is not None and (
+        Membership.objects.filter(
+            group_id=group_id, member_id=member.pk, state=MembershipState.MEMBER
+        ).exists()
+    )
+
+
+_OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
+
+
+def _group_sql(post_alias: str, *, member: bool) -> str:
+    """The post (at `post_alias`) is outside groups, in a public group, or (for a member,
+    one %s) in a group the viewer belongs to."""
+    rule = (
+        f" AND ({post_alias}.group_id IS NULL OR EXISTS (SELECT 1 FROM communities_group g"  # noqa: S608
+        f" WHERE g.id = {post_alias}.group_id AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
+    )
+    if member:
+        rule += (
+            " OR EXISTS (SELECT 1 FROM communities_membership gm"  # noqa: S608
+            f" WHERE gm.group_id = {post_alias}.group_id AND gm.member_id = %s"
+            f" AND gm.state = {int(MembershipState.MEMBER)})"
+        )
+    return rule + ")"
+
+
+# Each per-row check of a block or a mute is guarded by the same check without the row: "the
+# viewer blocked nobody, or not this author". The guard does not depend on the row, so both
+# databases evaluate it once per statement; for the many viewers who never blocked or muted
+# anyone, the per-row probe is then skipped (measured on the API home timeline's statement
+# on SQLite: 250-290 us -> 195-220 us). The answer is the same either way.
+
+
+def _blocks_sql(author_column: str) -> str:
+    """No block between the viewer (four %s) and the author in `author_column`."""
+    return (
+        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocked_id = %s)"  # noqa: S608
+        f" OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = {author_column}"
+        " AND b.blocked_id = %s))"
+        " AND (NOT EXISTS (SELECT 1 FROM graph_block WHERE blocker_id = %s)"
+        " OR NOT EXISTS (SELECT 1 FROM graph_block b WHERE b.blocker_id = %s"
+        f" AND b.blocked_id = {author_column}))"
+    )
+
+
+def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
+    """The visibility rule as an SQL condition on `p` (posts_post) and `u` (its author)."""
+    member = _member(viewer)
+    # A share (no level of its own beyond the sharer's) needs its original seen, too.
+    original = (
+        " AND (p.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM posts_post o"  # noqa: S608
+        " JOIN accounts_user ou ON ou.id = o.author_id WHERE o.id = p.reblog_of_id"
+        f" AND ou.is_active AND o.visibility IN {_OPEN_LEVELS}"
+    )
+    if member is None:  # a visitor: not the posts of members who keep them from visitors
+        return (
+            f"(u.is_active AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
+            f"{_group_sql('p', member=False)}"
+            f"{original} AND ou.show_posts_to_visitors{_group_sql('o', member=False)})))",
+            [],
+        )
+    condition = (
+        f"(u.is_active AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
+        f" OR (p.visibility = {int(Visibility.FOLLOWERS)} AND p.author_id IN"
+        " (SELECT f.followee_id FROM graph_follow f WHERE f.follower_id = %s))"
+        f" OR (p.visibility IN ({int(Visibility.FOLLOWERS)}, {int(Visibility.MENTIONED)}) AND"
+        " EXISTS (SELECT 1 FROM posts_mention m WHERE m.post_id = p.id AND m.user_id = %s)))"
+        + _blocks_sql("p.author_id")
+        + _group_sql("p", member=True)
+        + original
+        + _blocks_sql("o.author_id")
+        + _group_sql("o", member=True)
+        + ")))"
+    )
+    me = member.pk
+    return condition, [me] * 13
+
+
+def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
+    """Listings leave out posts (and shares of posts) by members the viewer muted."""
+    member = _member(viewer)
+    if member is None:
+        return "1 = 1", []
+    condition = (
+        "(NOT EXISTS (SELECT 1 FROM graph_mute WHERE muter_id = %s)"  # the guard (see above)
+        " OR NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s"
+        " AND (mu.muted_id = p.author_id OR mu.muted_id = (SELECT o2.author_id FROM posts_post"
+        " o2 WHERE o2.id = p.reblog_of_id))"
+        " AND (mu.expires_at IS NULL OR mu.expires_at > %s)))"
+    )
+    return condition, [member.pk, member.pk, timezone.now()]
