@@ -136,3 +136,27 @@ def test_roles_and_handing_the_group_over() -> None:
     assert queries.membership(ana, group).role == Role.ADMIN  # type: ignore[union-attr]
     actions.leave(ana, group)
     assert [m.member.username for m in queries.members(group)] == ["sam", "kit"]
+
+
+def test_moderators_ban_members_below_them_and_lift_bans() -> None:
+    ana, sam, kit, lee = (make_user(n) for n in ("ana", "sam", "kit", "lee"))
+    group = _group(ana, GroupPrivacy.PRIVATE)
+    for person in (sam, kit):
+        actions.invite(ana, group, person)
+        actions.join(person, group)
+    actions.set_role(ana, group, sam.pk, Role.MODERATOR)
+    with pytest.raises(PermissionDenied):
+        actions.ban(kit, group, sam.pk)  # a member bans nobody
+    with pytest.raises(PermissionDenied):
+        actions.ban(sam, group, ana.pk)  # not the owner
+    actions.ban(sam, group, kit.pk)
+    assert _state(kit, group) == MembershipState.BANNED
+    assert not queries.can_see_posts(kit, group)
+    with pytest.raises(ValidationError, match="can't join"):
+        actions.join(kit, group)
+    actions.ban(sam, group, lee.pk)  # someone not in the group is kept out too
+    actions.invite(ana, group, lee)  # an invitation changes nothing for them
+    assert _state(lee, group) == MembershipState.BANNED
+    actions.unban(sam, group, kit.pk)
+    assert _state(kit, group) is None
+    assert actions.join(kit, group) == actions.REQUESTED

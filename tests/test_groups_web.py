@@ -119,3 +119,19 @@ def test_the_operator_switch_removes_groups_from_every_page_and_route() -> None:
     for url in ("/groups", "/groups/new", "/g/plots", "/g/plots/members"):
         assert web.get(url).status_code == 404, url
     assert web.post("/g/plots/join").status_code == 404
+
+
+def test_a_moderator_bans_from_the_members_page() -> None:
+    ana, sam = make_user("ana"), make_user("sam")
+    _create(_as(ana))
+    sam_web = _as(sam)
+    sam_web.post("/g/riverside/join")
+    members = text_of(_as(ana).get("/g/riverside/members"))
+    assert ">Ban</button>" in members
+    assert ">Ban</button>" not in text_of(sam_web.get("/g/riverside/members"))
+    _as(ana).post("/g/riverside/ban", {"member": str(sam.pk)})
+    assert "can't join this group" in text_of(sam_web.get("/g/riverside"))
+    assert sam_web.post("/g/riverside/ban", {"member": str(ana.pk)}).status_code == 302
+    assert "Lift the ban" in text_of(_as(ana).get("/g/riverside/members"))
+    _as(ana).post("/g/riverside/ban", {"member": str(sam.pk), "lift": "1"})
+    assert "Join the group" in text_of(sam_web.get("/g/riverside"))

@@ -203,3 +203,39 @@ def transfer_ownership(owner: User, group: Group, member_id: int) -> None:
             raise ValidationError("Choose another member of the group.")
         Membership.objects.filter(pk=target.pk).update(role=Role.OWNER)
         Membership.objects.filter(pk=mine.pk).update(role=Role.ADMIN)
+
+
+def ban(manager: User, group: Group, member_id: int) -> None:
+    """A moderator (or above) bans someone from the group: they leave it, cannot ask or be
+    invited back, and (unless the group is public) no longer see its posts. Only someone
+    with a lower role can be banned; a ban of someone not in the group keeps them out."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
+    with transaction.atomic():
+        mine = queries.membership(manager, group)
+        if mine is None or mine.state != MembershipState.MEMBER or mine.role < Role.MODERATOR:
+            raise PermissionDenied("Only the group's moderators can ban.")
+        if member_id == manager.pk:
+            raise ValidationError("You can't ban yourself.")
+        target = queries.membership_by_id(group, member_id, lock=True)
+        in_group = target is not None and target.state == MembershipState.MEMBER
+        if in_group and target is not None and target.role >= mine.role:
+            raise PermissionDenied("You can't ban someone whose role is not below yours.")
+        if target is None:
+            Membership.objects.create(
+                group=group, member_id=member_id, state=MembershipState.BANNED
+            )
+        else:
+            Membership.objects.filter(pk=target.pk).update(
+                state=MembershipState.BANNED, role=Role.MEMBER
+            )
+
+
+def unban(manager: User, group: Group, member_id: int) -> None:
+    """Lift a ban (the member may then join or ask again)."""
+    ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
+    with transaction.atomic():
+        if not queries.can_manage(manager, group):
+            raise PermissionDenied("Only the group's moderators can lift a ban.")
+        Membership.objects.filter(
+            group=group, member_id=member_id, state=MembershipState.BANNED
+        ).delete()

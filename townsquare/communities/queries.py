@@ -114,6 +114,14 @@ def waiting(group: Group) -> list[Membership]:
     )
 
 
+def banned(group: Group) -> list[Membership]:
+    return list(
+        Membership.objects.filter(group=group, state=MembershipState.BANNED)
+        .select_related("member")
+        .order_by("-created_at")
+    )
+
+
 def groups_of(member: User) -> list[Group]:
     ids = Membership.objects.filter(member=member, state=MembershipState.MEMBER).values("group_id")
     return list(Group.objects.filter(pk__in=ids).order_by(Lower("name")))

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("g/<username:handle>/leave", groups.leave, name="leave_group"),
     path("g/<username:handle>/invite", groups.invite, name="invite_to_group"),
     path("g/<username:handle>/answer", groups.answer, name="answer_group_request"),
+    path("g/<username:handle>/ban", groups.ban, name="ban_from_group"),
 ]

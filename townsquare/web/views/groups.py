@@ -98,6 +98,8 @@ def members(request: HttpRequest, handle: str) -> HttpResponse:
         "readable": readable,
         "members": queries.members(group) if readable else [],
         "waiting": queries.waiting(group) if manager else [],
+        "banned": queries.banned(group) if manager else [],
+        "my_role": place.role if (place := queries.membership(request.user, group)) else -1,
         "manager": manager,
         "is_member": queries.is_member(request.user, group),
         "invite_form": InviteForm(),
@@ -169,4 +171,24 @@ def answer(request: HttpRequest, handle: str) -> HttpResponse:
         actions.answer_request(manager, group, member_id, accept=accept)
 
     _change(request, handle, change, "Let in." if accept else "Request declined.")
+    return redirect("group_members", handle)
+
+
+@feature_required(FEATURE)
+@login_required
+@require_POST
+def ban(request: HttpRequest, handle: str) -> HttpResponse:
+    member_id = parse_id(request.POST.get("member"))
+    lift = request.POST.get("lift") == "1"
+    if member_id is None:
+        messages.error(request, "Choose whom to ban.")
+        return redirect("group_members", handle)
+
+    def change(manager: User, group: Group) -> None:
+        if lift:
+            actions.unban(manager, group, member_id)
+        else:
+            actions.ban(manager, group, member_id)
+
+    _change(request, handle, change, "Ban lifted." if lift else "Banned from the group.")
     return redirect("group_members", handle)
