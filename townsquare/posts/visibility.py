@@ -28,7 +28,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
-from townsquare.communities.models import Group, GroupPrivacy, Membership, MembershipState
+from townsquare.communities import queries as group_queries
+from townsquare.communities.models import GroupPrivacy, Membership, MembershipState
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.models import Mention, Post, Visibility
@@ -119,12 +120,8 @@ def can_see(viewer: Viewer, post: Post) -> bool:
 
 
 def _group_open_to(member: User | None, group_id: int) -> bool:
-    if Group.objects.filter(pk=group_id, privacy=GroupPrivacy.PUBLIC).exists():
-        return True
-    return member is not None and (
-        Membership.objects.filter(
-            group_id=group_id, member_id=member.pk, state=MembershipState.MEMBER
-        ).exists()
+    return group_queries.is_public_group(group_id) or (
+        member is not None and group_queries.is_member_of(member, group_id)
     )
 
 

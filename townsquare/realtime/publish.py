@@ -120,13 +120,11 @@ def _in_group(post_id: int) -> bool:
     return row is not None and row[0] is not None
 
 
-def _public_streams(entity: dict[str, Any], post_id: int) -> list[str]:
+def _public_streams(entity: dict[str, Any], post_id: int, *, in_group: bool) -> list[str]:
     """The site-wide streams of a post: public ones that are not shares, nor posts in a
     group (those reach the group's members only; every member is local, so "public" and
     "public:local" carry the same posts)."""
-    if entity.get("visibility") != "public" or entity.get("reblog") is not None:
-        return []
-    if _in_group(post_id):
+    if entity.get("visibility") != "public" or entity.get("reblog") is not None or in_group:
         return []
     streams = ["public", "public:local"]
     if entity.get("media_attachments"):
@@ -185,8 +183,9 @@ def post_created(post_id: int, author_id: int) -> None:
         if rendered is None:
             return
         entity, payload = rendered
-        streams = [f"user:{author_id}", *_public_streams(entity, post_id)]
-        if not _in_group(post_id):
+        in_group = _in_group(post_id)
+        streams = [f"user:{author_id}", *_public_streams(entity, post_id, in_group=in_group)]
+        if not in_group:
             streams += _list_streams(entity)
         bus.publish("update", payload, streams, accounts=_involved(entity))
         if entity.get("visibility") == "direct":
@@ -275,7 +274,8 @@ def post_edited(post_id: int, author_id: int) -> None:
         owners = _home_owners(post_id)
         excluded = owners_excluding(author_id, owners)  # exclusive lists: not in their home
         streams = [f"user:{owner}" for owner in owners if owner not in excluded]
-        streams += [f"user:{author_id}", *_public_streams(entity, post_id)]
+        public = _public_streams(entity, post_id, in_group=_in_group(post_id))
+        streams += [f"user:{author_id}", *public]
         bus.publish("status.update", payload, streams, accounts=_involved(entity))
 
     _after_commit(send)
