@@ -314,12 +314,16 @@ def test_features_lists_and_switches_a_feature_for_the_whole_site(
     assert site.python_json(FEATURE_STATE) == {
         "messages": False,
         "groups": True,
+        "pages": True,
+        "events": True,
         "friends_mode": False,
     }
     assert_ok(site.townsquare("features", "on", "messages"))
     assert site.python_json(FEATURE_STATE) == {
         "messages": True,
         "groups": True,
+        "pages": True,
+        "events": True,
         "friends_mode": False,
     }
     unknown = site.townsquare("features", "off", "teleporting")

@@ -167,3 +167,50 @@ def test_switching_friends_mode_off_turns_waiting_requests_into_follows() -> Non
     assert _follows((ana, sam), (sam, ana)) == [True, False]
     # lou approves followers anyway: the request waits for lou, as on any follow-based site.
     assert FollowRequest.objects.filter(follower=ana, followee=lou).exists()
+
+
+def _befriend(one: User, other: User) -> None:
+    graph.follow(one, other)  # a friend request...
+    graph.follow(other, one)  # ...accepted
+
+
+@pytest.mark.parametrize(
+    ("choice", "friend_sees", "stranger_sees"),
+    [(0, True, True), (1, True, False), (2, False, False)],
+)
+def test_members_choose_who_sees_their_friends_list(
+    friends_mode: None, choice: int, friend_sees: bool, stranger_sees: bool
+) -> None:
+    ana, basil, cleo, dora = (make_user(n) for n in ("ana", "basil", "cleo", "dora"))
+    _befriend(ana, basil)
+    _befriend(ana, cleo)
+    web = _as(ana)
+    page = text_of(web.get("/settings/privacy"))
+    assert "Who can see my friends list" in page
+    saved = web.post(
+        "/settings/privacy",
+        {"message_policy": "1", "connections_visibility": "0", "friends_visibility": str(choice),
+         "show_posts_to_visitors": "on"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    ana.refresh_from_db()
+    assert ana.friends_visibility == choice
+    for viewer, sees in ((basil, friend_sees), (dora, stranger_sees), (ana, True)):
+        listing = text_of(_as(viewer).get("/@ana/friends"))
+        assert ("@cleo" in listing) is sees, viewer.username
+    bad = web.post(
+        "/settings/privacy",
+        {"message_policy": "1", "connections_visibility": "0", "friends_visibility": "7"},
+    )
+    assert bad.status_code == 400
+
+
+def test_the_friends_list_choice_is_offered_in_friends_mode_only() -> None:
+    ana = make_user("ana")
+    assert "Who can see my friends list" not in text_of(_as(ana).get("/settings/privacy"))
+    saved = _as(ana).post(
+        "/settings/privacy", {"message_policy": "1", "connections_visibility": "1"}
+    )
+    assert saved.status_code == 302
+    ana.refresh_from_db()
+    assert ana.connections_visibility == 1 and ana.friends_visibility == 0

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "townsquare.site",
     "townsquare.messaging",
     "townsquare.communities",
+    "townsquare.events",
     "oauth2_provider",
     "townsquare.api",
     "townsquare.web",

@@ -1,7 +1,17 @@
 from django.urls import include, path
 
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
-from townsquare.web.routes import groups, links, media, messages, notifications, polls, search
+from townsquare.web.routes import (
+    events,
+    groups,
+    links,
+    media,
+    messages,
+    notifications,
+    pages,
+    polls,
+    search,
+)
 from townsquare.web.views import (
     accounts,
     interactions,
@@ -79,6 +89,8 @@ urlpatterns = [
     *search.urlpatterns,
     *messages.urlpatterns,
     *groups.urlpatterns,
+    *events.urlpatterns,
+    *pages.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

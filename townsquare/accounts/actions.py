@@ -27,6 +27,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from townsquare.accounts.models import (
     ConnectionsVisibility,
+    FriendsVisibility,
     MessagePolicy,
     Role,
     User,
@@ -516,11 +517,13 @@ def set_privacy(
     *,
     message_policy: int | None = None,
     connections_visibility: int | None = None,
+    friends_visibility: int | None = None,
     show_posts_to_visitors: bool | None = None,
 ) -> None:
     """The member's privacy choices (each left as it is when None): who may start a
     direct-message conversation with them, who may see whom they follow and who follows
-    them, and whether visitors without an account see their posts."""
+    them, who may see their friends list (friends mode), and whether visitors without an
+    account see their posts."""
     ratelimit.PROFILE_UPDATES_PER_ACCOUNT.hit(str(user.pk))
     changes: dict[str, Any] = {}
     if message_policy is not None:
@@ -531,6 +534,10 @@ def set_privacy(
         if connections_visibility not in ConnectionsVisibility.values:
             raise ValidationError({"connections_visibility": "Choose one of the options."})
         changes["connections_visibility"] = connections_visibility
+    if friends_visibility is not None:
+        if friends_visibility not in FriendsVisibility.values:
+            raise ValidationError({"friends_visibility": "Choose one of the options."})
+        changes["friends_visibility"] = friends_visibility
     visitors_changed = (
         show_posts_to_visitors is not None and show_posts_to_visitors != user.show_posts_to_visitors
     )

@@ -30,6 +30,10 @@ class UsernameOrEmailBackend(ModelBackend):
             return user
         return None
 
+    def user_can_authenticate(self, user: Any) -> bool:
+        """Active members; never a page (its team acts for it from their own accounts)."""
+        return super().user_can_authenticate(user) and not getattr(user, "is_page", False)
+
     def get_user(self, user_id: int) -> User | None:
         try:
             user = User.objects.get(pk=user_id)  # get(): no ORDER BY, cheaper than first()

@@ -36,3 +36,21 @@ def render_member_text(text: str) -> RenderedText:
 
 def active_member(username: str) -> User | None:
     return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
+def can_act_as(member: User, account: User) -> bool:
+    """Whether `member` may act as `account`: themselves, or a page on whose team they are
+    (while the operator has pages switched on)."""
+    if not member.is_authenticated or not account.is_active:
+        return False
+    if member.pk == account.pk:
+        return True
+    if not account.is_page:
+        return False
+    from townsquare.communities.models import PageRole
+    from townsquare.site import features
+
+    return (
+        features.enabled("pages")
+        and PageRole.objects.filter(page_id=account.pk, member_id=member.pk).exists()
+    )

@@ -13,6 +13,7 @@ from townsquare.communities.models import (
     GroupPrivacy,
     Membership,
     MembershipState,
+    PageRole,
     Role,
 )
 
@@ -67,6 +68,27 @@ def can_manage(viewer: Viewer, group: Group) -> bool:
     )
 
 
+def can_manage_group_id(member: User, group_id: int) -> bool:
+    return Membership.objects.filter(
+        group_id=group_id,
+        member_id=member.pk,
+        state=MembershipState.MEMBER,
+        role__gte=Role.MODERATOR,
+    ).exists()
+
+
+def outranks(member: User, group_id: int, other_id: int) -> bool:
+    """Whether `member` moderates the group and `other` is below them there (or not a
+    member at all): who may remove the other's posts in it."""
+    roles = dict(
+        Membership.objects.filter(
+            group_id=group_id, member_id__in=[member.pk, other_id], state=MembershipState.MEMBER
+        ).values_list("member_id", "role")
+    )
+    mine = roles.get(member.pk)
+    return mine is not None and mine >= Role.MODERATOR and roles.get(other_id, -1) < mine
+
+
 def can_know(viewer: Viewer, group: Group) -> bool:
     """Whether the viewer may learn that the group exists (its page, its name)."""
     if group.privacy != GroupPrivacy.SECRET:
@@ -105,6 +127,28 @@ def member_count(group: Group) -> int:
     ).count()
 
 
+def moderator_ids(group: Group) -> list[int]:
+    """The members who answer requests and approve posts: moderators, admins, the owner."""
+    return moderator_ids_of(group.pk)
+
+
+def moderator_ids_of(group_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(
+            group_id=group_id, state=MembershipState.MEMBER, role__gte=Role.MODERATOR
+        ).values_list("member_id", flat=True)
+    )
+
+
+def posting_place(member: User, group_id: int) -> Membership | None:
+    """The member's membership (with its group) when they are a member, for posting."""
+    return (
+        Membership.objects.select_related("group")
+        .filter(group_id=group_id, member_id=member.pk, state=MembershipState.MEMBER)
+        .first()
+    )
+
+
 def waiting(group: Group) -> list[Membership]:
     """Requests to join, oldest first."""
     return list(
@@ -130,3 +174,56 @@ def groups_of(member: User) -> list[Group]:
 def directory(viewer: Viewer, *, limit: int = 100) -> list[Group]:
     """Groups anyone may find (public and private), by name."""
     return list(Group.objects.exclude(privacy=GroupPrivacy.SECRET).order_by(Lower("name"))[:limit])
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def page_role(member: Viewer, page: User) -> int | None:
+    """The member's role on the page's team (a PageRoleKind), or None."""
+    member_id = _member_id(member)
+    if member_id is None or not page.is_page:
+        return None
+    return (
+        PageRole.objects.filter(page_id=page.pk, member_id=member_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def pages_run_by(member: Viewer) -> list[User]:
+    """The active pages on whose team the member is, by name."""
+    member_id = _member_id(member)
+    if member_id is None:
+        return []
+    ids = PageRole.objects.filter(member_id=member_id).values("page_id")
+    return list(
+        User.objects.filter(pk__in=ids, is_page=True, is_active=True).order_by(
+            Lower("display_name"), Lower("username")
+        )
+    )
+
+
+def team(page: User) -> list[PageRole]:
+    """The page's team, admins first."""
+    return list(
+        PageRole.objects.filter(page_id=page.pk, member__is_active=True)
+        .select_related("member")
+        .order_by("-role", "created_at")
+    )
+
+
+def page_directory(*, limit: int = 100) -> list[User]:
+    """Pages anyone may find, by name."""
+    return list(
+        User.objects.filter(is_page=True, is_active=True).order_by(
+            Lower("display_name"), Lower("username")
+        )[:limit]
+    )
+
+
+def page_by_handle(handle: str) -> User:
+    page = User.objects.filter(username__iexact=handle, is_page=True, is_active=True).first()
+    if page is None:
+        raise Http404("No such page.")
+    return page

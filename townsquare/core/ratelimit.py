@@ -74,5 +74,7 @@ PROFILE_UPDATES_PER_ACCOUNT = Limit("profile-account", 60, 60 * 60)
 MESSAGES_PER_ACCOUNT = Limit("message-account", 600, 60 * 60)
 CONVERSATIONS_PER_ACCOUNT = Limit("conversation-account", 60, 60 * 60)
 GROUPS_PER_ACCOUNT = Limit("group-account", 10, 60 * 60)
+PAGES_PER_ACCOUNT = Limit("page-account", 5, 60 * 60)  # new pages
+EVENTS_PER_ACCOUNT = Limit("event-account", 20, 60 * 60)  # new events
 # "is typing" signals (pages send one every few seconds while the member types).
 TYPING_PER_ACCOUNT = Limit("typing-account", 2000, 60 * 60)

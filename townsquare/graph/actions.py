@@ -58,7 +58,7 @@ def follow(
             if options:
                 existing.update(**options)
             return FOLLOWING
-        if friends_mode():
+        if friends_mode() and not followee.is_page:  # a page is followed, never befriended
             return _befriend(follower, followee, options)
         if followee.locked:
             request, created = FollowRequest.objects.get_or_create(
@@ -146,7 +146,7 @@ def unfollow(follower: User, followee: User) -> None:
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
     with transaction.atomic():
         _end_follow(follower, followee)
-        if friends_mode():
+        if friends_mode() and not followee.is_page:
             _end_follow(followee, follower)
 
 

@@ -245,6 +245,30 @@ def friends_of(user: User) -> QuerySet[Follow]:
     )
 
 
+def friends_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
+    """Whether `viewer` may see the member's friends list (friends mode): the member's choice
+    (everyone, their friends, only themselves), and never someone they block."""
+    from townsquare.accounts.models import FriendsVisibility
+
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    if viewer_id == member.pk:
+        return True
+    if (
+        viewer_id is not None
+        and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
+    ):
+        return False
+    if member.friends_visibility == FriendsVisibility.EVERYONE:
+        return True
+    if member.friends_visibility == FriendsVisibility.FRIENDS and viewer_id is not None:
+        both = Follow.objects.filter(
+            Q(follower_id=viewer_id, followee_id=member.pk)
+            | Q(follower_id=member.pk, followee_id=viewer_id)
+        )
+        return both.count() == 2
+    return False
+
+
 def connections_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
     """Whether `viewer` may see whom `member` follows and who follows them: the member's
     choice (everyone, their followers, only themselves), and never someone they block."""

@@ -36,7 +36,7 @@ def pair_key(first_id: int, second_id: int) -> str:
 def arrival_state(sender: User, recipient: User) -> ParticipantState | str:
     """Where a new conversation from `sender` lands for `recipient`: their inbox, their
     message requests, or (a string) why `sender` may not start one with them at all."""
-    if not recipient.is_active:
+    if not recipient.is_active or recipient.is_page:  # nobody reads a page's inbox
         return f"{recipient.username} cannot receive messages."
     if is_blocked_between(sender.pk, recipient.pk):
         return f"You can't message {recipient.username}."

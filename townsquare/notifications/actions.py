@@ -26,14 +26,31 @@ from townsquare.realtime import publish as realtime
 
 # Kinds where one actor does the thing to one post at most once: doing it again (say, like,
 # unlike, like) does not notify again.
-_ONCE = {Kind.LIKE, Kind.SHARE, Kind.FOLLOW, Kind.FOLLOW_REQUEST, Kind.POLL, Kind.STATUS}
+_ONCE = {
+    Kind.LIKE,
+    Kind.SHARE,
+    Kind.FOLLOW,
+    Kind.FOLLOW_REQUEST,
+    Kind.POLL,
+    Kind.STATUS,
+    Kind.GROUP_REQUEST,
+    Kind.GROUP_INVITE,
+    Kind.GROUP_ACCEPTED,
+    Kind.GROUP_POST_APPROVED,
+}
 MAX_MARKED = 200  # notifications marked read by id in one request
 
 
 def notify(
-    recipient_id: int, kind: Kind, *, actor_id: int | None = None, post_id: int | None = None
+    recipient_id: int,
+    kind: Kind,
+    *,
+    actor_id: int | None = None,
+    post_id: int | None = None,
+    group_id: int | None = None,
+    event_id: int | None = None,
 ) -> Notification | None:
-    """Tell `recipient` that `actor` did `kind` (to `post`). Call it inside the action's
+    """Tell `recipient` that `actor` did `kind` (to `post`, in `group`, about `event`). Call it inside the action's
     transaction. Nothing is written for oneself, for an inactive recipient, or from someone
     blocked either way or muted with their notifications. Queues the email the recipient's
     preferences ask for (now, or in their digest)."""
@@ -55,10 +72,19 @@ def notify(
         same = Notification.objects.filter(
             _about(post_id), recipient_id=recipient_id, kind=kind, actor_id=actor_id
         )
+        if group_id is not None:
+            same = same.filter(group_id=group_id)
+        if event_id is not None:
+            same = same.filter(event_id=event_id)
         if same.exists():
             return None
     notification = Notification.objects.create(
-        recipient_id=recipient_id, kind=kind, actor_id=actor_id, post_id=post_id
+        recipient_id=recipient_id,
+        kind=kind,
+        actor_id=actor_id,
+        post_id=post_id,
+        group_id=group_id,
+        event_id=event_id,
     )
     if confirmed:
         emails.schedule(notification)
@@ -91,13 +117,23 @@ def unmute_thread(member: User, post: Post) -> None:
 
 
 def withdraw(
-    kind: Kind, *, actor_id: int, post_id: int | None = None, recipient_id: int | None = None
+    kind: Kind,
+    *,
+    actor_id: int | None,
+    post_id: int | None = None,
+    recipient_id: int | None = None,
+    group_id: int | None = None,
 ) -> None:
     """Undo notifications when the act is undone (unlike, unshare, a follow request answered
-    or withdrawn); `recipient_id` narrows it to one member's."""
-    rows = Notification.objects.filter(_about(post_id), kind=kind, actor_id=actor_id)
+    or withdrawn); `actor_id` None is anyone's; `recipient_id` narrows it to one member's,
+    `group_id` to one group's."""
+    rows = Notification.objects.filter(_about(post_id), kind=kind)
+    if actor_id is not None:
+        rows = rows.filter(actor_id=actor_id)
     if recipient_id is not None:
         rows = rows.filter(recipient_id=recipient_id)
+    if group_id is not None:
+        rows = rows.filter(group_id=group_id)
     rows.delete()
 
 

@@ -74,6 +74,15 @@ def schedule_digest(prefs: NotificationPreferences) -> None:
         enqueue(tasks.send_digest.using(run_after=due), prefs.member_id, token)
 
 
+# Where a group notification leads (an approved post leads to the post).
+_GROUP_PAGES: dict[str, str] = {
+    Kind.GROUP_REQUEST.value: "group_members",
+    Kind.GROUP_INVITE.value: "group",
+    Kind.GROUP_ACCEPTED.value: "group",
+    Kind.GROUP_POST_PENDING.value: "group_pending",
+}
+
+
 def _link(path: str) -> str:
     return settings.BASE_URL + path
 
@@ -81,6 +90,11 @@ def _link(path: str) -> str:
 def _target_link(notification: Notification) -> str:
     """Where the notification leads: the post, the actor's profile, or the requests page."""
     post = notification.post
+    group = notification.group
+    if group is not None and notification.kind in _GROUP_PAGES:
+        return _link(reverse(_GROUP_PAGES[notification.kind], args=[group.handle]))
+    if notification.event_id is not None:
+        return _link(reverse("event", args=[notification.event_id]))
     if post is not None:
         return _link(reverse("post", args=[post.author.username, post.pk]))
     if notification.kind == Kind.FOLLOW_REQUEST:
@@ -95,7 +109,13 @@ def _line(member: User, notification: Notification) -> dict[str, str]:
     actor_names = [notification.actor.name] if notification.actor is not None else []
     own_poll = post is not None and post.author_id == member.pk
     return {
-        "summary": text.summary(notification.kind, actor_names, own_poll=own_poll),
+        "summary": text.summary(
+            notification.kind,
+            actor_names,
+            own_poll=own_poll,
+            group_name=notification.group.name if notification.group is not None else "",
+            event_title=notification.event.title if notification.event is not None else "",
+        ),
         "excerpt": text.excerpt(post.text, post.spoiler_text) if post is not None else "",
         "link": _target_link(notification),
     }
@@ -113,7 +133,9 @@ def _common(member: User) -> dict[str, object]:
 def send_one(notification_id: int) -> bool:
     """Email one notification now, if it is still unread, still shown, and still wanted."""
     notification = (
-        Notification.objects.select_related("recipient", "actor", "post", "post__author")
+        Notification.objects.select_related(
+            "recipient", "actor", "post", "post__author", "group", "event"
+        )
         .filter(pk=notification_id, read=False)
         .first()
     )
@@ -147,7 +169,7 @@ def send_digest(prefs: NotificationPreferences) -> int:
         rows_qs = (
             queries.shown(member)
             .filter(read=False, id__gt=prefs.digest_after_id, kind__in=prefs.email_kinds)
-            .select_related("actor", "post", "post__author")
+            .select_related("actor", "post", "post__author", "group", "event")
             .order_by("-id")
         )
         rows = list(rows_qs[: DIGEST_MAX_ITEMS + 1])

@@ -94,6 +94,8 @@ class NotificationGroup:
     unread: bool = False
     latest_at: datetime | None = None
     own_post: bool = False  # the post is the member's (for "your poll has ended")
+    group: Any = None  # the group a group notification is about
+    event: Any = None  # the event a reminder is about
     _actor_ids: set[int] = field(default_factory=set, repr=False)
 
     @property
@@ -115,12 +117,20 @@ class NotificationGroup:
     @property
     def names_actors(self) -> bool:
         """Whether the line starts with the actors' names (an ended poll may name nobody)."""
+        if self.kind == Kind.EVENT_REMINDER:
+            return False
         return not (self.kind == Kind.POLL and (self.own_post or not self.actors))
 
     @property
     def summary(self) -> str:
         names = [actor.name for actor in self.actors]
-        return text.summary(self.kind, names, self.others, own_poll=self.own_post)
+        return text.summary(
+            self.kind,
+            names,
+            self.others,
+            own_poll=self.own_post,
+            event_title=self.event.title if self.event is not None else "",
+        )
 
     def add(self, notification: Notification) -> None:
         self.ids.append(notification.pk)
@@ -158,8 +168,10 @@ def group(member: User, rows: list[Notification]) -> list[NotificationGroup]:
             if (
                 last is not None
                 and last.kind == row.kind
-                and last.post is not None
-                and (last.post.pk == row.post_id)
+                and (
+                    (last.post is not None and last.post.pk == row.post_id)
+                    or (last.post is None and row.post_id is None and _same_group(last, row))
+                )
             ):
                 item = last
             else:
@@ -167,10 +179,16 @@ def group(member: User, rows: list[Notification]) -> list[NotificationGroup]:
                     kind=row.kind,
                     post=row.post,
                     own_post=row.post is not None and row.post.author_id == member.pk,
+                    group=row.group,
+                    event=row.event,
                 )
                 items.append(item)
         item.add(row)
     return items
+
+
+def _same_group(item: NotificationGroup, row: Notification) -> bool:
+    return row.group_id is not None and item.group is not None and item.group.pk == row.group_id
 
 
 def notification_page(
@@ -181,7 +199,11 @@ def notification_page(
     if kind is not None and kind not in Kind.values:
         raise ValidationError("There is no such kind of notification.", code="invalid")
     limit = max(1, min(limit, MAX_PAGE))
-    rows_qs = shown(member).select_related("actor", "post", "post__author").order_by("-id")
+    rows_qs = (
+        shown(member)
+        .select_related("actor", "post", "post__author", "group", "event")
+        .order_by("-id")
+    )
     if kind is not None:
         rows_qs = rows_qs.filter(kind=kind)
     if max_id is not None:

@@ -17,7 +17,22 @@ VERBS: dict[str, str] = {
     Kind.FOLLOW_REQUEST: "asked to follow you",
     Kind.POLL: "ended a poll you voted in",
     Kind.STATUS: "just posted",
+    # Group kinds: the group's name follows.
+    Kind.GROUP_REQUEST: "asked to join",
+    Kind.GROUP_INVITE: "invited you to join",
+    Kind.GROUP_ACCEPTED: "let you into",
+    Kind.GROUP_POST_PENDING: "asked to post in",
+    Kind.GROUP_POST_APPROVED: "approved your post in",
 }
+GROUP_KINDS = frozenset(
+    {
+        Kind.GROUP_REQUEST.value,
+        Kind.GROUP_INVITE.value,
+        Kind.GROUP_ACCEPTED.value,
+        Kind.GROUP_POST_PENDING.value,
+        Kind.GROUP_POST_APPROVED.value,
+    }
+)
 
 # The tabs of the notifications page: (query value, label); "" is every kind.
 TABS: tuple[tuple[str, str], ...] = (
@@ -30,6 +45,7 @@ TABS: tuple[tuple[str, str], ...] = (
     (Kind.FOLLOW.value, "Follows"),
     (Kind.FOLLOW_REQUEST.value, "Follow requests"),
     (Kind.POLL.value, "Polls"),
+    (Kind.GROUP_REQUEST.value, "Group requests"),
 )
 
 OWN_POLL_ENDED = "Your poll has ended"
@@ -63,12 +79,22 @@ def names(actor_names: Sequence[str], others: int) -> str:
 
 
 def summary(
-    kind: str, actor_names: Sequence[str], others: int = 0, *, own_poll: bool = False
+    kind: str,
+    actor_names: Sequence[str],
+    others: int = 0,
+    *,
+    own_poll: bool = False,
+    group_name: str = "",
+    event_title: str = "",
 ) -> str:
-    """One line saying what happened: 'Fern and 2 others liked your post'."""
+    """One line saying what happened: 'Fern and 2 others liked your post', 'Basil asked to
+    join Chess Society'."""
     if kind == Kind.POLL and (own_poll or not actor_names):
         return OWN_POLL_ENDED if own_poll else "A poll you voted in has ended"
-    return f"{names(actor_names, others)} {verb(kind)}"
+    if kind == Kind.EVENT_REMINDER:
+        return f"Reminder: {event_title or 'an event you answered'} starts soon"
+    line = f"{names(actor_names, others)} {verb(kind)}"
+    return f"{line} {group_name}" if kind in GROUP_KINDS and group_name else line
 
 
 def excerpt(text: str, spoiler: str = "", length: int = 200) -> str:

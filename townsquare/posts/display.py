@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from townsquare.accounts.models import User
+from townsquare.communities.models import GroupPin, Membership, MembershipState, Role
 from townsquare.core.sql import id_in
 from townsquare.links.queries import cards_for
 from townsquare.media.queries import attachments_for
@@ -36,6 +37,10 @@ class PostView:
     pinned: bool = False  # shown as pinned (on the profile's pinned posts)
     pinned_by_viewer: bool = False  # one of the viewer's own posts, pinned to their profile
     thread_muted: bool = False  # the viewer muted its conversation
+    group_moderator: bool = False  # a post in a group the viewer moderates
+    group_removable: bool = False  # ... by someone below the viewer there: they may remove it
+    group_pinned: bool = False  # pinned to the top of its group
+    as_team: bool = False  # a page's post, shown to its team (who edit and delete it)
 
 
 def _member(viewer: Viewer) -> User | None:
@@ -47,6 +52,8 @@ def hydrate(
     items: Sequence[ListedPost],
     *,
     pinned_ids: frozenset[int] = frozenset(),
+    group_pinned_ids: frozenset[int] = frozenset(),
+    acting_ids: frozenset[int] = frozenset(),
     media_known: Callable[[ListedPost], bool] | None = None,
     card_known: Callable[[ListedPost], bool] | None = None,
 ) -> list[PostView]:
@@ -119,7 +126,46 @@ def hydrate(
             None if view.post.in_reply_to_author_id in unseen else view.post.reply_to_username
         )
         view.pinned = pid in pinned_ids
+        view.group_pinned = pid in group_pinned_ids
+        view.as_team = view.post.author_id in acting_ids
+    if member is not None and any(v.post.group_id for v in views):
+        _group_marks(member, views)
     return views
+
+
+def _group_marks(member: User, views: list[PostView]) -> None:
+    """For group posts: which groups the member moderates, which posts of those are pinned
+    there, and whose authors are below the member (one query; three for a moderator; only on
+    pages with group posts)."""
+    group_ids = sorted({v.post.group_id for v in views if v.post.group_id})
+    moderated = dict(
+        Membership.objects.filter(
+            member_id=member.pk,
+            group_id__in=group_ids,
+            state=MembershipState.MEMBER,
+            role__gte=Role.MODERATOR,
+        ).values_list("group_id", "role")
+    )
+    if not moderated:
+        return
+    mine = [v for v in views if v.post.group_id in moderated]
+    pinned = set(
+        GroupPin.objects.filter(post_id__in=[v.post.id for v in mine]).values_list(
+            "post_id", flat=True
+        )
+    )
+    authors = {v.post.author_id for v in mine}
+    roles = {
+        (group_id, author_id): role
+        for group_id, author_id, role in Membership.objects.filter(
+            group_id__in=list(moderated), member_id__in=authors, state=MembershipState.MEMBER
+        ).values_list("group_id", "member_id", "role")
+    }
+    for view in mine:
+        group_id = view.post.group_id or 0
+        view.group_moderator = True
+        view.group_removable = roles.get((group_id, view.post.author_id), -1) < moderated[group_id]
+        view.group_pinned = view.post.id in pinned
 
 
 _MARKS_SQL = (

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from townsquare.accounts.models import User
+from townsquare.communities.models.pin import MAX_PINS as MAX_GROUP_PINS
 from townsquare.core.pagination import cursor_values
 from townsquare.core.sql import id_in
 from townsquare.links.models.card import CardStatus
@@ -21,6 +22,7 @@ from townsquare.posts.visibility import (
     Viewer,
     can_see,
     muted_sql,
+    review_sql,
     visibility_filter,
     visibility_sql,
     visible_to,
@@ -56,7 +58,7 @@ _LISTING_COLUMNS = (
     " JOIN links_card c ON c.id = lc.card_id"
     f" WHERE lc.post_id = p.id AND c.status = {int(CardStatus.READY)}),"
     " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id"
-    " AND ru.is_active)"
+    " AND ru.is_active), p.group_id, p.held"
 )
 
 
@@ -73,6 +75,7 @@ def list_posts(
     hide_muted: bool = True,
     since_id: int | None = None,
     min_id: int | None = None,
+    rule: tuple[str, list[Any]] | None = None,
 ) -> list[ListedPost]:
     """A page of posts `viewer` may see, newest first, in one query.
 
@@ -83,9 +86,10 @@ def list_posts(
     The cursors are Mastodon's, all on `order_column`: `max_id` keeps what is older than it,
     `since_id` what is newer (the newest `limit` of them), and `min_id` the `limit` just newer
     than it (read upwards from `min_id`, to page forward without gaps); the page is always
-    returned newest first.
+    returned newest first. `rule` replaces the visibility condition with another one of
+    `posts.visibility` (a moderation queue's).
     """
-    visible, visible_params = visibility_sql(viewer)
+    visible, visible_params = visibility_sql(viewer) if rule is None else rule
     muted, muted_params = muted_sql(viewer) if hide_muted else ("1 = 1", [])
     cursors = ""
     cursor_params: list[int] = []
@@ -157,6 +161,8 @@ class ListedPost:
     has_card: bool = False  # a ready link card
     card_version: Any = None  # when that card was fetched (compared only, never shown)
     reply_to_username: str | None = None
+    group_id: int | None = None  # a post in a group
+    held: bool = False  # waiting for the group's approval (seen by its author only)
     entry_id: int = 0  # on a home feed: the entry's id, which counts arrivals in the feed
 
     @property
@@ -207,7 +213,9 @@ def _post_from_row(row: Sequence[Any]) -> ListedPost:
         has_card=has_card is not None,
         card_version=has_card,
         reply_to_username=answered,
-        entry_id=row[25],
+        group_id=row[25],
+        held=bool(row[26]),
+        entry_id=row[27],
     )
 
 
@@ -220,6 +228,7 @@ def profile_posts(
     with_replies: bool = False,
     since_id: int | None = None,
     min_id: int | None = None,
+    rule: tuple[str, list[Any]] | None = None,
 ) -> list[ListedPost]:
     """A member's posts and shares, newest first; replies to others only `with_replies`
     (answers to themselves, the rest of their threads, always show)."""
@@ -259,6 +268,34 @@ def group_posts(
         params=[group_id],
         max_id=max_id,
         limit=limit,
+    )
+
+
+def group_pinned(viewer: Viewer, group_id: int) -> list[ListedPost]:
+    """The posts pinned to the top of a group, most recently pinned first."""
+    return list_posts(
+        viewer,
+        source="communities_grouppin gp JOIN posts_post p ON p.id = gp.post_id",
+        where="gp.group_id = %s",
+        params=[group_id],
+        order_column="gp.id",
+        limit=MAX_GROUP_PINS,
+    )
+
+
+def held_posts(
+    viewer: Viewer, group_id: int, *, max_id: int | None = None, limit: int = 20
+) -> list[ListedPost]:
+    """A group's posts waiting for approval, as the moderation queue shows them: all of them
+    to the group's moderators, one's own to anyone else (`posts.visibility.review_sql`)."""
+    return list_posts(
+        viewer,
+        where="p.group_id = %s AND p.held",
+        params=[group_id],
+        max_id=max_id,
+        limit=limit,
+        hide_muted=False,
+        rule=review_sql(viewer, group_id),
     )
 
 

@@ -12,7 +12,9 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 - nothing from a deactivated (suspended) author;
 - nothing between two members when either blocked the other (both ways, as Mastodon does);
 - nothing for visitors who are not signed in from a member who keeps posts from visitors;
-- a post in a group: when the group is public, or to its members (communities);
+- a post in a group: when the group is public, or to its members (communities); a group
+  post waiting for a moderator's approval (`held`): its author only, and the group's
+  moderators in their queue (`awaiting_approval`);
 - a share is seen only when its original is seen too.
 
 Mutes are not visibility: a muted member's posts stay reachable by link and on their profile,
@@ -49,15 +51,17 @@ def _blocked_authors(member: User, author_field: str) -> Q:
     ) | Q(Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=OuterRef(author_field))))
 
 
-def _in_open_group(member: User | None, group_field: str) -> Q:
-    """Posts outside groups, in public groups, or in a group the member belongs to."""
-    rule = Q(**{f"{group_field}__isnull": True}) | Q(
-        **{f"{group_field}__privacy": GroupPrivacy.PUBLIC}
-    )
+def _in_open_group(member: User | None, prefix: str) -> Q:
+    """Posts (at `prefix`) outside groups, or in public groups or a group the member belongs
+    to and not held for approval (unless the member wrote them)."""
+    group_field = f"{prefix}group"
+    open_group = Q(**{f"{group_field}__privacy": GroupPrivacy.PUBLIC})
+    released = Q(**{f"{prefix}held": False})
     if member is not None:
         mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
-        rule |= Q(**{f"{group_field}__in": mine.values("group_id")})
-    return rule
+        open_group |= Q(**{f"{group_field}__in": mine.values("group_id")})
+        released |= Q(**{f"{prefix}author_id": member.pk})
+    return Q(**{f"{group_field}__isnull": True}) | (open_group & released)
 
 
 def visibility_filter(viewer: Viewer) -> Q:
@@ -77,8 +81,8 @@ def visibility_filter(viewer: Viewer) -> Q:
     else:  # visitors without an account: not the posts of members who keep them from visitors
         rule &= Q(author__show_posts_to_visitors=True)
         original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
-    rule &= _in_open_group(member, "group")
-    original_seen &= _in_open_group(member, "reblog_of__group")
+    rule &= _in_open_group(member, "")
+    original_seen &= _in_open_group(member, "reblog_of__")
     return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
@@ -94,6 +98,8 @@ def can_see(viewer: Viewer, post: Post) -> bool:
         return False
     member = _member(viewer)
     if post.group_id is not None and not _group_open_to(member, post.group_id):
+        return False
+    if post.held and (member is None or member.pk != post.author_id):
         return False
     if post.reblog_of_id is not None:
         original = post.reblog_of
@@ -129,11 +135,14 @@ _OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
 
 
 def _group_sql(post_alias: str, *, member: bool) -> str:
-    """The post (at `post_alias`) is outside groups, in a public group, or (for a member,
-    one %s) in a group the viewer belongs to."""
+    """The post (at `post_alias`) is outside groups, or it is released (not held for approval,
+    or, for a member, written by the viewer: one %s) and in a public group or (for a member,
+    one more %s) in a group the viewer belongs to."""
+    released = f"NOT {post_alias}.held" + (f" OR {post_alias}.author_id = %s" if member else "")
     rule = (
-        f" AND ({post_alias}.group_id IS NULL OR EXISTS (SELECT 1 FROM communities_group g"  # noqa: S608
-        f" WHERE g.id = {post_alias}.group_id AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
+        f" AND ({post_alias}.group_id IS NULL OR (({released}) AND (EXISTS"  # noqa: S608
+        f" (SELECT 1 FROM communities_group g WHERE g.id = {post_alias}.group_id"
+        f" AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
     )
     if member:
         rule += (
@@ -141,7 +150,7 @@ def _group_sql(post_alias: str, *, member: bool) -> str:
             f" WHERE gm.group_id = {post_alias}.group_id AND gm.member_id = %s"
             f" AND gm.state = {int(MembershipState.MEMBER)})"
         )
-    return rule + ")"
+    return rule + ")))"
 
 
 # Each per-row check of a block or a mute is guarded by the same check without the row: "the
@@ -193,7 +202,7 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
         + ")))"
     )
     me = member.pk
-    return condition, [me] * 13
+    return condition, [me] * 15
 
 
 def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -209,3 +218,38 @@ def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
         " AND (mu.expires_at IS NULL OR mu.expires_at > %s)))"
     )
     return condition, [member.pk, member.pk, timezone.now()]
+
+
+# The moderation queue of a group that approves posts: the one place a post held for approval
+# is shown to anyone but its author.
+
+
+def review_sql(viewer: Viewer, group_id: int) -> tuple[str, list[Any]]:
+    """The queue's rule, in place of `visibility_sql`, for the posts of group `group_id` held
+    for approval: a moderator of the group sees all of them, a member their own."""
+    member = _member(viewer)
+    if member is None:
+        return "1 = 0", []
+    if group_queries.can_manage_group_id(member, group_id):
+        return "u.is_active", []
+    return "(u.is_active AND p.author_id = %s)", [member.pk]
+
+
+def held_count(viewer: Viewer, group_id: int) -> int:
+    """How many posts of the group's queue `viewer` would see there."""
+    member = _member(viewer)
+    if member is None:
+        return 0
+    held = Post.objects.filter(group_id=group_id, held=True, author__is_active=True)
+    if not group_queries.can_manage_group_id(member, group_id):
+        held = held.filter(author_id=member.pk)
+    return held.count()
+
+
+def reviewable(viewer: Viewer, post_id: int) -> Post | None:
+    """A post held for approval, for a moderator of its group to approve or decline."""
+    member = _member(viewer)
+    post = Post.objects.select_related("author").filter(pk=post_id, held=True).first()
+    if member is None or post is None or post.group_id is None:
+        return None
+    return post if group_queries.can_manage_group_id(member, post.group_id) else None

@@ -37,6 +37,8 @@ _LAYOUT_URLS = (
     "messages",
     "privacy_settings",
     "groups",
+    "events",
+    "pages",
 )
 _POLL_SLOTS = range(1, 5)
 _POLL_MORE_SLOTS = range(5, 11)
@@ -45,7 +47,7 @@ _POLL_MORE_SLOTS = range(5, 11)
 # Each area of the site keeps its own stylesheet (and, where it needs one, script).
 AREA_STYLESHEETS = tuple(
     f"townsquare/{area}.css"
-    for area in ("notifications", "media", "links", "polls", "search", "messages")
+    for area in ("notifications", "media", "links", "polls", "search", "messages", "events")
 )
 AREA_SCRIPTS = ("townsquare/links.js",)
 

@@ -116,6 +116,8 @@ class PostForm(forms.Form):
     in_reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     quote_of = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     group = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # Post as a page the member is on the team of (pages).
+    as_account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: object, with_extras: bool | None = None, **kwargs: object) -> None:
         """`with_extras` adds the media and poll fields: by default only to a form that was

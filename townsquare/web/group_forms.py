@@ -48,3 +48,58 @@ class InviteForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"autocapitalize": "none"}),
     )
+
+
+class GroupSettingsForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    privacy = forms.TypedChoiceField(
+        label="Who can see it",
+        choices=GroupPrivacy.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="A group can become more private (public, private, secret), never less.",
+    )
+    description = forms.CharField(
+        label="What it is about",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    rules = forms.CharField(
+        label="Rules",
+        max_length=RULES_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    approve_posts = forms.BooleanField(
+        label="Moderators approve new posts",
+        required=False,
+        help_text="Posts by members wait in a queue until a moderator approves them.",
+    )
+    cover = forms.FileField(
+        label="Cover image",
+        required=False,
+        help_text="Shown across the top of the group, 1500×500.",
+    )
+    remove_cover = forms.BooleanField(label="Remove the cover image", required=False)
+
+
+class MuteForm(forms.Form):
+    duration = forms.ChoiceField(
+        label="Mute for",
+        choices=[
+            ("1h", "1 hour"),
+            ("1d", "1 day"),
+            ("3d", "3 days"),
+            ("7d", "7 days"),
+            ("28d", "28 days"),
+        ],
+    )
+
+
+class DeleteGroupForm(forms.Form):
+    confirm = forms.CharField(
+        label="Type the group's handle to confirm",
+        max_length=HANDLE_MAX + 1,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "off"}),
+    )

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from townsquare.accounts.models import ConnectionsVisibility, MessagePolicy
+from townsquare.accounts.models import ConnectionsVisibility, FriendsVisibility, MessagePolicy
 from townsquare.messaging.models.conversation import TITLE_MAX
 from townsquare.messaging.models.message import MESSAGE_MAX
 
@@ -92,6 +92,20 @@ class PrivacyForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
     )
+    friends_visibility = forms.TypedChoiceField(
+        label="Who can see my friends list",
+        choices=FriendsVisibility.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args: object, friends: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not friends:  # a friends list exists in friends mode only
+            del self.fields["friends_visibility"]
+
     show_posts_to_visitors = forms.BooleanField(
         label="Show my public posts to visitors who are not logged in",
         required=False,

@@ -158,7 +158,7 @@ def _foot(view: PostView, viewer: User | None, token: str, next_path: str) -> st
     buttons = [f'<a class="link" href="{url}#reply">Reply</a>']
     verb = "unlike" if view.liked else "like"
     buttons.append(_button(f"{act}/{verb}", verb.capitalize(), pressed=view.liked))
-    if post.visibility in OPEN:
+    if post.visibility in OPEN and not post.held:
         verb = "unshare" if view.shared else "share"
         buttons.append(_button(f"{act}/{verb}", verb.capitalize(), pressed=view.shared))
         buttons.append(f'<a class="link" href="/compose?quote={post.pk}">Quote</a>')
@@ -166,17 +166,30 @@ def _foot(view: PostView, viewer: User | None, token: str, next_path: str) -> st
     verb = "unbookmark" if view.bookmarked else "bookmark"
     buttons.append(_button(f"{act}/{verb}", label, pressed=view.bookmarked))
     own = post.author_id == viewer.pk and item.reblog_of_id is None
-    if own and post.visibility != Visibility.MENTIONED:
+    if own and post.visibility != Visibility.MENTIONED and post.group_id is None:
         pinned = view.pinned or view.pinned_by_viewer
         label = "Unpin from profile" if pinned else "Pin to profile"
         buttons.append(_button(f"/posts/{post.pk}/{'unpin' if pinned else 'pin'}", label))
+    own = own or (view.as_team and item.reblog_of_id is None)  # a page's post, for its team
     if own:
         buttons.append(f'<a class="link" href="/posts/{post.pk}/edit">Edit</a>')
-    if own or viewer.is_staff:
+    if view.group_moderator and item.reblog_of_id is None and post.in_reply_to_id is None:
+        if post.held:
+            buttons.append(_button(f"/posts/{post.pk}/approve", "Approve"))
+        else:
+            pinned = view.group_pinned
+            label = "Unpin from the group" if pinned else "Pin to the group"
+            buttons.append(
+                _button(f"/posts/{post.pk}/{'group-unpin' if pinned else 'group-pin'}", label)
+            )
+    if own or viewer.is_staff or view.group_removable:
         # Deleting is a whole-page action (the card goes), so no hx-post here.
+        label = "Delete" if own or viewer.is_staff else "Remove from the group"
+        if post.held and not own:
+            label = "Decline"
         buttons.append(
             f'<button type="submit" class="link danger" formaction="/posts/{post.pk}/delete"'
-            f' aria-label="Delete this post">Delete</button>'
+            f' aria-label="{label} (this post)">{label}</button>'
         )
     form = (
         f'<form method="post" class="actions" hx-target="closest article" hx-swap="outerHTML">'
@@ -199,8 +212,10 @@ def card(
             f'<p class="shared-by">🔁 <a href="/@{sharer}">'
             f"{escape(view.shared_by.name)}</a> shared</p>"
         )
-    if view.pinned:
+    if view.pinned or view.group_pinned:
         top.append('<p class="pinned-note">📌 Pinned</p>')
+    if post.held:
+        top.append('<p class="held-note">⏳ Waiting for a group moderator\'s approval</p>')
     if post.in_reply_to_author_id and view.reply_to_username:
         target = escape(view.reply_to_username)
         reply_href = f"/@{target}/{post.in_reply_to_id}" if post.in_reply_to_id else post_url(post)

@@ -1,4 +1,17 @@
 from townsquare.accounts.models.session import UserSession
-from townsquare.accounts.models.user import ConnectionsVisibility, MessagePolicy, Role, User
+from townsquare.accounts.models.user import (
+    ConnectionsVisibility,
+    FriendsVisibility,
+    MessagePolicy,
+    Role,
+    User,
+)
 
-__all__ = ["ConnectionsVisibility", "MessagePolicy", "Role", "User", "UserSession"]
+__all__ = [
+    "ConnectionsVisibility",
+    "FriendsVisibility",
+    "MessagePolicy",
+    "Role",
+    "User",
+    "UserSession",
+]

@@ -34,6 +34,14 @@ class ConnectionsVisibility(models.IntegerChoices):
     ONLY_ME = 2, "Only me"
 
 
+class FriendsVisibility(models.IntegerChoices):
+    """Who may see a member's friends list (friends mode)."""
+
+    EVERYONE = 0, "Everyone"
+    FRIENDS = 1, "My friends"
+    ONLY_ME = 2, "Only me"
+
+
 class Manager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username__iexact=username)
@@ -76,8 +84,16 @@ class User(AbstractBaseUser):
     connections_visibility = models.PositiveSmallIntegerField(
         choices=ConnectionsVisibility.choices, default=ConnectionsVisibility.EVERYONE
     )
+    friends_visibility = models.PositiveSmallIntegerField(
+        choices=FriendsVisibility.choices, default=FriendsVisibility.EVERYONE
+    )
     # Off: visitors without an account see the profile but none of the member's posts.
     show_posts_to_visitors = models.BooleanField(default=True)
+
+    # A page (an organization, brand or public figure): an account nobody logs in to, run by
+    # the members of its team (communities.PageRole), who post as it.
+    is_page = models.BooleanField(default=False)
+    page_category = models.CharField(max_length=60, blank=True)
 
     objects: ClassVar[Manager] = Manager()
 

@@ -29,6 +29,9 @@ class Group(models.Model):
     privacy = models.PositiveSmallIntegerField(
         choices=GroupPrivacy.choices, default=GroupPrivacy.PUBLIC
     )
+    cover = models.CharField(max_length=200, blank=True)  # storage path of the 1500x500 image
+    # New posts by members (not replies, not moderators' posts) wait for a moderator's approval.
+    approve_posts = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

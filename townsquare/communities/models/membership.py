@@ -32,6 +32,8 @@ class Membership(models.Model):
         choices=MembershipState.choices, default=MembershipState.MEMBER
     )
     role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.MEMBER)
+    # A muted member reads the group but cannot post or reply in it until then.
+    muted_until = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

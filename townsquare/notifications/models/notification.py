@@ -17,6 +17,14 @@ class Kind(models.TextChoices):
     FOLLOW_REQUEST = "follow_request", "Follow requests"
     POLL = "poll", "Polls ended"
     STATUS = "status", "New posts"  # by someone the member follows with notifications on
+    # Groups (site only: the client API lists none of these).
+    GROUP_REQUEST = "group_request", "Requests to join a group"  # to its moderators
+    GROUP_INVITE = "group_invite", "Group invitations"
+    GROUP_ACCEPTED = "group_accepted", "Accepted into a group"
+    GROUP_POST_PENDING = "group_post_pending", "Group posts awaiting approval"  # to moderators
+    GROUP_POST_APPROVED = "group_post_approved", "Group posts approved"
+    # Events (site only).
+    EVENT_REMINDER = "event_reminder", "Event reminders"
 
 
 class Notification(models.Model):
@@ -37,6 +45,24 @@ class Notification(models.Model):
     post = models.ForeignKey(
         "posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The group a group notification is about (requests, invitations, posts to approve).
+    group = models.ForeignKey(
+        "communities.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    # The event an event notification is about (reminders).
+    event = models.ForeignKey(
+        "events.Event",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read = models.BooleanField(default=False)
 
@@ -47,6 +73,16 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=models.Q(read=False),
                 name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["group"],
+                condition=models.Q(group__isnull=False),
+                name="notification_group_idx",
+            ),
+            models.Index(
+                fields=["event"],
+                condition=models.Q(event__isnull=False),
+                name="notification_event_idx",
             ),
         ]
 

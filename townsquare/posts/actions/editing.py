@@ -205,7 +205,7 @@ def edit_post(
             [Mention(post=post, user=user) for user in mentioned if user.pk not in before]
         )
         for user in mentioned:
-            if user.pk not in before:
+            if user.pk not in before and not post.held:  # a held post tells them on approval
                 notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
         _record_tags(post, rendered.hashtags)
         _schedule_preview(post)

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from townsquare.accounts.models import User
-from townsquare.accounts.queries import render_member_text
+from townsquare.accounts.queries import can_act_as, render_member_text
 from townsquare.communities import queries as group_queries
-from townsquare.communities.models import Group
+from townsquare.communities.models import Group, Role
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
@@ -136,9 +137,11 @@ def create_post(
     if quoted is not None and not shareable_outside(quoted):
         raise ValidationError("Posts of a private or secret group stay in the group.")
     group_id = parent.group_id if parent is not None else (group.pk if group else None)
+    if parent is not None and parent.held:
+        raise ValidationError("That post is waiting for the group's approval.")
+    held = False
     if group_id is not None:
-        if not group_queries.is_member_of(author, group_id):
-            raise ValidationError("Join the group to post in it.")
+        held = _check_group_posting(author, group_id, reply=parent is not None)
         level = Visibility.PUBLIC  # the group's privacy decides who sees it
     if parent is not None and parent.visibility >= Visibility.FOLLOWERS:
         level = Visibility(max(level, parent.visibility))
@@ -160,6 +163,7 @@ def create_post(
             quote_of=quoted,
             application_id=application_id,
             group_id=group_id,
+            held=held,
         )
         post.conversation_id = parent.thread_root_id if parent is not None else post.pk
         Post.objects.filter(pk=post.pk).update(conversation_id=post.conversation_id)
@@ -180,20 +184,60 @@ def create_post(
         _schedule_preview(post)
         if parent is not None:
             Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
-            notify(parent.author_id, Kind.REPLY, actor_id=author.pk, post_id=post.pk)
-        if quoted is not None:
-            notify(quoted.author_id, Kind.QUOTE, actor_id=author.pk, post_id=post.pk)
-        for user in mentioned:
-            if parent is None or user.pk != parent.author_id:
-                notify(user.pk, Kind.MENTION, actor_id=author.pk, post_id=post.pk)
-        add_to_home(author.pk, [post.pk], author.pk)
-        enqueue(feed_tasks.fan_out_post, post.pk)
-        realtime.post_created(post.pk, author.pk)
+        if held:
+            for moderator_id in group_queries.moderator_ids_of(group_id or 0):
+                # Without the post: the moderators reach it through the group's queue.
+                notify(moderator_id, Kind.GROUP_POST_PENDING, actor_id=author.pk, group_id=group_id)
+        else:
+            _announce(post, parent, quoted, mentioned)
     return post
 
 
+def _check_group_posting(author: User, group_id: int, *, reply: bool) -> bool:
+    """Refuse a post or reply by someone who is not a member of the group, or is muted in it;
+    answer whether a new post (not a reply) waits for a moderator's approval."""
+    place = group_queries.posting_place(author, group_id)
+    if place is None:
+        raise ValidationError("Join the group to post in it.")
+    if place.muted_until is not None and place.muted_until > timezone.now():
+        until = timezone.localtime(place.muted_until).strftime("%-d %B %Y, %H:%M")
+        raise ValidationError(f"The group's moderators muted you here until {until}.")
+    return not reply and place.group.approve_posts and place.role < Role.MODERATOR
+
+
+def _announce(
+    post: Post, parent: Post | None, quoted: Post | None, mentioned: Sequence[User]
+) -> None:
+    """Tell the people concerned and put the post in feeds and streams: at once for a new
+    post, on approval for a group post that waited for it."""
+    author_id = post.author_id
+    if parent is not None:
+        notify(parent.author_id, Kind.REPLY, actor_id=author_id, post_id=post.pk)
+    if quoted is not None:
+        notify(quoted.author_id, Kind.QUOTE, actor_id=author_id, post_id=post.pk)
+    for user in mentioned:
+        if parent is None or user.pk != parent.author_id:
+            notify(user.pk, Kind.MENTION, actor_id=author_id, post_id=post.pk)
+    add_to_home(author_id, [post.pk], author_id)
+    enqueue(feed_tasks.fan_out_post, post.pk)
+    realtime.post_created(post.pk, author_id)
+
+
+def _settle_pending_notice(post: Post) -> None:
+    """A held post approved or deleted: the moderators' notice of its author's waiting posts
+    goes once none of that author's posts waits any more."""
+    if post.group_id is None:
+        return
+    waiting = Post.objects.filter(group_id=post.group_id, author_id=post.author_id, held=True)
+    if not waiting.exclude(pk=post.pk).exists():
+        withdraw(Kind.GROUP_POST_PENDING, actor_id=post.author_id, group_id=post.group_id)
+
+
 def shareable_outside(post: Post) -> bool:
-    """A post of a private or secret group cannot be shared or quoted outside it."""
+    """A post of a private or secret group cannot be shared or quoted outside it, nor can a
+    post still waiting for its group's approval."""
+    if post.held:
+        return False
     return post.group_id is None or group_queries.is_public_group(post.group_id)
 
 
@@ -201,10 +245,21 @@ def _schedule_preview(post: Post) -> None:
     link_actions.schedule_preview(post.pk, post.text)
 
 
+def may_delete(actor: User, post: Post) -> bool:
+    """Its author, a site moderator, the team of the page that posted it, or for a group post
+    the group's moderators when the author's role there is below theirs."""
+    if actor.pk == post.author_id or actor.is_staff or can_act_as(actor, post.author):
+        return True
+    return post.group_id is not None and group_queries.outranks(
+        actor, post.group_id, post.author_id
+    )
+
+
 def delete_post(actor: User, post: Post) -> None:
-    """Delete a post (its author, or a moderator); it leaves every feed with it, its counts
+    """Delete a post (its author, a site moderator, or for a group post the group's
+    moderators); it leaves every feed with it, its counts
     leave the posts it answered or shared, and its media files are removed."""
-    if actor.pk != post.author_id and not actor.is_staff:
+    if not may_delete(actor, post):
         raise PermissionDenied("You can only delete your own posts.")
     ratelimit.WRITES_PER_ACCOUNT.hit(str(actor.pk))
     with transaction.atomic():
@@ -218,5 +273,9 @@ def delete_post(actor: User, post: Post) -> None:
             )
             withdraw(Kind.SHARE, actor_id=post.author_id, post_id=post.reblog_of_id)
         media_actions.discard_for_posts([post.pk])
-        realtime.post_deleted(post.pk, post.author_id, public=post.visibility == Visibility.PUBLIC)
+        if post.held:
+            _settle_pending_notice(post)
+        # Group posts never reach the public and hashtag streams: nothing to tell there.
+        public = post.visibility == Visibility.PUBLIC and post.group_id is None
+        realtime.post_deleted(post.pk, post.author_id, public=public)
         post.delete()

@@ -56,6 +56,9 @@ class Post(models.Model):
         related_name="+",
         db_index=False,
     )
+    # A group post waiting for a moderator's approval (groups that approve new posts): seen
+    # by its author (and the group's moderators, in their queue) only, reaching no feed yet.
+    held = models.BooleanField(default=False)
     # Shares: a share is a post of its own pointing at the original, deleted with it.
     reblog_of = models.ForeignKey(
         "self",

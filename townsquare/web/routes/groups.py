@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from townsquare.web.views import groups
+from townsquare.web.views import group_admin, groups
 
 urlpatterns: list[URLPattern] = [
     path("groups", groups.directory, name="groups"),
@@ -14,4 +14,12 @@ urlpatterns: list[URLPattern] = [
     path("g/<username:handle>/invite", groups.invite, name="invite_to_group"),
     path("g/<username:handle>/answer", groups.answer, name="answer_group_request"),
     path("g/<username:handle>/ban", groups.ban, name="ban_from_group"),
+    path("g/<username:handle>/role", group_admin.role, name="group_role"),
+    path("g/<username:handle>/mute", group_admin.mute, name="mute_in_group"),
+    path("g/<username:handle>/settings", group_admin.settings, name="group_settings"),
+    path("g/<username:handle>/delete", group_admin.delete, name="delete_group"),
+    path("g/<username:handle>/pending", group_admin.pending, name="group_pending"),
+    path("posts/<id:post_id>/approve", group_admin.approve, name="approve_group_post"),
+    path("posts/<id:post_id>/group-pin", group_admin.pin, name="pin_in_group"),
+    path("posts/<id:post_id>/group-unpin", group_admin.unpin, name="unpin_in_group"),
 ]

@@ -29,6 +29,11 @@ def post_cards(context: dict[str, Any], posts: list[Any]) -> SafeString:
     """Cards for listed posts: everything they show is loaded for the page at once."""
     request = context["request"]
     user = getattr(request, "user", None)
-    pinned = context.get("pinned_ids") or frozenset()
-    views = hydrate(user, posts, pinned_ids=pinned)
+    views = hydrate(
+        user,
+        posts,
+        pinned_ids=context.get("pinned_ids") or frozenset(),
+        group_pinned_ids=context.get("group_pinned_ids") or frozenset(),
+        acting_ids=context.get("acting_ids") or frozenset(),
+    )
     return render.post_cards(views, user, get_token(request), request.get_full_path())

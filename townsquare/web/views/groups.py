@@ -12,17 +12,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import active_member
 from townsquare.communities import actions, queries
-from townsquare.communities.models import Group, MembershipState
+from townsquare.communities.models import Group, MembershipState, Role
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
+from townsquare.events import queries as event_queries
 from townsquare.posts import queries as post_queries
+from townsquare.posts.visibility import held_count
+from townsquare.site import features
 from townsquare.web.forms import PostForm
-from townsquare.web.group_forms import GroupForm, InviteForm
+from townsquare.web.group_forms import GroupForm, InviteForm, MuteForm
 from townsquare.web.views.common import apply_errors, feature_required, parse_id
 
 FEATURE = "groups"
@@ -72,7 +76,20 @@ def group_page(request: HttpRequest, handle: str) -> HttpResponse:
         else []
     )
     member = place is not None and place.state == MembershipState.MEMBER
+    pinned = (
+        post_queries.group_pinned(request.user, group.pk) if readable and not cursor.max_id else []
+    )
+    events_on = features.enabled("events")
     context = {
+        "upcoming_events": (
+            event_queries.upcoming_for_group(request.user, group) if events_on and readable else []
+        ),
+        "events_on": events_on,
+        "pinned_posts": pinned,
+        "group_pinned_ids": frozenset(p.pk for p in pinned),
+        "held_count": held_count(request.user, group.pk) if member else 0,
+        "role": place.role if member and place is not None else -1,
+        "roles": Role,
         "group": group,
         "place": place,
         "is_member": member,
@@ -103,6 +120,8 @@ def members(request: HttpRequest, handle: str) -> HttpResponse:
         "manager": manager,
         "is_member": queries.is_member(request.user, group),
         "invite_form": InviteForm(),
+        "mute_form": MuteForm(),
+        "now": timezone.now(),
     }
     return render(request, "web/groups/members.html", context)
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import can_act_as
 from townsquare.communities.models import Group
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
@@ -22,6 +23,7 @@ from townsquare.posts.display import hydrate
 from townsquare.posts.models import Post
 from townsquare.posts.queries import ListedPost
 from townsquare.posts.threads import ReplyNode, thread
+from townsquare.posts.visibility import reviewable
 from townsquare.web import render as cards
 from townsquare.web.forms import EditPostForm, PostForm
 from townsquare.web.views.common import apply_errors, parse_id, safe_next
@@ -114,10 +116,21 @@ def _group_target(group_id: int | None) -> Group | None:
     return group
 
 
+def _acting_as(member: User, account_id: int | None) -> User:
+    """The account a post is made as: the member, or a page on whose team they are."""
+    if not account_id or account_id == member.pk:
+        return member
+    account = User.objects.filter(pk=account_id).first()
+    if account is None or not can_act_as(member, account):
+        raise ValidationError("You can't post as that account.")
+    return account
+
+
 def _publish(member: User, form: PostForm) -> Post:
     """Create the post the composer describes: uploads first, then the post with them; a
     failure leaves no upload behind."""
     data = form.cleaned_data
+    member = _acting_as(member, data.get("as_account"))
     options = form.poll_options()
     poll = (
         actions.PollSpec(options, data["poll_multiple"], data["poll_expires_in"] or 24 * 60 * 60)
@@ -268,7 +281,8 @@ def _flatten(nodes: list[ReplyNode]) -> list[ListedPost]:
 def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     assert isinstance(request.user, User)
     post = queries.get_visible(request.user, post_id)
-    if post is None or post.author_id != request.user.pk or post.reblog_of_id is not None:
+    # One's own post, or a post of a page one is on the team of (edited as the page).
+    if post is None or post.reblog_of_id is not None or not can_act_as(request.user, post.author):
         raise Http404("No such post of yours.")
     status = 200
     if request.method == "POST":
@@ -276,7 +290,7 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.edit_post(
-                    request.user,
+                    post.author,
                     post,
                     text=form.cleaned_data["text"],
                     spoiler_text=form.cleaned_data["spoiler_text"],
@@ -314,9 +328,17 @@ def post_history(request: HttpRequest, username: str, post_id: int) -> HttpRespo
 @require_POST
 def delete_post(request: HttpRequest, post_id: int) -> HttpResponse:
     assert isinstance(request.user, User)
-    post = queries.get_visible(request.user, post_id)
+    # A group's moderators also reach the posts held in its queue (to decline them).
+    post = queries.get_visible(request.user, post_id) or reviewable(request.user, post_id)
     if post is None:
         raise Http404("No such post.")
     actions.delete_post(request.user, post)  # PermissionDenied becomes a 403 page
-    messages.success(request, "Your post is deleted.")
+    if post.author_id == request.user.pk:
+        messages.success(request, "Your post is deleted.")
+    elif post.held:
+        messages.success(request, "Declined: the post is deleted.")
+    else:
+        messages.success(request, "The post is deleted.")
+    if post.group is not None:
+        return redirect(safe_next(request, reverse("group", args=[post.group.handle])))
     return redirect(safe_next(request, reverse("profile", args=[post.author.username])))

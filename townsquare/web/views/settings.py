@@ -144,7 +144,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     status = 200
     if request.method == "POST":
-        form = PrivacyForm(request.POST)
+        form = PrivacyForm(request.POST, friends=features.enabled("friends_mode"))
         if form.is_valid():
             try:
                 actions.set_privacy(request.user, **form.cleaned_data)
@@ -162,9 +162,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
             initial={
                 "message_policy": member.message_policy,
                 "connections_visibility": member.connections_visibility,
+                "friends_visibility": member.friends_visibility,
                 "show_posts_to_visitors": member.show_posts_to_visitors,
-            }
+            },
+            friends=features.enabled("friends_mode"),
         )
-    if features.enabled("friends_mode"):
-        form.fields["connections_visibility"].label = "Who can see my friends list"
     return render(request, "web/settings/privacy.html", {"form": form}, status=status)

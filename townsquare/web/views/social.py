@@ -15,19 +15,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import active_member
+from townsquare.communities import queries as group_queries
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
+from townsquare.events import queries as event_queries
 from townsquare.graph import actions, queries
 from townsquare.posts import queries as post_queries
 from townsquare.posts.display import pinned_posts
 from townsquare.site import features
-from townsquare.web.forms import MuteForm, NoteForm
+from townsquare.web.forms import MuteForm, NoteForm, PostForm
 from townsquare.web.views.common import safe_next
 
 
 def _member_or_404(username: str) -> User:
+    """The active account with that name; a page only while pages are switched on."""
     member = active_member(username)
-    if member is None:
+    if member is None or (member.is_page and not features.enabled("pages")):
         raise Http404("No member with that name.")
     return member
 
@@ -55,10 +58,28 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "counts": queries.counts(member, friends=features.enabled("friends_mode")),
         "featured": queries.featured_by(member, request.user),
         "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+        **_page_extras(request, member),
     }
     if request.headers.get("HX-Request") == "true" and cursor.max_id:
         return render(request, "web/_post_page.html", context)
     return render(request, "web/profile.html", context)
+
+
+def _page_extras(request: HttpRequest, member: User) -> dict[str, object]:
+    """On a page's profile: the viewer's role on its team, the composer that posts as it
+    (for the team), and its upcoming events."""
+    if not member.is_page:
+        return {"page_role": None}
+    role = group_queries.page_role(request.user, member)
+    events = (
+        event_queries.upcoming_for_host(request.user, member) if features.enabled("events") else []
+    )
+    return {
+        "page_role": role,
+        "acting_ids": frozenset({member.pk}) if role is not None else frozenset(),
+        "page_form": PostForm(initial={"as_account": member.pk}) if role is not None else None,
+        "upcoming_events": events,
+    }
 
 
 def _people(
@@ -66,7 +87,8 @@ def _people(
 ) -> HttpResponse:
     member = _member_or_404(username)
     title = "Friends" if friends else "Followers" if followers else "Following"
-    if not queries.connections_shown_to(request.user, member):
+    shown = queries.friends_shown_to if friends else queries.connections_shown_to
+    if not shown(request.user, member):
         context = {"member": member, "people": [], "title": title, "hidden": True}
         return render(request, "web/people.html", context)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)

@@ -113,6 +113,9 @@
   source.addEventListener("open", function () {
     stopFallback();
     if (down && everConnected) catchUp();
+    // A conversation read (or answered) between this page's rendering and its connection
+    // would otherwise wait for the next event: a conversation page reads its thread once more.
+    else if (!everConnected && thread) refreshThread();
     everConnected = true;
     down = false;
     body.setAttribute("data-live-state", "open");

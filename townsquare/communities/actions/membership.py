@@ -1,7 +1,9 @@
-"""The write layer for groups: creating one, joining (public), asking to join (private),
-invitations (any group; the only way into a secret one), answering requests, leaving, and
-roles. Each change is one transaction; a refused change raises ValidationError saying why,
-and a group the member may not know of is Http404."""
+"""The write layer for groups' membership: creating a group, joining (public), asking to join
+(private), invitations (any group; the only way into a secret one), answering requests,
+leaving, roles and bans. Each change is one transaction; a refused change raises
+ValidationError saying why, and a group the member may not know of is Http404. The people
+concerned are notified: moderators of a request, the invitee of an invitation, the member of
+an accepted request."""
 
 from __future__ import annotations
 
@@ -29,6 +31,10 @@ from townsquare.communities.models.group import (
 )
 from townsquare.core import ratelimit
 from townsquare.graph.queries import is_blocked_between
+from townsquare.notifications.actions import notify, withdraw
+from townsquare.notifications.models import Kind
+from townsquare.posts.actions import delete_post
+from townsquare.posts.models import Post
 
 _HANDLE = re.compile(rf"^[A-Za-z0-9_]{{2,{HANDLE_MAX}}}$")
 
@@ -104,6 +110,7 @@ def join(member: User, group: Group) -> str:
             return JOINED
         if place is not None and place.state == MembershipState.INVITED:
             Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+            withdraw(Kind.GROUP_INVITE, actor_id=None, recipient_id=member.pk, group_id=group.pk)
             return JOINED
         if place is not None and place.state == MembershipState.REQUESTED:
             return REQUESTED
@@ -115,6 +122,9 @@ def join(member: User, group: Group) -> str:
             else MembershipState.REQUESTED
         )
         Membership.objects.create(group=group, member=member, state=state)
+        if state == MembershipState.REQUESTED:
+            for moderator_id in queries.moderator_ids(group):
+                notify(moderator_id, Kind.GROUP_REQUEST, actor_id=member.pk, group_id=group.pk)
     return JOINED if state == MembershipState.MEMBER else REQUESTED
 
 
@@ -128,6 +138,11 @@ def leave(member: User, group: Group) -> None:
             return
         if place.role == Role.OWNER and place.state == MembershipState.MEMBER:
             raise ValidationError("Hand the group over to another member before you leave.")
+        if place.state == MembershipState.REQUESTED:
+            withdraw(Kind.GROUP_REQUEST, actor_id=member.pk, group_id=group.pk)
+        if place.state == MembershipState.INVITED:
+            withdraw(Kind.GROUP_INVITE, actor_id=None, recipient_id=member.pk, group_id=group.pk)
+        _drop_held_posts(member, group, member.pk)
         place.delete()
 
 
@@ -147,8 +162,9 @@ def invite(inviter: User, group: Group, invitee: User) -> None:
             Membership.objects.create(
                 group=group, member=invitee, state=MembershipState.INVITED, invited_by=inviter
             )
+            notify(invitee.pk, Kind.GROUP_INVITE, actor_id=inviter.pk, group_id=group.pk)
         elif place.state == MembershipState.REQUESTED and queries.can_manage(inviter, group):
-            Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+            _let_in(place, inviter)
 
 
 def answer_request(manager: User, group: Group, member_id: int, *, accept: bool) -> None:
@@ -165,9 +181,18 @@ def answer_request(manager: User, group: Group, member_id: int, *, accept: bool)
         if place is None:
             raise ValidationError("That request is no longer waiting.")
         if accept:
-            Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+            _let_in(place, manager)
         else:
             place.delete()
+            withdraw(Kind.GROUP_REQUEST, actor_id=place.member_id, group_id=group.pk)
+
+
+def _let_in(place: Membership, manager: User) -> None:
+    """A request to join accepted: the member is in and told; the moderators' notifications
+    of the request go."""
+    Membership.objects.filter(pk=place.pk).update(state=MembershipState.MEMBER)
+    withdraw(Kind.GROUP_REQUEST, actor_id=place.member_id, group_id=place.group_id)
+    notify(place.member_id, Kind.GROUP_ACCEPTED, actor_id=manager.pk, group_id=place.group_id)
 
 
 def set_role(manager: User, group: Group, member_id: int, role: int) -> None:
@@ -228,6 +253,10 @@ def ban(manager: User, group: Group, member_id: int) -> None:
             Membership.objects.filter(pk=target.pk).update(
                 state=MembershipState.BANNED, role=Role.MEMBER
             )
+        # Nothing of theirs waits any more: their held posts, requests and invitations go.
+        _drop_held_posts(manager, group, member_id)
+        withdraw(Kind.GROUP_REQUEST, actor_id=member_id, group_id=group.pk)
+        withdraw(Kind.GROUP_INVITE, actor_id=None, recipient_id=member_id, group_id=group.pk)
 
 
 def unban(manager: User, group: Group, member_id: int) -> None:
@@ -239,3 +268,10 @@ def unban(manager: User, group: Group, member_id: int) -> None:
         Membership.objects.filter(
             group=group, member_id=member_id, state=MembershipState.BANNED
         ).delete()
+
+
+def _drop_held_posts(actor: User, group: Group, member_id: int) -> None:
+    """The posts a member left waiting for approval in the group, deleted when they leave or
+    are banned (inside the caller's transaction; `actor` is the member or the moderator)."""
+    for post in Post.objects.filter(group=group, author_id=member_id, held=True):
+        delete_post(actor, post)
