@@ -123,6 +123,24 @@ def test_the_operator_switch_removes_groups_from_every_page_and_route() -> None:
     assert web.post("/g/plots/join").status_code == 404
 
 
+def test_group_posts_are_shown_nowhere_while_groups_are_off() -> None:
+    from townsquare.posts import actions as post_actions
+    from townsquare.posts import queries as post_queries
+
+    ana, sam = make_user("ana"), make_user("sam")
+    group = groups.create_group(ana, name="Plots", handle="plots")
+    groups.join(sam, group)
+    post = post_actions.create_post(ana, text="Compost rota (off-marker)", group=group)
+    run_jobs()
+    assert "off-marker" in text_of(_as(sam).get("/"))
+    site_actions.set_feature("groups", enabled=False)
+    assert "off-marker" not in text_of(_as(sam).get("/"))
+    assert _as(sam).get(f"/@ana/{post.pk}").status_code == 404
+    assert not post_queries.visible_to(sam).filter(pk=post.pk).exists()
+    site_actions.set_feature("groups", enabled=True)
+    assert "off-marker" in text_of(_as(sam).get("/"))
+
+
 def test_a_moderator_bans_from_the_members_page() -> None:
     ana, sam = make_user("ana"), make_user("sam")
     _create(_as(ana))

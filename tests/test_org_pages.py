@@ -271,11 +271,30 @@ def test_the_team_edits_and_deletes_the_pages_posts() -> None:
     assert not Post.objects.filter(pk=post.pk).exists()
 
 
-def test_switching_pages_off_hides_their_follower_lists_too() -> None:
+def test_switching_pages_off_hides_their_posts_lists_and_accounts_everywhere() -> None:
+    from tests.api.conftest import make_token
+
     rosa, page = _garden_club()
+    sam = make_user("sam")
+    follow(sam, page)
+    from townsquare.posts import actions as post_actions
+
+    post = post_actions.create_post(page, text="Plant sale (page-off-marker)")
+    run_jobs()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(sam)}")
+    assert "page-off-marker" in text_of(_as(sam).get("/"))
     site_actions.set_feature("pages", enabled=False)
     for path in ("/@garden_club/followers", "/@garden_club/following"):
         assert _as(rosa).get(path).status_code == 404, path
+    assert "page-off-marker" not in text_of(_as(sam).get("/"))
+    assert _as(sam).get(f"/@garden_club/{post.pk}").status_code == 404
+    assert api.get(f"/api/v1/accounts/{page.pk}").status_code == 404
+    assert api.get("/api/v1/accounts/lookup", {"acct": "garden_club"}).status_code == 404
+    assert api.get(f"/api/v1/statuses/{post.pk}").status_code == 404
+    found = api.get("/api/v1/accounts/search", {"q": "garden"}).json()
+    assert found == []
+    site_actions.set_feature("pages", enabled=True)
+    assert api.get(f"/api/v1/accounts/{page.pk}").status_code == 200
 
 
 def test_the_team_reads_what_happened_to_the_page() -> None:

@@ -15,7 +15,9 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 - a post in a group: when the group is public, or to its members (communities); a group
   post waiting for a moderator's approval (`held`): its author only, and the group's
   moderators in their queue (`awaiting_approval`);
-- a share is seen only when its original is seen too.
+- a share is seen only when its original is seen too;
+- nothing of a part of the site the operator switched off: no group posts while groups are
+  off, no posts of pages while pages are off.
 
 Mutes are not visibility: a muted member's posts stay reachable by link and on their profile,
 but listings (home, public and tag timelines, threads, search) leave them out.
@@ -35,6 +37,7 @@ from townsquare.communities.models import GroupPrivacy, Membership, MembershipSt
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.models import Mention, Post, Visibility
+from townsquare.site import features
 
 Viewer = User | AnonymousUser | None
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
@@ -64,6 +67,25 @@ def _in_open_group(member: User | None, prefix: str) -> Q:
     return Q(**{f"{group_field}__isnull": True}) | (open_group & released)
 
 
+def _switched_off(prefix: str) -> Q:
+    """Posts (at `prefix`) of parts of the site the operator switched off."""
+    rule = Q()
+    if not features.enabled("groups"):
+        rule &= Q(**{f"{prefix}group__isnull": True})
+    if not features.enabled("pages"):
+        rule &= Q(**{f"{prefix}author__is_page": False})
+    return rule
+
+
+def _switched_off_sql(post_alias: str, author_alias: str) -> str:
+    rule = ""
+    if not features.enabled("groups"):
+        rule += f" AND {post_alias}.group_id IS NULL"
+    if not features.enabled("pages"):
+        rule += f" AND NOT {author_alias}.is_page"
+    return rule
+
+
 def visibility_filter(viewer: Viewer) -> Q:
     member = _member(viewer)
     rule = Q(visibility__in=OPEN)
@@ -81,8 +103,8 @@ def visibility_filter(viewer: Viewer) -> Q:
     else:  # visitors without an account: not the posts of members who keep them from visitors
         rule &= Q(author__show_posts_to_visitors=True)
         original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
-    rule &= _in_open_group(member, "")
-    original_seen &= _in_open_group(member, "reblog_of__")
+    rule &= _in_open_group(member, "") & _switched_off("")
+    original_seen &= _in_open_group(member, "reblog_of__") & _switched_off("reblog_of__")
     return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
@@ -95,6 +117,10 @@ def visible_to(viewer: Viewer, posts: QuerySet[Post] | None = None) -> QuerySet[
 def can_see(viewer: Viewer, post: Post) -> bool:
     """Whether `viewer` may see `post`: the same rules as `visible_to`, for one post."""
     if not post.author.is_active:
+        return False
+    if post.group_id is not None and not features.enabled("groups"):
+        return False
+    if post.author.is_page and not features.enabled("pages"):
         return False
     member = _member(viewer)
     if post.group_id is not None and not _group_open_to(member, post.group_id):
@@ -179,17 +205,18 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
     original = (
         " AND (p.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM posts_post o"  # noqa: S608
         " JOIN accounts_user ou ON ou.id = o.author_id WHERE o.id = p.reblog_of_id"
-        f" AND ou.is_active AND o.visibility IN {_OPEN_LEVELS}"
+        f" AND ou.is_active{_switched_off_sql('o', 'ou')} AND o.visibility IN {_OPEN_LEVELS}"
     )
+    off = _switched_off_sql("p", "u")
     if member is None:  # a visitor: not the posts of members who keep them from visitors
         return (
-            f"(u.is_active AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
+            f"(u.is_active{off} AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
             f"{_group_sql('p', member=False)}"
             f"{original} AND ou.show_posts_to_visitors{_group_sql('o', member=False)})))",
             [],
         )
     condition = (
-        f"(u.is_active AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
+        f"(u.is_active{off} AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
         f" OR (p.visibility = {int(Visibility.FOLLOWERS)} AND p.author_id IN"
         " (SELECT f.followee_id FROM graph_follow f WHERE f.follower_id = %s))"
         f" OR (p.visibility IN ({int(Visibility.FOLLOWERS)}, {int(Visibility.MENTIONED)}) AND"

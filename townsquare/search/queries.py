@@ -31,6 +31,7 @@ from townsquare.posts.models import Hashtag, PostHashtag, Visibility
 from townsquare.posts.queries import ListedPost, Viewer, list_posts
 from townsquare.search import backends
 from townsquare.search.terms import Query, clean, fold, folded_words, parse, words_of
+from townsquare.site import features
 
 ALL_WORDS_CANDIDATES = 200
 SOME_WORDS_CANDIDATES = 100
@@ -52,6 +53,8 @@ def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
     matches = Q(username__icontains=text) | Q(display_name__icontains=text)
     prefix = Q(username__istartswith=text) | Q(display_name__istartswith=text)
     people = User.objects.filter(matches, is_active=True, discoverable=True)
+    if not features.enabled("pages"):
+        people = people.exclude(is_page=True)
     member = _member(viewer)
     if member is not None:
         blocks = Block.objects.filter(

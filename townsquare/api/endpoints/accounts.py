@@ -32,6 +32,7 @@ from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.display import pinned_posts
 from townsquare.posts.queries import list_posts
 from townsquare.search.queries import search_people
+from townsquare.site import features
 
 READ_ACCOUNTS = ("read:accounts",)
 PRIVACY_CODES = {name: code for code, name in PRIVACY.items()}
@@ -41,7 +42,7 @@ BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
 def member_or_404(raw_id: str) -> User:
     """The active member with this id (from the path), or 404."""
     user = User.objects.filter(pk=object_id(raw_id), is_active=True).first()
-    if user is None:
+    if user is None or (user.is_page and not features.enabled("pages")):
         raise errors.not_found()
     return user
 
@@ -346,7 +347,7 @@ def lookup(call: Call) -> dict[str, Any]:
     params: LookupParams = call.params
     name = _local_username(params.acct)
     user = active_member(name) if name else None
-    if user is None:
+    if user is None or (user.is_page and not features.enabled("pages")):
         raise errors.not_found()
     return account(user)
 
