@@ -64,6 +64,16 @@ def text_of(response: HttpResponse) -> str:
     return response.content.decode()
 
 
+def client_of(member: User | None) -> Client:
+    """A browser signed in as `member` (a visitor's for None)."""
+    from django.test import Client
+
+    client = Client()
+    if member is not None:
+        client.force_login(member)
+    return client
+
+
 @pytest.fixture
 def database_vendor() -> str:
     from django.db import connection

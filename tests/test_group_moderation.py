@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from PIL import Image
 
+from tests.conftest import client_of as _as
 from tests.conftest import text_of
 from tests.factories import make_user, run_jobs
 from townsquare.accounts.models import User
@@ -33,13 +33,6 @@ from townsquare.posts import queries
 from townsquare.posts.models import Post
 
 pytestmark = pytest.mark.django_db
-
-
-def _as(member: User | None) -> Client:
-    client = Client()
-    if member is not None:
-        client.force_login(member)
-    return client
 
 
 def _club(

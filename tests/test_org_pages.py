@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from tests.conftest import client_of as _as
 from tests.conftest import text_of
 from tests.factories import follow, make_user, run_jobs
 from townsquare.accounts.models import User
@@ -24,13 +25,6 @@ from townsquare.posts.models import Post
 from townsquare.site import actions as site_actions
 
 pytestmark = pytest.mark.django_db
-
-
-def _as(member: User | None) -> Client:
-    client = Client()
-    if member is not None:
-        client.force_login(member)
-    return client
 
 
 def _garden_club() -> tuple[User, User]:

@@ -245,11 +245,9 @@ def friends_of(user: User) -> QuerySet[Follow]:
     )
 
 
-def friends_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
-    """Whether `viewer` may see the member's friends list (friends mode): the member's choice
-    (everyone, their friends, only themselves), and never someone they block."""
-    from townsquare.accounts.models import FriendsVisibility
-
+def _list_viewer(viewer: User | AnonymousUser | None, member: User) -> int | None | bool:
+    """The viewer's id for a member's lists, or the answer itself: True for the member, False
+    for someone the member blocks."""
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
     if viewer_id == member.pk:
         return True
@@ -258,6 +256,17 @@ def friends_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
         and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
     ):
         return False
+    return viewer_id
+
+
+def friends_shown_to(viewer: User | AnonymousUser | None, member: User) -> bool:
+    """Whether `viewer` may see the member's friends list (friends mode): the member's choice
+    (everyone, their friends, only themselves), and never someone they block."""
+    from townsquare.accounts.models import FriendsVisibility
+
+    viewer_id = _list_viewer(viewer, member)
+    if isinstance(viewer_id, bool):
+        return viewer_id
     if member.friends_visibility == FriendsVisibility.EVERYONE:
         return True
     if member.friends_visibility == FriendsVisibility.FRIENDS and viewer_id is not None:
@@ -274,14 +283,9 @@ def connections_shown_to(viewer: User | AnonymousUser | None, member: User) -> b
     choice (everyone, their followers, only themselves), and never someone they block."""
     from townsquare.accounts.models import ConnectionsVisibility
 
-    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    if viewer_id == member.pk:
-        return True
-    if (
-        viewer_id is not None
-        and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
-    ):
-        return False
+    viewer_id = _list_viewer(viewer, member)
+    if isinstance(viewer_id, bool):
+        return viewer_id
     if member.connections_visibility == ConnectionsVisibility.EVERYONE:
         return True
     if member.connections_visibility == ConnectionsVisibility.FOLLOWERS:

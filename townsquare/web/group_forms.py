@@ -13,14 +13,10 @@ from townsquare.communities.models.group import (
 )
 
 
-class GroupForm(forms.Form):
+class _AboutTheGroup(forms.Form):
+    """What describes a group: the fields its creation and its settings share."""
+
     name = forms.CharField(label="Name", max_length=NAME_MAX)
-    handle = forms.CharField(
-        label="Handle",
-        max_length=HANDLE_MAX,
-        help_text="Letters, digits and underscores: the group's address, /g/handle.",
-        widget=forms.TextInput(attrs={"autocapitalize": "none"}),
-    )
     privacy = forms.TypedChoiceField(
         label="Who can see it",
         choices=GroupPrivacy.choices,
@@ -42,6 +38,16 @@ class GroupForm(forms.Form):
     )
 
 
+class GroupForm(_AboutTheGroup):
+    handle = forms.CharField(
+        label="Handle",
+        max_length=HANDLE_MAX,
+        help_text="Letters, digits and underscores: the group's address, /g/handle.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none"}),
+    )
+    field_order = ["name", "handle", "privacy", "description", "rules"]
+
+
 class InviteForm(forms.Form):
     username = forms.CharField(
         label="Invite someone (username)",
@@ -50,27 +56,7 @@ class InviteForm(forms.Form):
     )
 
 
-class GroupSettingsForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=NAME_MAX)
-    privacy = forms.TypedChoiceField(
-        label="Who can see it",
-        choices=GroupPrivacy.choices,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text="A group can become more private (public, private, secret), never less.",
-    )
-    description = forms.CharField(
-        label="What it is about",
-        max_length=DESCRIPTION_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    rules = forms.CharField(
-        label="Rules",
-        max_length=RULES_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+class GroupSettingsForm(_AboutTheGroup):
     approve_posts = forms.BooleanField(
         label="Moderators approve new posts",
         required=False,
@@ -82,6 +68,11 @@ class GroupSettingsForm(forms.Form):
         help_text="Shown across the top of the group, 1500×500.",
     )
     remove_cover = forms.BooleanField(label="Remove the cover image", required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        privacy = self.fields["privacy"]
+        privacy.help_text = "A group can become more private (public, private, secret), never less."
 
 
 class MuteForm(forms.Form):
