@@ -151,6 +151,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render(request, "web/events/calendar.html", context)
 
 
+_DETAILS = ("title", "description", "starts_at", "ends_at", "time_zone", "place", "online_url")
+
+
+def _details(data: dict[str, Any]) -> dict[str, Any]:
+    """What the event form says of an event, as the actions take it."""
+    return {name: data[name] for name in _DETAILS} | {"cover": data["cover"]}
+
+
 @feature_required(FEATURE)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -191,14 +199,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             event = actions.create_event(
                 member,
-                title=data["title"],
-                description=data["description"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                time_zone=data["time_zone"],
-                place=data["place"],
-                online_url=data["online_url"],
-                cover=data["cover"],
+                **_details(data),
                 group=form.chosen_group(groups),
                 host=form.chosen_page(pages),
             )
@@ -300,14 +301,7 @@ def edit(request: HttpRequest, event_id: int) -> HttpResponse:
             actions.update_event(
                 member,
                 event,
-                title=data["title"],
-                description=data["description"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                time_zone=data["time_zone"],
-                place=data["place"],
-                online_url=data["online_url"],
-                cover=data["cover"],
+                **_details(data),
                 remove_cover=data["remove_cover"],
             )
         except ValidationError as exc:
