@@ -480,3 +480,31 @@ def test_group_events_follow_the_groups_rules_for_who_plans_them() -> None:
     event = Event.objects.select_related("host", "group").get(pk=event.pk)
     assert not queries.can_manage_event(mia, event)
     assert queries.can_manage_event(olga, event)
+
+
+def test_events_of_a_switched_off_part_of_the_site_are_shown_nowhere() -> None:
+    from townsquare.communities.actions import pages as page_actions
+    from townsquare.site import actions as site_actions
+
+    olga, sam = make_user("olga"), make_user("sam")
+    group = group_actions.create_group(olga, name="Chess Society", handle="chess")
+    group_actions.join(sam, group)
+    page = page_actions.create_page(olga, name="Chess Club", handle="chess_club", category="Club")
+    when = timezone.now() + timedelta(days=3)
+    in_group = actions.create_event(olga, title="Blitz", starts_at=when, time_zone="UTC",
+                                    group=group)  # fmt: skip
+    by_page = actions.create_event(olga, title="Open day", starts_at=when, time_zone="UTC",
+                                   host=page)  # fmt: skip
+    for event in (in_group, by_page):
+        event = Event.objects.select_related("host", "group").get(pk=event.pk)
+        assert queries.can_see_event(sam, event) and queries.who_can_see(event, [sam.pk])
+    site_actions.set_feature("groups", enabled=False)
+    site_actions.set_feature("pages", enabled=False)
+    for event in (in_group, by_page):
+        event = Event.objects.select_related("host", "group").get(pk=event.pk)
+        assert not queries.can_see_event(sam, event)
+        assert not queries.visible_events(sam).filter(pk=event.pk).exists()
+        assert queries.who_can_see(event, [sam.pk]) == set()
+    site_actions.set_feature("groups", enabled=True)
+    site_actions.set_feature("pages", enabled=True)
+    assert queries.visible_events(sam).filter(pk__in=[in_group.pk, by_page.pk]).count() == 2

@@ -364,3 +364,20 @@ def test_a_request_notice_email_leads_to_the_members_page() -> None:
     assert line["summary"] == "otto asked to join Chess Society"
     assert line["link"].endswith("/g/chess/members")
     assert Membership.objects.get(member=p["otto"]).state == MembershipState.REQUESTED
+
+
+def test_a_group_is_created_with_its_cover() -> None:
+    olga = make_user("olga")
+    made = _as(olga).post(
+        "/groups/new",
+        {"name": "Chess Society", "handle": "chess", "privacy": "0", "cover": _png()},
+    )
+    assert made.status_code == 302
+    group = Group.objects.get(handle="chess")
+    assert group.cover and group.cover in text_of(_as(None).get("/g/chess"))
+    bad = _as(olga).post(
+        "/groups/new",
+        {"name": "Draughts", "handle": "draughts", "privacy": "0",
+         "cover": SimpleUploadedFile("x.png", b"not a picture", content_type="image/png")},
+    )  # fmt: skip
+    assert bad.status_code == 400 and not Group.objects.filter(handle="draughts").exists()

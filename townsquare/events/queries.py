@@ -4,7 +4,9 @@
   for a private or secret one (a secret group's event does not exist for anyone else: 404);
 - every event: nothing from a deactivated host, nothing between a viewer and a host when
   either blocked the other, and nothing for visitors who are not signed in when the host
-  keeps their posts from visitors.
+  keeps their posts from visitors;
+- nothing of a part of the site the operator switched off: no group's event while groups are
+  off, no page's event while pages are off.
 
 `visible_events(viewer)` narrows a queryset, `can_see_event(viewer, event)` answers for one
 event and `who_can_see(event, member_ids)` for many members at once (the reminder job); the
@@ -28,6 +30,7 @@ from townsquare.events.models import Answer, Event, EventAnswer
 from townsquare.events.models.answer import ATTENDING
 from townsquare.graph.models import Block
 from townsquare.graph.queries import is_blocked_between
+from townsquare.site import features
 
 Viewer = User | AnonymousUser | None
 
@@ -40,9 +43,20 @@ def not_found() -> Http404:
     return Http404("No such event.")
 
 
+def _switched_off(event: Event) -> bool:
+    """Whether the event belongs to a part of the site the operator switched off."""
+    return (event.group_id is not None and not features.enabled("groups")) or (
+        event.host.is_page and not features.enabled("pages")
+    )
+
+
 def visibility_filter(viewer: Viewer) -> Q:
     member = _member(viewer)
     rule = Q(host__is_active=True)
+    if not features.enabled("groups"):
+        rule &= Q(group__isnull=True)
+    if not features.enabled("pages"):
+        rule &= Q(host__is_page=False)
     open_group = Q(group__privacy=GroupPrivacy.PUBLIC)
     if member is not None:
         mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
@@ -66,7 +80,7 @@ def visible_events(viewer: Viewer, events: QuerySet[Event] | None = None) -> Que
 
 def can_see_event(viewer: Viewer, event: Event) -> bool:
     """Whether `viewer` may see `event`: the same rules as `visible_events`, for one event."""
-    if not event.host.is_active:
+    if not event.host.is_active or _switched_off(event):
         return False
     member = _member(viewer)
     if event.group_id is not None and not (
@@ -82,7 +96,7 @@ def can_see_event(viewer: Viewer, event: Event) -> bool:
 def who_can_see(event: Event, member_ids: Iterable[int]) -> set[int]:
     """Which of these members (active ones) may see `event`: the same rules, for many."""
     ids = set(member_ids)
-    if not ids or not event.host.is_active:
+    if not ids or not event.host.is_active or _switched_off(event):
         return set()
     ids = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
     if event.group_id is not None and not group_queries.is_public_group(event.group_id):

@@ -45,7 +45,12 @@ class GroupForm(_AboutTheGroup):
         help_text="Letters, digits and underscores: the group's address, /g/handle.",
         widget=forms.TextInput(attrs={"autocapitalize": "none"}),
     )
-    field_order = ["name", "handle", "privacy", "description", "rules"]
+    cover = forms.FileField(
+        label="Cover image",
+        required=False,
+        help_text="Shown across the top of the group, 1500×500.",
+    )
+    field_order = ["name", "handle", "privacy", "description", "rules", "cover"]
 
 
 class InviteForm(forms.Form):

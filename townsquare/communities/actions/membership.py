@@ -8,6 +8,7 @@ an accepted request."""
 from __future__ import annotations
 
 import re
+from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from townsquare.communities.models.group import (
 )
 from townsquare.core import ratelimit
 from townsquare.graph.queries import is_blocked_between
+from townsquare.media import images
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
 from townsquare.posts.actions import delete_post
@@ -71,8 +73,9 @@ def create_group(
     privacy: int = GroupPrivacy.PUBLIC,
     description: str = "",
     rules: str = "",
+    cover: IO[bytes] | None = None,
 ) -> Group:
-    """A new group, with its creator as owner."""
+    """A new group, with its creator as owner, and its cover (1500x500) when given."""
     name, handle, description, rules = _clean(name, handle, description, rules)
     if privacy not in GroupPrivacy.values:
         raise ValidationError({"privacy": "Choose public, private or secret."})
@@ -81,9 +84,16 @@ def create_group(
     ratelimit.GROUPS_PER_ACCOUNT.hit(str(creator.pk))
     if Group.objects.annotate(lower=Lower("handle")).filter(lower=handle.lower()).exists():
         raise ValidationError({"handle": "That handle is taken."})
+    cover_path = ""
+    if cover is not None:
+        try:
+            cover_path = images.process_image(cover, images.HEADER)
+        except ValidationError as exc:
+            raise ValidationError({"cover": exc.messages}) from None
     try:
         with transaction.atomic():
             group = Group.objects.create(
+                cover=cover_path,
                 name=name,
                 handle=handle,
                 privacy=privacy,
@@ -93,8 +103,12 @@ def create_group(
                 created_by=creator,
             )
             Membership.objects.create(group=group, member=creator, role=Role.OWNER)
-    except IntegrityError:  # the same handle, taken at the same moment
-        raise ValidationError({"handle": "That handle is taken."}) from None
+    except BaseException as exc:
+        if cover_path:
+            images.delete_image(cover_path)
+        if isinstance(exc, IntegrityError):  # the same handle, taken at the same moment
+            raise ValidationError({"handle": "That handle is taken."}) from None
+        raise
     return group
 
 

@@ -47,7 +47,7 @@ def create(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.method != "POST":
         return render(request, "web/groups/new.html", {"form": GroupForm()})
-    form = GroupForm(request.POST)
+    form = GroupForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             group = actions.create_group(request.user, **form.cleaned_data)
