@@ -60,6 +60,17 @@ def browser(fern: User) -> Client:
     return client
 
 
+@pytest.fixture
+def switches_read_once(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+    """The operator's feature switches are read before the test and not again, however slow
+    the test: in service each process reads them once every few seconds, a cost no single
+    page carries (for tests that count a page's queries)."""
+    from townsquare.site import features
+
+    monkeypatch.setattr(features, "REFRESH_SECONDS", 3600.0)
+    features.switches()
+
+
 def text_of(response: HttpResponse) -> str:
     return response.content.decode()
 

@@ -100,7 +100,7 @@ def test_pages_continue_by_id_cursor_without_gaps_or_repeats(fern) -> None:
 
 
 def test_a_page_costs_the_same_few_queries_however_many_notifications(
-    fern, django_assert_num_queries
+    fern, django_assert_num_queries, switches_read_once
 ) -> None:
     people = [make_user(f"gardener{n}") for n in range(6)]
     post = make_post(fern, "Allotment open day")

@@ -25,14 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _switches_read_once(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
-    """The operator's feature switches are read before the test and not again, however slow
-    the test: in service each process reads them once every few seconds, a cost no single
-    page carries."""
-    from townsquare.site import features
-
-    monkeypatch.setattr(features, "REFRESH_SECONDS", 3600.0)
-    features.switches()
+def _switches_read_once(switches_read_once: None) -> None:
+    """Every page here is counted with the feature switches already read (tests/conftest)."""
 
 
 # The session (read from the database embedded; from the Redis cache when Redis is
