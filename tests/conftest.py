@@ -33,13 +33,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clean_cache() -> Iterator[None]:
     """Cached values (and, with Redis, rate-limit counters) never leak from one test into the
     next. Embedded, the counters live in a database table that each test's rollback clears."""
-    from townsquare.site import features
+    from townsquare.site import state
 
     cache.clear()
-    features.forget()
+    state.reset()
     yield
     cache.clear()
-    features.forget()
+    state.reset()
 
 
 @pytest.fixture
@@ -62,13 +62,13 @@ def browser(fern: User) -> Client:
 
 @pytest.fixture
 def switches_read_once(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
-    """The operator's feature switches are read before the test and not again, however slow
-    the test: in service each process reads them once every few seconds, a cost no single
-    page carries (for tests that count a page's queries)."""
-    from townsquare.site import features
+    """The operator's feature switches and site settings are read before the test and not
+    again, however slow the test: in service each process reads them once every few seconds,
+    a cost no single page carries (for tests that count a page's queries)."""
+    from townsquare.site import state
 
-    monkeypatch.setattr(features, "REFRESH_SECONDS", 3600.0)
-    features.switches()
+    monkeypatch.setattr(state, "REFRESH_SECONDS", 3600.0)
+    state.current()
 
 
 def text_of(response: HttpResponse) -> str:

@@ -61,7 +61,10 @@ def sign_up(
     email: str = "fern@example.org",
     password: str = PASSWORD,
 ) -> HttpResponse:
-    return client.post("/signup", {"username": username, "email": email, "password": password})
+    return client.post(
+        "/signup",
+        {"username": username, "email": email, "password": password, "agreement": "on"},
+    )
 
 
 def log_in(
@@ -414,6 +417,7 @@ def test_the_whole_sign_up_through_real_forms_with_csrf_checks() -> None:
             "username": "chess_club",
             "email": "chess@example.org",
             "password": PASSWORD,
+            "agreement": "on",
             "csrfmiddlewaretoken": form_token(page),
         },
     )

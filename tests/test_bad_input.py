@@ -293,9 +293,19 @@ def test_login_form_with_missing_or_odd_fields_is_a_400() -> None:
 def test_signup_form_with_odd_values_is_a_400() -> None:
     assert Client().post("/signup", {}).status_code in (200, 400)  # an empty form, shown again
     for data in (
-        {"username": "fern\x00", "email": "fern@example.org", "password": PASSWORD},
-        {"username": "fern", "email": "fern@example.org\x00", "password": PASSWORD},
-        {"username": "fern", "email": "fern@example.org", "password": "p" * 300},
+        {
+            "username": "fern\x00",
+            "email": "fern@example.org",
+            "password": PASSWORD,
+            "agreement": "on",
+        },
+        {
+            "username": "fern",
+            "email": "fern@example.org\x00",
+            "password": PASSWORD,
+            "agreement": "on",
+        },
+        {"username": "fern", "email": "fern@example.org", "password": "p" * 300, "agreement": "on"},
     ):
         assert Client().post("/signup", data).status_code == 400
     assert not User.objects.exists()
@@ -306,7 +316,10 @@ def test_an_email_longer_than_the_254_characters_an_address_may_have_is_refused(
     must be a form error, not a row that PostgreSQL refuses with a 500."""
     email = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".org"
     assert len(email) == 260
-    response = Client().post("/signup", {"username": "fern", "email": email, "password": PASSWORD})
+    response = Client().post(
+        "/signup",
+        {"username": "fern", "email": email, "password": PASSWORD, "agreement": "on"},
+    )
     assert response.status_code == 400
     assert not User.objects.exists()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -316,6 +317,11 @@ def test_features_lists_and_switches_a_feature_for_the_whole_site(
         "groups": True,
         "pages": True,
         "events": True,
+        "video": True,
+        "polls": True,
+        "link_previews": True,
+        "public_timeline": True,
+        "post_search": True,
         "friends_mode": False,
     }
     assert_ok(site.townsquare("features", "on", "messages"))
@@ -324,6 +330,11 @@ def test_features_lists_and_switches_a_feature_for_the_whole_site(
         "groups": True,
         "pages": True,
         "events": True,
+        "video": True,
+        "polls": True,
+        "link_previews": True,
+        "public_timeline": True,
+        "post_search": True,
         "friends_mode": False,
     }
     unknown = site.townsquare("features", "off", "teleporting")
@@ -499,6 +510,12 @@ def test_serve_starts_answers_http_and_runs_jobs_in_process(tmp_path: Path) -> N
         assert journal_mode(database) == "wal"
         assert http_get(server.url + "health") == 200
         assert http_get(server.url) == 200
+        # A new site prints a one-time link to its setup wizard, and takes no sign-ups yet.
+        link = re.search(r"Set up your site \(this link works once\): (\S+)", server.text())
+        assert link, server.text()
+        assert link.group(1).startswith(server.url + "setup/")
+        assert http_get(link.group(1)) == 200
+        assert http_get(server.url + "signup") == 403
         state = site.python_json(POST_AND_WAIT, "15")
         assert state == {"delivered": True, "post": state["post"]}, server.text()
     assert server.proc.returncode in (0, 130), server.text()

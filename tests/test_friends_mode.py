@@ -63,7 +63,7 @@ def test_a_friend_request_accepted_makes_a_mutual_friendship() -> None:
     for web, other, me in ((ana_web, "sam", "ana"), (sam_web, "ana", "sam")):
         profile = text_of(web.get(f"/@{other}"))
         assert "Friends ✓" in profile and "Unfriend" in profile
-        assert "<strong>1</strong> friends" in profile
+        assert "<strong>1</strong> friend<" in profile
         assert f'class="handle">@{me}<' in text_of(web.get(f"/@{other}/friends"))
 
 

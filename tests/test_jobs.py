@@ -93,3 +93,32 @@ def test_janitor_chores_run_when_due_and_survive_errors() -> None:
         assert any(name == "media-orphans" for name, _, _ in jobs._CHORES)
     finally:
         jobs._CHORES[:] = [c for c in jobs._CHORES if not c[0].startswith("test-")]
+
+
+def test_finished_jobs_are_pruned_after_their_keeping_time_and_work_to_do_is_kept() -> None:
+    from townsquare.core.jobs import prune_finished_jobs
+
+    author, reader = make_user(), make_user()
+    follow(reader, author)
+    make_post(author)
+    make_post(author)
+    run_jobs()
+    make_post(author)  # enqueued, not run yet
+    done = DBTaskResult.objects.filter(status="SUCCESSFUL")
+    assert done.exists()
+    waiting = set(DBTaskResult.objects.filter(status="READY").values_list("pk", flat=True))
+    assert waiting
+    old = list(done.values_list("pk", flat=True))[:1]
+    DBTaskResult.objects.filter(pk__in=old).update(finished_at=timezone.now() - timedelta(days=4))
+    failed = DBTaskResult.objects.filter(status="SUCCESSFUL").exclude(pk__in=old).first()
+    assert failed is not None
+    DBTaskResult.objects.filter(pk=failed.pk).update(
+        status="FAILED", finished_at=timezone.now() - timedelta(days=4)
+    )
+    assert prune_finished_jobs() == 1
+    assert not DBTaskResult.objects.filter(pk__in=old).exists()
+    assert DBTaskResult.objects.filter(pk=failed.pk).exists()  # failures are kept for 30 days
+    assert waiting <= set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert prune_finished_jobs(timezone.now() + timedelta(days=31)) >= 1
+    assert not DBTaskResult.objects.filter(pk=failed.pk).exists()
+    assert waiting <= set(DBTaskResult.objects.values_list("pk", flat=True))

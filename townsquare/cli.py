@@ -1,4 +1,5 @@
-"""The `townsquare` command: serve, stream, worker, user, demo, check, migrate.
+"""The `townsquare` command: serve, stream, worker, user, demo, setup, features, check, migrate,
+backup, restore.
 
 Configuration problems end with one line naming the variable and exit status 2.
 """
@@ -11,6 +12,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 EXIT_CONFIG = 2
 
@@ -30,26 +32,9 @@ def _setup() -> None:
 
 def _check_services() -> list[str]:
     """Connect to the database and Redis; one line per problem, naming the variable."""
-    from django.conf import settings
-    from django.db import connection
-    from django.db.utils import Error as DatabaseError
+    from townsquare.site.health import check_services
 
-    problems = []
-    try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        problems.append(f"TOWNSQUARE_DATABASE_URL: cannot use the database ({first})")
-    if settings.CONFIG.redis_url:
-        import redis
-
-        try:
-            redis.Redis.from_url(settings.CONFIG.redis_url, socket_connect_timeout=3).ping()
-        except (redis.RedisError, OSError, ValueError) as exc:
-            problems.append(f"TOWNSQUARE_REDIS_URL: cannot reach Redis ({exc})")
-    return problems
+    return check_services()
 
 
 def _migrate() -> None:
@@ -65,6 +50,23 @@ def _port_problem(host: str, port: int) -> str | None:
         return f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})"
     probe.close()
     return None
+
+
+def _setup_link(args: argparse.Namespace) -> str:
+    """On a site nobody has set up yet, a fresh one-time link to the setup wizard (sign-ups
+    stay closed until the wizard is done); "" otherwise."""
+    from django.conf import settings
+
+    from townsquare.site.actions import setup_needed, start_setup
+
+    if not setup_needed():
+        return ""
+    token = start_setup()
+    base = settings.BASE_URL
+    if base == "http://127.0.0.1:8000" and (args.host, args.port) != ("127.0.0.1", 8000):
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        base = f"http://{host}:{args.port}"
+    return f"{base}/setup/{token}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -86,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # job worker thread: a fork could inherit its SQLite connection mid-transaction.
     multiprocessing.set_start_method("spawn", force=True)
     _migrate()
+    setup_link = _setup_link(args)
     background: list[WorkerThread | Janitor] = []
     if not args.no_worker:
         interval = settings.TOWNSQUARE["WORKER_POLL_INTERVAL"]
@@ -97,6 +100,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"Townsquare is running at http://{host}:{args.port}/  (press Ctrl+C to stop)", flush=True
     )
+    if setup_link:
+        print(f"Set up your site (this link works once): {setup_link}", flush=True)
     if not background:
         print("No job worker in this process: run `townsquare worker` beside it.", flush=True)
     streaming = None
@@ -293,6 +298,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Print a fresh one-time link to the setup wizard, or (--skip) mark the site set up for
+    operators who configure it from the command line."""
+    from django.conf import settings
+
+    from townsquare.site.actions import finish_setup_from_command_line, setup_needed, start_setup
+
+    _migrate()
+    if args.skip:
+        finish_setup_from_command_line()
+        print("The site is set up: sign-ups follow its registration settings.")
+        return 0
+    if not setup_needed():
+        print("The site is already set up: log in as an admin to change its settings.")
+        return 0
+    print(f"Set up your site (this link works once): {settings.BASE_URL}/setup/{start_setup()}")
+    return 0
+
+
 def cmd_features(args: argparse.Namespace) -> int:
     from townsquare.site import actions, features
 
@@ -305,34 +329,21 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from django.conf import settings
-    from django.core.checks import ERROR, run_checks
+    from townsquare.site.health import check
 
-    problems = _check_services()
-    problems += [str(message) for message in run_checks() if message.level >= ERROR]
-    if not problems:
-        from django.db import connection
-        from django.db.migrations.executor import MigrationExecutor
-
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if pending:
-            print(f"note: {len(pending)} database migrations will be applied by `townsquare serve`")
-    config = settings.CONFIG
-    print(f"data dir:  {settings.DATA_DIR}")
-    print(f"base URL:  {config.base_url}")
-    print(f"database:  {str(settings.DATABASES['default']['ENGINE']).rsplit('.', 1)[-1]}")
-    print(f"redis:     {'configured' if config.redis_url else 'not used (local memory)'}")
-    print(
-        f"email:     {'SMTP' if config.email_url else 'written to ' + str(settings.EMAIL_FILE_PATH)}"
-    )
-    from townsquare.media.video import ffmpeg_status
-
-    video = ffmpeg_status()
+    health = check()  # the staff dashboard shows the same report
+    for note in health.notes:
+        print(f"note: {note}")
+    print(f"data dir:  {health.data_dir}")
+    print(f"base URL:  {health.base_url}")
+    print(f"database:  {health.database}")
+    print(f"redis:     {'configured' if health.redis_configured else 'not used (local memory)'}")
+    print(f"email:     {'SMTP' if health.email_smtp else 'written to ' + health.email_folder}")
+    video = health.video_limit
     print(f"video:     {'transcoded with ffmpeg' if video is None else 'limited: ' + video}")
-    for problem in problems:
+    for problem in health.problems:
         print(f"problem: {problem}", file=sys.stderr)
-    if problems:
+    if health.problems:
         return EXIT_CONFIG
     print("ok: configuration and services look right")
     return 0
@@ -341,6 +352,36 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     _migrate()
     print("Database is up to date.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from townsquare.site.backup import BackupError, create_backup, human_size
+
+    try:
+        made = create_backup(args.path)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(
+        f"Backed up {made.members} members, {made.posts} posts and {made.media_files} media "
+        f"files to {made.path} ({human_size(made.size)})"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from townsquare.site.backup import BackupError, restore_backup
+
+    try:
+        done = restore_backup(args.path)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(
+        f"Restored {done.members} members, {done.posts} posts and {done.media_files} media "
+        f"files from {args.path}"
+    )
+    if done.migrations_applied:
+        print(f"Applied {done.migrations_applied} migrations made since the backup.")
     return 0
 
 
@@ -436,11 +477,31 @@ def build_parser() -> argparse.ArgumentParser:
     feats.add_argument("name", nargs="?", choices=sorted(_feature_names()))
     feats.set_defaults(func=cmd_features, needs_services=True)
 
+    setup = sub.add_parser("setup", help="print a link to the first-run setup wizard")
+    setup.add_argument(
+        "--skip", action="store_true", help="mark the site set up without the wizard"
+    )
+    setup.set_defaults(func=cmd_setup, needs_services=True)
+
     check = sub.add_parser("check", help="validate configuration and connectivity")
     check.set_defaults(func=cmd_check, needs_services=False)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate, needs_services=True)
+
+    backup = sub.add_parser("backup", help="write the database and media to one archive")
+    backup.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="archive to write, .tar.gz or .tar (default: DATA_DIR/backups/townsquare-DATE.tar.gz)",
+    )
+    backup.set_defaults(func=cmd_backup, needs_services=True)
+
+    restore = sub.add_parser("restore", help="rebuild a site from a backup, into an empty one")
+    restore.add_argument("path", type=Path, help="archive made by `townsquare backup`")
+    # The restore checks the database itself: connecting first would create an SQLite file.
+    restore.set_defaults(func=cmd_restore, needs_services=False)
     return parser
 
 

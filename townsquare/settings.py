@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from townsquare.config import (
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
     "townsquare.core",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "townsquare.accounts.middleware.LanguageMiddleware",
     "townsquare.accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -81,6 +84,8 @@ API_MIDDLEWARE = [
     "townsquare.core.middleware.SecurityHeadersMiddleware",
     "townsquare.core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The browser's language (a token's member's own choice is applied by api.router).
+    "townsquare.accounts.middleware.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "townsquare.urls"
@@ -94,6 +99,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "townsquare.web.context.site",
@@ -198,10 +204,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Email: written to <data dir>/mail and the console unless TOWNSQUARE_EMAIL_URL names an SMTP server.
+# An SMTP server set on the dashboard replaces both (townsquare.site.email reads it at each send).
 DEFAULT_FROM_EMAIL = CONFIG.email_from
+EMAIL_BACKEND = "townsquare.site.email.SiteEmailBackend"
 if CONFIG.email_url:
     _mail = parse_email_url(CONFIG.email_url)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    FALLBACK_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _mail["host"]
     EMAIL_PORT = _mail["port"]
     EMAIL_HOST_USER = _mail["user"]
@@ -210,7 +218,7 @@ if CONFIG.email_url:
     EMAIL_USE_TLS = _mail["use_tls"]
     EMAIL_TIMEOUT = 20
 else:
-    EMAIL_BACKEND = "townsquare.core.mail.FolderAndConsoleBackend"
+    FALLBACK_EMAIL_BACKEND = "townsquare.core.mail.FolderAndConsoleBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 
 STATIC_URL = "/static/"
@@ -222,11 +230,31 @@ MEDIA_ROOT = str(DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Files handed only to their owner by a view that checks (members' data archives): never
+    # under MEDIA_ROOT, which is served to anyone.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(DATA_DIR / "private"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes
 
+# Languages: each named in itself (the picker shows them so). A member's choice (User.language),
+# else a visitor's (the language cookie), else the browser's, else English: see
+# townsquare.accounts.languages. Catalogs live in the package (townsquare/locale).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ar", "العربية")]
+LOCALE_PATHS = [str(Path(__file__).resolve().parent / "locale")]
+# Dates in the layout's own shapes, per language (townsquare/formats/<code>/formats.py).
+FORMAT_MODULE_PATH = ["townsquare.formats"]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = CONFIG.base_url.startswith("https://")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,8 +2,10 @@ from django.urls import include, path
 
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
 from townsquare.web.routes import (
+    data,
     events,
     groups,
+    languages,
     links,
     media,
     messages,
@@ -11,6 +13,8 @@ from townsquare.web.routes import (
     pages,
     polls,
     search,
+    site,
+    staff,
 )
 from townsquare.web.views import (
     accounts,
@@ -91,6 +95,10 @@ urlpatterns = [
     *groups.urlpatterns,
     *events.urlpatterns,
     *pages.urlpatterns,
+    *languages.urlpatterns,
+    *site.urlpatterns,
+    *staff.urlpatterns,
+    *data.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

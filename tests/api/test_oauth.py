@@ -292,6 +292,25 @@ def test_password_grant(member: User) -> None:
     assert bad.json()["error"] == "invalid_grant"
 
 
+def test_password_grant_refuses_a_member_whose_email_is_not_confirmed(member: User) -> None:
+    User.objects.filter(pk=member.pk).update(email_confirmed=False)
+    client = Client()
+    app = register(client)
+    response = client.post(
+        "/oauth/token",
+        {
+            "grant_type": "password",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "username": member.username,
+            "password": PASSWORD,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "access_token" not in response.json()
+
+
 def test_password_grant_can_be_switched_off(member: User, settings: Any) -> None:
     settings.TOWNSQUARE = {**settings.TOWNSQUARE, "OAUTH_PASSWORD_GRANT": False}
     client = Client()

@@ -184,9 +184,10 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("townsquare-e2e-data")
+@contextlib.contextmanager
+def _serving(data_dir: Path, *, set_up: bool) -> Iterator[Server]:
+    """`townsquare serve` on a fresh data folder; `set_up`: as a site whose operator has been
+    through the setup wizard (otherwise the server prints the wizard's link)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -208,6 +209,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         PYTHONUNBUFFERED="1",
     )
     log_path = data_dir / "server.log"
+    if set_up:
+        subprocess.run(
+            [*_townsquare_command(), "setup", "--skip"],
+            env=env,
+            cwd=data_dir,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*_townsquare_command(), "serve", "--port", str(port)],
@@ -231,6 +241,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _stop(process)
 
 
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The site most journeys use, set up by its operator already."""
+    with _serving(tmp_path_factory.mktemp("townsquare-e2e-data"), set_up=True) as running:
+        yield running
+
+
+@pytest.fixture
+def new_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A site just installed: nobody has opened its setup wizard yet."""
+    with _serving(tmp_path_factory.mktemp("townsquare-e2e-new"), set_up=False) as running:
+        yield running
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Ctrl+C for the server (its main process only), then force its process group down.
 
@@ -251,7 +275,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A failing e2e test shows the end of the server's log (tracebacks of 500s are there)."""
     report = yield
-    server = getattr(item, "funcargs", {}).get("server")
+    funcargs = getattr(item, "funcargs", {})
+    server = funcargs.get("server") or funcargs.get("new_site")
     if report.failed and isinstance(server, Server):
         report.sections.append((f"server log {server.log_path}", server.log_tail(150)))
     return report

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.conftest import Server, wait_until
 from tests.e2e.test_member_journey import Watch, log_in
 from tests.e2e.test_messages_journey import DESKTOP, PHONE, _fits_the_screen
-from townsquare.site.features import REFRESH_SECONDS
+from townsquare.site.state import REFRESH_SECONDS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -177,6 +177,7 @@ def test_newcomer_journey(browser: Browser, server: Server, screenshots: Path, s
         page.get_by_label("Username", exact=True).fill(username)
         page.get_by_label("Email", exact=True).fill(address)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("I accept the site's rules, terms and privacy policy.").check()
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
         expect(page.get_by_text(address)).to_be_visible()
@@ -227,7 +228,7 @@ def test_newcomer_journey(browser: Browser, server: Server, screenshots: Path, s
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_contain_text(f"You follow {other} now.")
         expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
-        expect(page.get_by_role("link", name="1 followers")).to_be_visible()
+        expect(page.get_by_role("link", name="1 follower")).to_be_visible()
 
         # Their earlier post reaches the newcomer's home feed (back-fill job).
         wait_in_home_feed(page, other_post)

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,7 +24,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from townsquare.accounts.languages import speaking_to, supported_language
 from townsquare.accounts.models import (
     ConnectionsVisibility,
     FriendsVisibility,
@@ -42,36 +45,42 @@ from townsquare.core.jobs import enqueue
 from townsquare.graph.actions import approve_all_requests
 from townsquare.media import images
 from townsquare.realtime import publish as realtime
+from townsquare.site import state as site_state
 
 CONFIRM_SALT = "townsquare.confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 60 * 60
 
 
 class LoginRefused(Exception):
-    """Why a login attempt did not sign anyone in (shown to the person as it is)."""
+    """Why a login attempt did not sign anyone in (shown to the person as it is);
+    `unconfirmed` when it is an email address still waiting for its confirmation."""
+
+    def __init__(self, message: str, *, unconfirmed: bool = False) -> None:
+        super().__init__(message)
+        self.unconfirmed = unconfirmed
 
 
 def _normalize_email(email: str) -> str:
     email = (email or "").strip()
     if len(email) > 254:
-        raise ValidationError({"email": "An email address has at most 254 characters."})
+        raise ValidationError({"email": _("An email address has at most 254 characters.")})
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid email address."}) from None
-    local, _, domain = email.rpartition("@")
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
 def _check_new_identity(
     username: str | None, email: str | None, exclude: int | None = None
 ) -> None:
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     others = User.objects.exclude(pk=exclude) if exclude else User.objects.all()
     if username is not None and others.filter(username__iexact=username).exists():
-        errors["username"] = "That username is taken."
+        errors["username"] = ValidationError(_("That username is taken."), code="taken")
     if email is not None and others.filter(email__iexact=email).exists():
-        errors["email"] = "That email address is already in use."
+        errors["email"] = ValidationError(_("That email address is already in use."), code="taken")
     if errors:
         raise ValidationError(errors)
 
@@ -95,7 +104,9 @@ def create_user(
         raise ValidationError({"username": exc.messages}) from None
     email = _normalize_email(email)
     if role not in Role.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+        raise ValidationError(
+            {"role": _("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)}}
+        )
     _check_new_identity(username, email)  # before hashing: a taken name costs no argon2 run
     user = User(username=username, email=email, role=role, email_confirmed=email_confirmed)
     if password is not None:
@@ -110,28 +121,9 @@ def create_user(
         with transaction.atomic():
             user.save(force_insert=True)
     except IntegrityError:  # a concurrent sign-up took the name between check and insert
-        raise ValidationError({"username": "That username is taken."}) from None
-    return user
-
-
-SIGNUPS_CLOSED = "New sign-ups are closed on this site for now."
-
-
-def registrations_open() -> bool:
-    """Whether people may sign up themselves (the site's registration setting)."""
-    return bool(settings.TOWNSQUARE["REGISTRATIONS_OPEN"])
-
-
-def sign_up(username: str, email: str, password: str, *, ip: str | None) -> User:
-    """Public sign-up: every attempt counts against the address's limit (so the form cannot
-    be used to probe which names and emails exist); sends the confirmation email. Refused
-    (PermissionDenied) while the site does not take sign-ups."""
-    if not registrations_open():
-        raise PermissionDenied(SIGNUPS_CLOSED)
-    ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
-    with transaction.atomic():
-        user = create_user(username, email, password)
-        send_confirmation(user)
+        raise ValidationError(
+            {"username": ValidationError(_("That username is taken."), code="taken")}
+        ) from None
     return user
 
 
@@ -152,15 +144,17 @@ def send_confirmation(user: User, email: str | None = None) -> None:
         salt=CONFIRM_SALT,
         compress=True,
     )
-    body = render_to_string(
-        "accounts/email/confirm.txt",
-        {
-            "user": user,
-            "site_name": settings.SITE_NAME,
-            "link": _absolute(reverse("confirm_email", args=[token])),
-        },
-    )
-    enqueue(send_email, f"Confirm your email for {settings.SITE_NAME}", body, address)
+    with speaking_to(user):
+        body = render_to_string(
+            "accounts/email/confirm.txt",
+            {
+                "user": user,
+                "site_name": site_state.site_name(),
+                "link": _absolute(reverse("confirm_email", args=[token])),
+            },
+        )
+        subject = _("Confirm your email for %(site)s") % {"site": site_state.site_name()}
+    enqueue(send_email, subject, body, address)
 
 
 def _password_tag(user: User) -> str:
@@ -169,9 +163,11 @@ def _password_tag(user: User) -> str:
 
 def resend_confirmation(email: str) -> None:
     """Send the link again to an unconfirmed account; silent either way (no account probing)."""
-    user = User.objects.filter(
-        email__iexact=(email or "").strip(), email_confirmed=False, is_active=True
-    ).first()
+    user = (
+        User.objects.filter(email__iexact=(email or "").strip(), email_confirmed=False)
+        .filter(Q(is_active=True) | Q(application__state="pending"))
+        .first()
+    )
     if user is not None:
         with contextlib.suppress(ratelimit.RateLimited):
             send_confirmation(user)
@@ -184,7 +180,7 @@ def confirm_email(token: str) -> User:
         user_id, email, old_email = int(data["u"]), str(data["e"]), str(data["o"])
         password_tag = str(data["p"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ValidationError("This confirmation link is invalid or has expired.") from None
+        raise ValidationError(_("This confirmation link is invalid or has expired.")) from None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if (
@@ -192,7 +188,7 @@ def confirm_email(token: str) -> User:
             or user.email.lower() != old_email.lower()
             or not constant_time_compare(password_tag, _password_tag(user))
         ):
-            raise ValidationError("This confirmation link is invalid or has expired.")
+            raise ValidationError(_("This confirmation link is invalid or has expired."))
         if email.lower() != user.email.lower():
             _check_new_identity(None, email, exclude=user.pk)
             user.email = email
@@ -226,20 +222,55 @@ def authenticate_member(request: HttpRequest, login_name: str, password: str) ->
             limit.check(subject)
     except ratelimit.RateLimited as exc:
         raise LoginRefused(
-            f"Too many failed attempts. Try again in {exc.retry_after} seconds."
+            ngettext(
+                "Too many failed attempts. Try again in %(seconds)d second.",
+                "Too many failed attempts. Try again in %(seconds)d seconds.",
+                exc.retry_after,
+            )
+            % {"seconds": exc.retry_after}
         ) from None
     user = authenticate(request, username=login_name, password=password)
+    if user is None and known is not None and _applicant_with_password(known, password):
+        raise LoginRefused(_("Your application to join is waiting for a moderator's decision."))
+    if user is None and known is not None:
+        _offer_to_cancel_deletion(known, password)
+        from townsquare.accounts.staff_actions import refuse_disabled_login
+
+        refuse_disabled_login(known, password)
     if user is None:
         for limit, subject in limits:
             # Counted; once over the limit the next attempt is refused before any check.
             with contextlib.suppress(ratelimit.RateLimited):
                 limit.hit(subject)
-        raise LoginRefused("That username or email and password do not match.")
+        raise LoginRefused(_("That username or email and password do not match."))
     assert isinstance(user, User)
     if not user.email_confirmed:
-        raise LoginRefused("Please confirm your email address first: we sent you a link.")
+        raise LoginRefused(
+            _("Please confirm your email address first: we sent you a link."), unconfirmed=True
+        )
     ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(f"{account}|{ip}")
     return user
+
+
+def _applicant_with_password(user_id: int, password: str) -> bool:
+    """Whether `user_id` is waiting for its application to be decided and `password` is its
+    own (only then is the person told why they cannot log in yet)."""
+    from townsquare.accounts.registration import pending_application
+
+    if pending_application(user_id) is None:
+        return False
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and user.check_password(password)
+
+
+def _offer_to_cancel_deletion(user_id: int, password: str) -> None:
+    """An account waiting to be deleted, with its own password: the login page offers to
+    cancel the deletion (DeletionPending) instead of refusing."""
+    from townsquare.accounts import deletion
+
+    member = deletion.pending_for_login(user_id, password)
+    if member is not None:
+        raise deletion.DeletionPending(member)
 
 
 def log_in(request: HttpRequest, user: User) -> None:
@@ -296,21 +327,26 @@ def request_password_reset(email: str, *, ip: str | None) -> None:
     user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
     if user is None:
         return
-    try:
-        ratelimit.EMAILS_PER_ACCOUNT.hit(str(user.pk))
-    except ratelimit.RateLimited:
-        return
+    with contextlib.suppress(ratelimit.RateLimited):
+        send_password_reset_link(user)
+
+
+def send_password_reset_link(user: User) -> None:
+    """Email `user` a link to choose a new password (RateLimited past their email limit)."""
+    ratelimit.EMAILS_PER_ACCOUNT.hit(str(user.pk))
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    body = render_to_string(
-        "accounts/email/reset.txt",
-        {
-            "user": user,
-            "site_name": settings.SITE_NAME,
-            "link": _absolute(reverse("password_reset_confirm", args=[uid, token])),
-        },
-    )
-    enqueue(send_email, f"Reset your {settings.SITE_NAME} password", body, user.email)
+    with speaking_to(user):
+        body = render_to_string(
+            "accounts/email/reset.txt",
+            {
+                "user": user,
+                "site_name": site_state.site_name(),
+                "link": _absolute(reverse("password_reset_confirm", args=[uid, token])),
+            },
+        )
+        subject = _("Reset your %(site)s password") % {"site": site_state.site_name()}
+    enqueue(send_email, subject, body, user.email)
 
 
 def user_for_reset_link(uidb64: str, token: str) -> User | None:
@@ -327,7 +363,7 @@ def user_for_reset_link(uidb64: str, token: str) -> User | None:
 def reset_password(uidb64: str, token: str, new_password: str) -> User:
     user = user_for_reset_link(uidb64, token)
     if user is None:
-        raise ValidationError("This reset link is invalid or has been used.")
+        raise ValidationError(_("This reset link is invalid or has been used."))
     with transaction.atomic():
         set_password(user, new_password)
         # Whoever could read the inbox owns the account: end every session, confirm the email.
@@ -352,7 +388,7 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
     """Change the password after checking the old one; other browsers are signed out."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(user.pk))
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": "Your current password is not right."})
+        raise ValidationError({"old_password": _("Your current password is not right.")})
     keep = request.session.session_key
     with transaction.atomic():
         set_password(user, new_password)
@@ -367,25 +403,29 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
 def change_email(user: User, password: str, new_email: str) -> None:
     """Ask to move to a new address: it takes effect when the link sent there is opened."""
     if not user.check_password(password):
-        raise ValidationError({"password": "Your current password is not right."})
+        raise ValidationError({"password": _("Your current password is not right.")})
     email = _normalize_email(new_email)
     if email.lower() == user.email.lower():
-        raise ValidationError({"email": "That is already your email address."})
+        raise ValidationError({"email": _("That is already your email address.")})
     _check_new_identity(None, email, exclude=user.pk)
     try:
         send_confirmation(user, email)
     except ratelimit.RateLimited as exc:
         raise ValidationError({"email": str(exc)}) from None
-    body = render_to_string(
-        "accounts/email/email_change_requested.txt",
-        {"user": user, "site_name": settings.SITE_NAME, "new_email": email},
-    )
-    enqueue(send_email, f"Your {settings.SITE_NAME} email address", body, user.email)
+    with speaking_to(user):
+        body = render_to_string(
+            "accounts/email/email_change_requested.txt",
+            {"user": user, "site_name": site_state.site_name(), "new_email": email},
+        )
+        subject = _("Your %(site)s email address") % {"site": site_state.site_name()}
+    enqueue(send_email, subject, body, user.email)
 
 
 def set_role(user: User, role: str) -> None:
     if role not in Role.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+        raise ValidationError(
+            {"role": _("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)}}
+        )
     user.role = role
     user.save(update_fields=["role"])
 
@@ -398,15 +438,24 @@ def _clean_fields(fields: list[dict[str, str]]) -> list[dict[str, str]]:
         if not name and not value:
             continue
         if not name or not value:
-            raise ValidationError({"fields": "Each profile field needs a label and a value."})
+            raise ValidationError({"fields": _("Each profile field needs a label and a value.")})
         if len(name) > 50 or len(value) > 200:
             raise ValidationError(
-                {"fields": "Field labels are at most 50 characters, values at most 200."}
+                {"fields": _("Field labels are at most 50 characters, values at most 200.")}
             )
         html = render_member_text(value).html
         cleaned.append({"name": name, "value": value, "value_html": html})
     if len(cleaned) > MAX_PROFILE_FIELDS:
-        raise ValidationError({"fields": f"At most {MAX_PROFILE_FIELDS} profile fields."})
+        raise ValidationError(
+            {
+                "fields": ngettext(
+                    "At most %(count)d profile field.",
+                    "At most %(count)d profile fields.",
+                    MAX_PROFILE_FIELDS,
+                )
+                % {"count": MAX_PROFILE_FIELDS}
+            }
+        )
     return cleaned
 
 
@@ -429,12 +478,12 @@ def update_profile(
     if display_name is not None:
         display_name = " ".join(display_name.split())
         if len(display_name) > 60:
-            raise ValidationError({"display_name": "At most 60 characters."})
+            raise ValidationError({"display_name": _("At most 60 characters.")})
         changes["display_name"] = display_name
     if bio is not None:
         bio = bio.replace("\r\n", "\n").strip()  # browsers count a line break as one
         if len(bio) > 500:
-            raise ValidationError({"bio": "At most 500 characters."})
+            raise ValidationError({"bio": _("At most 500 characters.")})
         changes["bio"] = bio
         changes["bio_html"] = render_member_text(bio).html if bio else ""
     if fields is not None:
@@ -494,14 +543,14 @@ def set_posting_defaults(
     changes: dict[str, Any] = {}
     if visibility is not None:
         if visibility not in (0, 1, 2, 3):
-            raise ValidationError({"visibility": "Choose who sees your posts by default."})
+            raise ValidationError({"visibility": _("Choose who sees your posts by default.")})
         changes["default_visibility"] = visibility
     if sensitive is not None:
         changes["default_sensitive"] = bool(sensitive)
     if language is not None:
         language = language.strip()
         if language and not _LANGUAGE.match(language):
-            raise ValidationError({"language": "Choose a language code such as en or fr."})
+            raise ValidationError({"language": _("Choose a language code such as en or fr.")})
         changes["default_language"] = language
     if not changes:
         return user
@@ -528,15 +577,15 @@ def set_privacy(
     changes: dict[str, Any] = {}
     if message_policy is not None:
         if message_policy not in MessagePolicy.values:
-            raise ValidationError({"message_policy": "Choose one of the options."})
+            raise ValidationError({"message_policy": _("Choose one of the options.")})
         changes["message_policy"] = message_policy
     if connections_visibility is not None:
         if connections_visibility not in ConnectionsVisibility.values:
-            raise ValidationError({"connections_visibility": "Choose one of the options."})
+            raise ValidationError({"connections_visibility": _("Choose one of the options.")})
         changes["connections_visibility"] = connections_visibility
     if friends_visibility is not None:
         if friends_visibility not in FriendsVisibility.values:
-            raise ValidationError({"friends_visibility": "Choose one of the options."})
+            raise ValidationError({"friends_visibility": _("Choose one of the options.")})
         changes["friends_visibility"] = friends_visibility
     visitors_changed = (
         show_posts_to_visitors is not None and show_posts_to_visitors != user.show_posts_to_visitors
@@ -551,3 +600,16 @@ def set_privacy(
             realtime.visitors_rule_changed()
     for name, value in changes.items():
         setattr(user, name, value)
+
+
+def set_language(user: User, code: str) -> None:
+    """The language the site speaks to the member in (pages, emails, the API's messages): a
+    code of settings.LANGUAGES, or "" for their browser's."""
+    code = (code or "").strip()
+    if code and supported_language(code) is None:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if code == user.language:
+        return
+    ratelimit.PROFILE_UPDATES_PER_ACCOUNT.hit(str(user.pk))
+    User.objects.filter(pk=user.pk).update(language=code)
+    user.language = code

@@ -31,8 +31,13 @@ class UsernameOrEmailBackend(ModelBackend):
         return None
 
     def user_can_authenticate(self, user: Any) -> bool:
-        """Active members; never a page (its team acts for it from their own accounts)."""
-        return super().user_can_authenticate(user) and not getattr(user, "is_page", False)
+        """Active members whose login staff have not disabled; never a page (its team acts
+        for it from their own accounts)."""
+        return (
+            super().user_can_authenticate(user)
+            and not getattr(user, "is_page", False)
+            and getattr(user, "login_disabled_at", None) is None
+        )
 
     def get_user(self, user_id: int) -> User | None:
         try:

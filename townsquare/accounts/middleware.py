@@ -1,4 +1,5 @@
-"""Keeps the sessions list current: a signed-in browser's last activity, at most every 5 minutes."""
+"""Per-request middleware of accounts: the sessions list kept current (a signed-in browser's
+last activity, at most every 5 minutes), and the language each request is answered in."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
+from townsquare.accounts.languages import language_for
 from townsquare.accounts.models import UserSession
 
 TOUCH_EVERY = timedelta(minutes=5)
@@ -28,4 +31,25 @@ class SessionActivityMiddleware:
                 UserSession.objects.filter(session_key=request.session.session_key).update(
                     last_seen_at=now
                 )
+        return response
+
+
+class LanguageMiddleware:
+    """Speaks each request's language (see language_for), says so in Content-Language, and
+    tells caches that the answer depends on the browser's languages and cookies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = language_for(request)
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        try:
+            response = self.get_response(request)
+            # The language actually spoken: the API switches to a token's member's choice.
+            response.headers.setdefault("Content-Language", translation.get_language() or code)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        finally:
+            translation.deactivate()
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 
@@ -96,10 +97,10 @@ RESERVED = frozenset(
 def validate_username(username: str) -> str:
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "Use 1 to 30 letters, digits or underscores.", code="invalid_username"
+            _("Use 1 to 30 letters, digits or underscores."), code="invalid_username"
         )
     if username.isdigit():
-        raise ValidationError("A username needs at least one letter.", code="invalid_username")
+        raise ValidationError(_("A username needs at least one letter."), code="invalid_username")
     if username.lower() in RESERVED:
-        raise ValidationError("That username is reserved.", code="reserved_username")
+        raise ValidationError(_("That username is reserved."), code="reserved_username")
     return username

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.generators import generate_client_id, generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_application_model
 from oauthlib.common import generate_token
@@ -65,9 +66,11 @@ def save_markers(member: User, last_read: Mapping[str, int]) -> list[Marker]:
     also marks them read, so the site's badge agrees with the app."""
     for timeline, last_id in last_read.items():
         if timeline not in Marker.Timeline.values:
-            raise ValidationError(f"{timeline} is not a timeline with a marker.")
+            raise ValidationError(
+                _("%(name)s is not a timeline with a marker.") % {"name": timeline}
+            )
         if not 0 <= last_id <= MAX_ID:
-            raise ValidationError("last_read_id is not an id.")
+            raise ValidationError(_("last_read_id is not an id."))
     saved: list[Marker] = []
     now = timezone.now()
     with transaction.atomic():

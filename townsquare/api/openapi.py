@@ -16,6 +16,7 @@ from townsquare.api.json import dumps
 from townsquare.api.registry import api
 from townsquare.api.router import WRITE_METHODS, Route
 from townsquare.api.schemas.entities import Error
+from townsquare.site import state as site_state
 
 REF = "#/components/schemas/{model}"
 BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
@@ -130,7 +131,7 @@ def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": f"{settings.SITE_NAME} API",
+            "title": f"{site_state.site_name()} API",
             "version": __version__,
             "description": "A Mastodon-compatible client API.",
         },

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from townsquare.api.errors import ApiError
@@ -84,7 +85,7 @@ def collect(request: HttpRequest) -> dict[str, Any]:
     _merge_flat(data, list(request.GET.lists()))
     data = collect_body(request, data)
     if has_nul(data):
-        raise ApiError(422, "Validation failed: text may not contain NUL characters")
+        raise ApiError(422, gettext("Validation failed: text may not contain NUL characters"))
     return data
 
 
@@ -112,9 +113,9 @@ def collect_body(request: HttpRequest, data: dict[str, Any] | None = None) -> di
             try:
                 parsed = json.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
-                raise ApiError(400, "The request body is not valid JSON") from exc
+                raise ApiError(400, gettext("The request body is not valid JSON")) from exc
             if not isinstance(parsed, dict):
-                raise ApiError(400, "The request body must be a JSON object")
+                raise ApiError(400, gettext("The request body must be a JSON object"))
             data.update(parsed)
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -134,7 +135,9 @@ def _form(request: HttpRequest, content_type: str) -> tuple[Any, Any]:
         try:
             return request.parse_file_upload(request.META, io.BytesIO(request.body))
         except MultiPartParserError as exc:
-            raise ApiError(400, "The request body is not valid multipart form data") from exc
+            raise ApiError(
+                400, gettext("The request body is not valid multipart form data")
+            ) from exc
     return QueryDict(request.body, encoding=request.encoding), {}
 
 
@@ -144,9 +147,10 @@ def _message(error: ValidationError) -> tuple[int, str]:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__")
     if first.get("type") == "missing":
-        return 400, f"Missing parameter: {field}"
-    text = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
-    return 422, f"Validation failed: {field} {text}".replace("  ", " ").strip()
+        return 400, gettext("Missing parameter: %(name)s") % {"name": field}
+    text = str(first.get("msg", gettext("is invalid"))).removeprefix("Value error, ")
+    reason = f"{field} {text}".strip()
+    return 422, gettext("Validation failed: %(reasons)s") % {"reasons": reason}
 
 
 class Params(BaseModel):

@@ -20,8 +20,11 @@ from django.urls import (
     re_path,
 )
 from django.urls.resolvers import RegexPattern
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from townsquare.accounts.languages import supported_language
 from townsquare.accounts.models import User
 from townsquare.api import errors
 from townsquare.api.auth import Auth, bearer, token_auth
@@ -209,7 +212,7 @@ def error_response(exc: ApiError) -> HttpResponse:
 
 
 def _message(exc: ValidationError) -> str:
-    return " ".join(exc.messages) or "is invalid"
+    return " ".join(exc.messages) or _("is invalid")
 
 
 def _view(methods: dict[str, Route]) -> Callable[..., HttpResponse]:
@@ -219,7 +222,7 @@ def _view(methods: dict[str, Route]) -> Callable[..., HttpResponse]:
         method = "GET" if request.method == "HEAD" else (request.method or "GET")
         route = methods.get(method)
         if route is None:
-            response = error_response(ApiError(405, "Method not allowed"))
+            response = error_response(ApiError(405, _("Method not allowed")))
             response["Allow"] = allowed
             return response
         try:
@@ -231,7 +234,7 @@ def _view(methods: dict[str, Route]) -> Callable[..., HttpResponse]:
         except ValidationError as exc:
             return error_response(errors.unprocessable(_message(exc)))
         except PermissionDenied as exc:
-            return error_response(ApiError(403, str(exc) or "This action is not allowed"))
+            return error_response(ApiError(403, str(exc) or _("This action is not allowed")))
         except Http404:
             return error_response(errors.not_found())
 
@@ -245,11 +248,15 @@ def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
         auth = token_auth(raw)
         if auth is None:
             raise errors.unauthorized()
+        # The member's own language, over the browser's (LanguageMiddleware picked that).
+        chosen = supported_language(auth.user.language) if auth.user is not None else None
+        if chosen:
+            translation.activate(chosen)
     if route.auth == "user":
         if auth is None:
             raise errors.unauthorized()
         if auth.user is None:
-            raise ApiError(422, "This method requires an authenticated user")
+            raise ApiError(422, _("This method requires an authenticated user"))
     if route.auth == "app" and auth is None:
         raise errors.unauthorized()
     if auth is not None and route.scope and not auth.allows(route.scope):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 READ = [
     "read:accounts",
@@ -43,12 +46,13 @@ FOLLOW = [
 ]
 ADMIN = ["admin:read", "admin:write"]
 
-ALL: dict[str, str] = {
-    "read": "Read all your account's data",
-    "write": "Modify all your account's data",
-    "follow": "Modify account relationships",
-    "push": "Receive push notifications",
-    "profile": "Read only your own profile",
+# What the consent page says each scope allows (in the reader's language).
+ALL: dict[str, Any] = {
+    "read": _("Read all your account's data"),
+    "write": _("Modify all your account's data"),
+    "follow": _("Modify account relationships"),
+    "push": _("Receive push notifications"),
+    "profile": _("Read only your own profile"),
     **{scope: scope.replace(":", ": ") for scope in READ + WRITE + ADMIN},
 }
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -128,6 +128,32 @@ def requeue_stalled_jobs(older_than: timedelta = STALLED_AFTER) -> int:
     return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
         status="READY", started_at=None
     )
+
+
+FINISHED_JOBS_KEPT = timedelta(days=3)  # successful jobs, then deleted
+FAILED_JOBS_KEPT = timedelta(days=30)  # failed ones stay longer: the dashboard lists them
+PRUNE_BATCH = 5000
+
+
+def prune_finished_jobs(now: datetime | None = None) -> int:
+    """Delete finished job rows past their keeping time, a batch at a time (each batch one
+    short statement), so the job table holds the work to do and recent history, not every
+    job ever run."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    removed = 0
+    for status, kept in (("SUCCESSFUL", FINISHED_JOBS_KEPT), ("FAILED", FAILED_JOBS_KEPT)):
+        while True:
+            batch = list(
+                DBTaskResult.objects.filter(status=status, finished_at__lt=now - kept).values_list(
+                    "pk", flat=True
+                )[:PRUNE_BATCH]
+            )
+            if not batch:
+                break
+            removed += DBTaskResult.objects.filter(pk__in=batch).delete()[0]
+    return removed
 
 
 _CHORES: list[tuple[str, float, Callable[[], object]]] = []

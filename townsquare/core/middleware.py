@@ -123,12 +123,16 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0
         if length > limit:
-            message = "That upload is too large for this site."
-            if request.path.startswith("/api/"):
-                from django.http import JsonResponse
+            from django.utils import translation
 
-                return JsonResponse({"error": message}, status=413)
-            return render(
-                request, "web/error.html", {"status": 413, "message": message}, status=413
-            )
+            # Refused before the language is worked out for the request: the browser's.
+            with translation.override(translation.get_language_from_request(request)):
+                message = translation.gettext("That upload is too large for this site.")
+                if request.path.startswith("/api/"):
+                    from django.http import JsonResponse
+
+                    return JsonResponse({"error": message}, status=413)
+                return render(
+                    request, "web/error.html", {"status": 413, "message": message}, status=413
+                )
         return self.get_response(request)

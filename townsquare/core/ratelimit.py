@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import BaseCache, caches
+from django.utils.translation import ngettext
 
 
 def _counters() -> BaseCache:
@@ -15,7 +16,14 @@ def _counters() -> BaseCache:
 
 class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many attempts; try again in {retry_after} seconds.")
+        super().__init__(
+            ngettext(
+                "Too many attempts; try again in %(seconds)d second.",
+                "Too many attempts; try again in %(seconds)d seconds.",
+                retry_after,
+            )
+            % {"seconds": retry_after}
+        )
         self.retry_after = retry_after
 
 
@@ -78,3 +86,5 @@ PAGES_PER_ACCOUNT = Limit("page-account", 5, 60 * 60)  # new pages
 EVENTS_PER_ACCOUNT = Limit("event-account", 20, 60 * 60)  # new events
 # "is typing" signals (pages send one every few seconds while the member types).
 TYPING_PER_ACCOUNT = Limit("typing-account", 2000, 60 * 60)
+INVITES_PER_ACCOUNT = Limit("invite-account", 50, 24 * 60 * 60)  # new invite links
+STAFF_ACTIONS_PER_ACCOUNT = Limit("staff-account", 2000, 60 * 60)  # dashboard changes

@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import can_act_as, render_member_text
 from townsquare.communities import queries as group_queries
 from townsquare.communities.models import Group, Role
-from townsquare.core import ratelimit
+from townsquare.core import ratelimit, words
 from townsquare.core.jobs import enqueue
 from townsquare.events import queries, times
 from townsquare.events.models import Answer, Event, EventAnswer
@@ -55,11 +56,11 @@ def _clean_url(url: str) -> str:
     if not url:
         return ""
     if len(url) > URL_MAX:
-        raise ValidationError(f"Links are at most {URL_MAX} characters.")
+        raise ValidationError(_("Links are at most %(count)d characters.") % {"count": URL_MAX})
     try:
         _URL(url)
     except ValidationError:
-        raise ValidationError("Give a web address starting with https:// or http://.") from None
+        raise ValidationError(_("Give a web address starting with https:// or http://.")) from None
     return url
 
 
@@ -82,13 +83,15 @@ def _clean(
     description = (description or "").replace("\r\n", "\n").strip()
     place = " ".join((place or "").split())
     if not title:
-        errors["title"] = "Give the event a title."
+        errors["title"] = _("Give the event a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Titles are at most {TITLE_MAX} characters."
+        errors["title"] = _("Titles are at most %(count)d characters.") % {"count": TITLE_MAX}
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"At most {DESCRIPTION_MAX:,} characters."
+        errors["description"] = _("At most %(count)s characters.") % {
+            "count": words.number(DESCRIPTION_MAX)
+        }
     if len(place) > PLACE_MAX:
-        errors["place"] = f"At most {PLACE_MAX} characters."
+        errors["place"] = _("At most %(count)s characters.") % {"count": PLACE_MAX}
     try:
         online_url = _clean_url(online_url)
     except ValidationError as exc:
@@ -98,10 +101,10 @@ def _clean(
     try:
         where = times.zone(time_zone)
     except times.BadTime:
-        errors["time_zone"] = "Choose a time zone from the list."
+        errors["time_zone"] = _("Choose a time zone from the list.")
     else:
         if starts_at is None:
-            errors["starts_at"] = "Say when the event starts."
+            errors["starts_at"] = _("Say when the event starts.")
         else:
             try:
                 start = times.to_utc(starts_at, where)
@@ -115,14 +118,16 @@ def _clean(
     now = timezone.now()
     if start is not None and start != start_fixed:
         if start <= now:
-            errors["starts_at"] = "The start must be in the future."
+            errors["starts_at"] = _("The start must be in the future.")
         elif start > now + MAX_AHEAD:
-            errors["starts_at"] = "Events can be planned up to five years ahead."
+            errors["starts_at"] = _("Events can be planned up to five years ahead.")
     if start is not None and end is not None:
         if end <= start:
-            errors["ends_at"] = "The end must be after the start."
+            errors["ends_at"] = _("The end must be after the start.")
         elif end - start > MAX_LENGTH:
-            errors["ends_at"] = f"An event lasts at most {MAX_LENGTH.days} days."
+            errors["ends_at"] = _("An event lasts at most %(count)d days.") % {
+                "count": MAX_LENGTH.days
+            }
     if errors:
         raise ValidationError(errors)
     assert start is not None
@@ -157,11 +162,11 @@ def _check_group_planner(creator: User, group: Group) -> None:
     moderators in a group whose posts wait for approval (events are not reviewed)."""
     place = group_queries.posting_place(creator, group.pk)
     if place is None:
-        raise PermissionDenied("Only the group's members can create its events.")
+        raise PermissionDenied(_("Only the group's members can create its events."))
     if place.muted_until is not None and place.muted_until > timezone.now():
-        raise PermissionDenied("The group's moderators muted you there for now.")
+        raise PermissionDenied(_("The group's moderators muted you there for now."))
     if group.approve_posts and place.role < Role.MODERATOR:
-        raise PermissionDenied("In this group, its moderators plan the events.")
+        raise PermissionDenied(_("In this group, its moderators plan the events."))
 
 
 def create_event(
@@ -181,10 +186,10 @@ def create_event(
     """A new event, hosted by the creator (or by `host`, an account they may act as), in
     `group` when given (they must be a member of it)."""
     if not creator.is_active:
-        raise PermissionDenied("This account cannot create events.")
+        raise PermissionDenied(_("This account cannot create events."))
     host = creator if host is None else host
     if host.pk != creator.pk and not (host.is_active and can_act_as(creator, host)):
-        raise PermissionDenied("You can't create events for this account.")
+        raise PermissionDenied(_("You can't create events for this account."))
     if group is not None:
         _check_group_planner(creator, group)
     details = _clean(
@@ -229,7 +234,7 @@ def _check_manager(member: User, event: Event) -> None:
     if not queries.can_see_event(member, event):
         raise queries.not_found()
     if not queries.can_manage_event(member, event):
-        raise PermissionDenied("Only the event's hosts can change it.")
+        raise PermissionDenied(_("Only the event's hosts can change it."))
 
 
 def update_event(
@@ -340,17 +345,17 @@ def answer_event(member: User, event: Event, answer: str | None) -> str | None:
     Only those who may see the event answer, and only until it is over or cancelled; a
     member banned from the event's group does not answer its events."""
     if answer is not None and answer not in Answer.values:
-        raise ValidationError("Choose going, interested or not going.")
+        raise ValidationError(_("Choose going, interested or not going."))
     if not member.is_active:
-        raise PermissionDenied("This account cannot answer events.")
+        raise PermissionDenied(_("This account cannot answer events."))
     if not queries.can_see_event(member, event):
         raise queries.not_found()
     if queries.is_banned_from_group(member, event):
-        raise ValidationError("You can't answer this group's events.")
+        raise ValidationError(_("You can't answer this group's events."))
     if event.cancelled_at is not None:
-        raise ValidationError("This event is cancelled.")
+        raise ValidationError(_("This event is cancelled."))
     if event.ends_at <= timezone.now():
-        raise ValidationError("This event is over.")
+        raise ValidationError(_("This event is over."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     now = timezone.now()
     with transaction.atomic():

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.filters.models import CONTEXTS, Filter, FilterAction, FilterKeyword, FilterStatus
@@ -37,31 +38,35 @@ class KeywordChange:
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError("Title can't be blank")
+        raise ValidationError(_("Title can't be blank"))
     if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationError(f"Title is too long (at most {MAX_TITLE_LENGTH} characters)")
+        raise ValidationError(
+            _("Title is too long (at most %(count)d characters)") % {"count": MAX_TITLE_LENGTH}
+        )
     return title
 
 
 def _clean_context(context: Sequence[str]) -> list[str]:
     picked = [c for c in CONTEXTS if c in set(context)]
     if not context or not picked or any(c not in CONTEXTS for c in context):
-        raise ValidationError("Context None or invalid context supplied")
+        raise ValidationError(_("Context None or invalid context supplied"))
     return picked
 
 
 def _clean_action(action: str) -> str:
     if action not in FilterAction.values:
-        raise ValidationError("Filter action is not included in the list")
+        raise ValidationError(_("Filter action is not included in the list"))
     return action
 
 
 def _clean_keyword(keyword: str | None) -> str:
     keyword = (keyword or "").strip()
     if not keyword:
-        raise ValidationError("Keyword can't be blank")
+        raise ValidationError(_("Keyword can't be blank"))
     if len(keyword) > MAX_KEYWORD_LENGTH:
-        raise ValidationError(f"Keyword is too long (at most {MAX_KEYWORD_LENGTH} characters)")
+        raise ValidationError(
+            _("Keyword is too long (at most %(count)d characters)") % {"count": MAX_KEYWORD_LENGTH}
+        )
     return keyword
 
 
@@ -69,7 +74,7 @@ def _expiry(expires_in: int | None) -> datetime | None:
     if expires_in is None:
         return None
     if not 0 < expires_in <= MAX_EXPIRES_IN:
-        raise ValidationError("Expires in must be a number of seconds, at most ten years")
+        raise ValidationError(_("Expires in must be a number of seconds, at most ten years"))
     return timezone.now() + timedelta(seconds=expires_in)
 
 
@@ -105,7 +110,9 @@ def _apply_keywords(item: Filter, changes: Sequence[KeywordChange]) -> None:
                 whole_word=True if change.whole_word is None else change.whole_word,
             )
     if FilterKeyword.objects.filter(filter=item).count() > MAX_KEYWORDS:
-        raise ValidationError(f"A filter has at most {MAX_KEYWORDS} keywords")
+        raise ValidationError(
+            _("A filter has at most %(count)d keywords") % {"count": MAX_KEYWORDS}
+        )
 
 
 def create_filter(
@@ -125,7 +132,9 @@ def create_filter(
         raise Http404  # as Mastodon: a new filter has no keywords to change yet
     with transaction.atomic():
         if Filter.objects.filter(owner=owner).count() >= MAX_FILTERS:
-            raise ValidationError(f"You can have at most {MAX_FILTERS} filters")
+            raise ValidationError(
+                _("You can have at most %(count)d filters") % {"count": MAX_FILTERS}
+            )
         item = Filter.objects.create(
             owner=owner, title=title, context=picked, action=action, expires_at=expires_at
         )
@@ -192,7 +201,9 @@ def add_keyword(
     _own(owner, item)
     with transaction.atomic():
         if FilterKeyword.objects.filter(filter=item).count() >= MAX_KEYWORDS:
-            raise ValidationError(f"A filter has at most {MAX_KEYWORDS} keywords")
+            raise ValidationError(
+                _("A filter has at most %(count)d keywords") % {"count": MAX_KEYWORDS}
+            )
         publish.filters_changed(owner.pk)
         return FilterKeyword.objects.create(
             filter=item, keyword=_clean_keyword(keyword), whole_word=whole_word
@@ -223,7 +234,7 @@ def add_status(owner: User, item: Filter, post: Post) -> FilterStatus:
     """Filter one post (which the owner can see: the caller checks through posts.queries)."""
     _own(owner, item)
     if FilterStatus.objects.filter(filter=item, post=post).exists():
-        raise ValidationError("Status has already been taken")
+        raise ValidationError(_("Status has already been taken"))
     with transaction.atomic():
         publish.filters_changed(owner.pk)
         return FilterStatus.objects.create(filter=item, post=post)

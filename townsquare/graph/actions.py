@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
@@ -43,9 +44,9 @@ def follow(
     recent posts into the follower's home feed (in a job).
     """
     if follower.pk == followee.pk:
-        raise ValidationError("You cannot follow yourself.")
+        raise ValidationError(gettext("You cannot follow yourself."))
     if not followee.is_active or is_blocked_between(follower.pk, followee.pk):
-        raise ValidationError("That account is not available.")
+        raise ValidationError(gettext("That account is not available."))
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
     options: dict[str, bool] = {}
     if reblogs is not None:
@@ -170,7 +171,7 @@ def approve_request(followee: User, request_id: int) -> None:
             .first()
         )
         if request is None:
-            raise ValidationError("That follow request no longer exists.")
+            raise ValidationError(gettext("That follow request no longer exists."))
         friends = friends_mode()
         _create_follow(
             request.follower,
@@ -189,7 +190,7 @@ def reject_request(followee: User, request_id: int) -> None:
     with transaction.atomic():
         request = FollowRequest.objects.filter(pk=request_id, followee=followee).first()
         if request is None:
-            raise ValidationError("That follow request no longer exists.")
+            raise ValidationError(gettext("That follow request no longer exists."))
         request.delete()
         withdraw(Kind.FOLLOW_REQUEST, actor_id=request.follower_id, recipient_id=followee.pk)
 
@@ -225,7 +226,7 @@ def block(blocker: User, blocked: User) -> None:
     """Block a member: follows both ways and pending requests end, each leaves the other's
     home feed, and from now on neither sees, follows, mentions or messages the other."""
     if blocker.pk == blocked.pk:
-        raise ValidationError("You cannot block yourself.")
+        raise ValidationError(gettext("You cannot block yourself."))
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(blocker.pk))
     with transaction.atomic():
         Block.objects.get_or_create(blocker=blocker, blocked=blocked)
@@ -252,9 +253,9 @@ def mute(
     """Hide a member's posts (and, with `notifications`, their notifications) from oneself,
     for good or for `duration`. They are not told; follows stay as they are."""
     if muter.pk == muted.pk:
-        raise ValidationError("You cannot mute yourself.")
+        raise ValidationError(gettext("You cannot mute yourself."))
     if duration is not None and not timedelta(minutes=1) <= duration <= MAX_MUTE:
-        raise ValidationError("Mute for between a minute and a year, or until you unmute.")
+        raise ValidationError(gettext("Mute for between a minute and a year, or until you unmute."))
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(muter.pk))
     expires_at = timezone.now() + duration if duration is not None else None
     with transaction.atomic():
@@ -277,13 +278,13 @@ def unmute(muter: User, muted: User) -> None:
 def endorse(member: User, other: User) -> None:
     """Feature a member one follows on one's profile (featuring them again changes nothing)."""
     if member.pk == other.pk:
-        raise ValidationError("You cannot feature yourself.")
+        raise ValidationError(gettext("You cannot feature yourself."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     with transaction.atomic():
         # Locked, so an unfollow (which ends the endorsement) cannot slip in between.
         following = Follow.objects.select_for_update().filter(follower=member, followee=other)
         if not following.exists():
-            raise ValidationError("You can only feature someone you follow.")
+            raise ValidationError(gettext("You can only feature someone you follow."))
         Endorsement.objects.get_or_create(member=member, endorsed=other)
 
 
@@ -296,9 +297,11 @@ def set_note(author: User, target: User, comment: str) -> None:
     """Keep a private note about a member (seen by its author only); an empty one is removed."""
     comment = comment.strip()
     if len(comment) > NOTE_MAX:
-        raise ValidationError(f"A note can be at most {NOTE_MAX} characters.")
+        raise ValidationError(
+            gettext("A note can be at most %(count)d characters.") % {"count": NOTE_MAX}
+        )
     if author.pk == target.pk:
-        raise ValidationError("You cannot keep a note about yourself.")
+        raise ValidationError(gettext("You cannot keep a note about yourself."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(author.pk))
     if not comment:
         AccountNote.objects.filter(author=author, target=target).delete()

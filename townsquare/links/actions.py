@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from townsquare.links import tasks
 from townsquare.links.embeds import find_embed
 from townsquare.links.models import Card, CardStatus, PostCard
 from townsquare.links.models.card import MAX_URL_LENGTH, url_key
+from townsquare.links.queries import previews_enabled
 
 FRESH_FOR = timedelta(days=7)  # a ready card is fetched again after this
 RETRY_FAILED_AFTER = timedelta(hours=6)
@@ -75,7 +75,7 @@ def _card_for(url: str) -> Card:
 def schedule_preview(post_id: int, text: str) -> None:
     """Show the card of the first link in a post's text under it (a new card is fetched by a
     job). Called by posts.actions when a post is created or edited, inside its transaction."""
-    if not settings.TOWNSQUARE["LINK_PREVIEWS"]:
+    if not previews_enabled():
         return
     url = first_link(text)
     with transaction.atomic():

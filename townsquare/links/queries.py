@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 
 from townsquare.core.rows import ModelReader
 from townsquare.core.sql import id_in
 from townsquare.links.models import Card, CardStatus
+from townsquare.site import features
 
 _CARD = ModelReader(Card)
+
+
+def previews_enabled() -> bool:
+    """Whether link previews are fetched and shown: the operator's "link_previews" switch,
+    and TOWNSQUARE_LINK_PREVIEWS, the environment's hard off for sites that want no outbound
+    fetches at all. Both must be on; while either is off no fetch is queued or made, and no
+    card is shown (cards fetched before stay stored, and show again once both are on)."""
+    return bool(settings.TOWNSQUARE["LINK_PREVIEWS"]) and features.enabled("link_previews")
 
 
 def cards_for(post_ids: list[int]) -> dict[int, Card]:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from townsquare.links.embeds import embed_for
 from townsquare.links.models import Card, CardStatus
@@ -30,7 +31,7 @@ def _embed_html(card: Card) -> SafeString:
     embed = embed_for(card.provider, card.embed_id)
     if embed is None:
         return mark_safe("")  # noqa: S308 -- empty
-    title = card.title or f"{embed.provider_name} video"
+    title = card.title or _("%(site)s video") % {"site": embed.provider_name}
     # Without JavaScript this is a plain link to the video; links.js swaps in the player on
     # click, so the video site hears nothing until the reader asks for it.
     return format_html(
@@ -38,14 +39,14 @@ def _embed_html(card: Card) -> SafeString:
         '<a class="link-embed-play" href="{}" rel="{}">'
         '<span class="link-embed-icon" aria-hidden="true">▶</span>'
         '<span class="link-card-text"><strong class="link-card-title">{}</strong>'
-        '<span class="link-card-site">{} · plays here when you click</span></span></a></div>',
+        '<span class="link-card-site">{}</span></span></a></div>',
         embed.provider,
         embed.player_url,
         title,
         _safe_href(card.url, embed.watch_url),
         _REL,
         title,
-        embed.provider_name,
+        _("%(site)s · plays here when you click") % {"site": embed.provider_name},
     )
 
 

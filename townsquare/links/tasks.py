@@ -8,7 +8,6 @@ import io
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -19,7 +18,9 @@ from townsquare.core import http
 from townsquare.core.jobs import retried
 from townsquare.links.models import Card, CardStatus
 from townsquare.links.parse import PageMeta, decode_html, parse_oembed, parse_page
+from townsquare.links.queries import previews_enabled
 from townsquare.media.images import Shape, process_image
+from townsquare.site.limits import current_limits
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Preview:
 def _fetch_image(url: str) -> str:
     """The stored, resized preview image, or "" when there is none we can use."""
     try:
-        limit = int(settings.TOWNSQUARE["MAX_UPLOAD_BYTES"])
+        limit = current_limits().image_bytes
         response = http.get(url, accept="image/*", max_bytes=limit)
         if response.status != 200 or not response.content_type.startswith("image/"):
             return ""
@@ -117,7 +118,7 @@ def fetch_card(card_id: int) -> str:
         return "gone"
     if card["provider"]:  # embeds need nothing from the network
         return "embed"
-    if not settings.TOWNSQUARE["LINK_PREVIEWS"]:
+    if not previews_enabled():
         return "disabled"
     try:
         preview = gather_preview(card["url"])

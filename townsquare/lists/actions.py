@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.graph.models import Follow, FollowRequest
@@ -20,15 +21,17 @@ MAX_TITLE_LENGTH = 200
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError("Title can't be blank")
+        raise ValidationError(_("Title can't be blank"))
     if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationError(f"Title is too long (at most {MAX_TITLE_LENGTH} characters)")
+        raise ValidationError(
+            _("Title is too long (at most %(count)d characters)") % {"count": MAX_TITLE_LENGTH}
+        )
     return title
 
 
 def _clean_policy(policy: str) -> str:
     if policy not in RepliesPolicy.values:
-        raise ValidationError("Replies policy is not included in the list")
+        raise ValidationError(_("Replies policy is not included in the list"))
     return policy
 
 
@@ -43,7 +46,7 @@ def create_list(
     policy = _clean_policy(replies_policy)
     with transaction.atomic():
         if MemberList.objects.filter(owner=owner).count() >= MAX_LISTS:
-            raise ValidationError(f"You can have at most {MAX_LISTS} lists")
+            raise ValidationError(_("You can have at most %(count)d lists") % {"count": MAX_LISTS})
         return MemberList.objects.create(
             owner=owner, title=title, replies_policy=policy, exclusive=bool(exclusive)
         )
@@ -103,13 +106,13 @@ def add_members(owner: User, member_list: MemberList, account_ids: Sequence[int]
         raise Http404
     with transaction.atomic():
         if ListMember.objects.filter(member_list=member_list, member_id__in=wanted).exists():
-            raise ValidationError("Account has already been taken")
+            raise ValidationError(_("Account has already been taken"))
         try:
             ListMember.objects.bulk_create(
                 [ListMember(member_list=member_list, member_id=pk) for pk in wanted]
             )
         except IntegrityError:  # added at the same moment by another request
-            raise ValidationError("Account has already been taken") from None
+            raise ValidationError(_("Account has already been taken")) from None
 
 
 def remove_members(owner: User, member_list: MemberList, account_ids: Sequence[int]) -> None:

@@ -7,19 +7,21 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import IO
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from townsquare.accounts.models import User
-from townsquare.core import ratelimit
+from townsquare.core import ratelimit, words
 from townsquare.core.jobs import enqueue
 from townsquare.media import storage, tasks, validation
 from townsquare.media.models import MAX_DESCRIPTION, Kind, MediaAttachment, Status
 from townsquare.posts.models import Post
+from townsquare.site.limits import current_limits
 
 # Uploads cost real work (decoding, converting): a limit of their own.
 UPLOADS_PER_ACCOUNT = ratelimit.Limit("media-upload-account", 100, 60 * 60)
@@ -31,8 +33,8 @@ def _clean_description(description: str) -> str:
     if len(text) > MAX_DESCRIPTION:
         raise ValidationError(
             {
-                "description": f"Descriptions are at most {MAX_DESCRIPTION:,} characters "
-                f"({len(text):,} now)."
+                "description": _("Descriptions are at most %(most)s characters (%(count)s now).")
+                % {"most": words.number(MAX_DESCRIPTION), "count": words.number(len(text))}
             }
         )
     return text
@@ -47,9 +49,9 @@ def parse_focus(focus: str) -> tuple[float, float]:
         x_text, y_text = text.split(",")
         x, y = float(x_text), float(y_text)
     except ValueError:
-        raise ValidationError({"focus": "The focal point is two numbers: x,y."}) from None
+        raise ValidationError({"focus": _("The focal point is two numbers: x,y.")}) from None
     if not (math.isfinite(x) and math.isfinite(y) and -1 <= x <= 1 and -1 <= y <= 1):
-        raise ValidationError({"focus": "Each focal point number is between -1 and 1."})
+        raise ValidationError({"focus": _("Each focal point number is between -1 and 1.")})
     return x, y
 
 
@@ -59,7 +61,7 @@ def upload(
     """Check an upload, store it, and queue its processing. The attachment stays the owner's
     until a post takes it (`attach`); until processed its status is "processing"."""
     if not owner.is_active:
-        raise PermissionDenied("This account cannot upload.")
+        raise PermissionDenied(_("This account cannot upload."))
     text = _clean_description(description)
     focus_x, focus_y = parse_focus(focus)
     UPLOADS_PER_ACCOUNT.hit(str(owner.pk))
@@ -89,24 +91,47 @@ def upload(
     return attachment
 
 
-def _check_media(
-    ids: list[int], rows: dict[int, MediaAttachment], *, holder: str = "A post"
-) -> None:
-    most = int(settings.TOWNSQUARE["MAX_MEDIA_PER_POST"])
+def _check_media(ids: list[int], rows: dict[int, MediaAttachment], *, holder: str = "post") -> None:
+    most = current_limits().media_per_post
     if len(ids) > most:
-        raise ValidationError({"media": f"{holder} can have at most {most} images."})
+        if holder == "message":
+            too_many = ngettext(
+                "A message can have at most %(count)d image.",
+                "A message can have at most %(count)d images.",
+                most,
+            )
+        else:
+            too_many = ngettext(
+                "A post can have at most %(count)d image.",
+                "A post can have at most %(count)d images.",
+                most,
+            )
+        raise ValidationError({"media": too_many % {"count": most}})
     if len(rows) != len(ids):
         raise ValidationError(
-            {"media": "Some of those files are not your uploads, or are already in a post."}
+            {"media": _("Some of those files are not your uploads, or are already in a post.")}
         )
     if any(row.status == Status.FAILED for row in rows.values()):
         raise ValidationError(
-            {"media": "One of the files could not be processed: remove it and try again."}
+            {"media": _("One of the files could not be processed: remove it and try again.")}
         )
     moving = [row for row in rows.values() if row.kind != Kind.IMAGE]
+    # A video uploaded before the operator switched video off is not posted now (those
+    # already in a post, kept by an edit, are not new: their post still shows them).
+    if not validation.video_allowed() and any(
+        row.kind == Kind.VIDEO and row.post_id is None for row in moving
+    ):
+        raise ValidationError({"media": _("Video uploads are switched off on this site.")})
     if moving and len(ids) > 1:
         raise ValidationError(
-            {"media": f"A post can have one video, or up to {most} images, not both."}
+            {
+                "media": ngettext(
+                    "A post can have one video, or up to %(count)d image, not both.",
+                    "A post can have one video, or up to %(count)d images, not both.",
+                    most,
+                )
+                % {"count": most}
+            }
         )
 
 
@@ -129,17 +154,18 @@ def _ids(attachment_ids: Sequence[int]) -> list[int]:
     try:
         return list(dict.fromkeys(int(i) for i in attachment_ids))
     except (TypeError, ValueError):
-        raise ValidationError({"media": "Those attachments are not valid."}) from None
+        raise ValidationError({"media": _("Those attachments are not valid.")}) from None
 
 
 def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
     """Give `post` the author's own unattached uploads, in the order given: at most
-    MAX_MEDIA_PER_POST images, or one video. Call inside the post's transaction."""
+    the site's media limit of images (site.limits), or one video. Call inside the post's
+    transaction."""
     ids = _ids(attachment_ids)
     if not ids:
         return
     if post.author_id != author.pk:
-        raise PermissionDenied("You can only add media to your own posts.")
+        raise PermissionDenied(_("You can only add media to your own posts."))
     with transaction.atomic():
         rows = _unattached_locked(author, ids)
         _check_media(ids, rows)
@@ -148,7 +174,7 @@ def attach(author: User, post: Post, attachment_ids: list[int]) -> None:
                 post=post, position=position
             )
             if not taken:
-                raise ValidationError({"media": "One of those files is already in a post."})
+                raise ValidationError({"media": _("One of those files is already in a post.")})
 
 
 def set_post_media(author: User, post: Post, attachment_ids: Sequence[int]) -> bool:
@@ -157,7 +183,7 @@ def set_post_media(author: User, post: Post, attachment_ids: Sequence[int]) -> b
     with their files. Returns whether anything changed. Call inside the edit's transaction."""
     ids = _ids(attachment_ids)
     if post.author_id != author.pk:
-        raise PermissionDenied("You can only add media to your own posts.")
+        raise PermissionDenied(_("You can only add media to your own posts."))
     with transaction.atomic():
         current = list(
             MediaAttachment.objects.select_for_update().filter(post=post).order_by("position", "id")
@@ -234,7 +260,7 @@ def update_description(
             found = found.filter(post__isnull=True, message__isnull=True)
         attachment = found.first()
         if attachment is None:
-            raise ValidationError({"media": "That file was not found."})
+            raise ValidationError({"media": _("That file was not found.")})
         fields = []
         if text is not None:
             attachment.description = text
@@ -271,15 +297,15 @@ def discard_for_posts(post_ids: list[int]) -> None:
 
 def attach_to_message(owner: User, message_id: int, attachment_ids: Sequence[int]) -> None:
     """Give a direct message its sender's own unattached images, in the order given (at most
-    MAX_MEDIA_PER_POST). Call inside the message's transaction."""
+    the site's media limit, site.limits). Call inside the message's transaction."""
     ids = _ids(attachment_ids)
     if not ids:
         return
     with transaction.atomic():
         rows = _unattached_locked(owner, ids)
         if any(row.kind != Kind.IMAGE for row in rows.values()):
-            raise ValidationError({"media": "Messages can carry images, not video."})
-        _check_media(ids, rows, holder="A message")
+            raise ValidationError({"media": _("Messages can carry images, not video.")})
+        _check_media(ids, rows, holder="message")
         for position, pk in enumerate(ids):
             MediaAttachment.objects.filter(pk=pk).update(message_id=message_id, position=position)
 

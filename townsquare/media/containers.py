@@ -11,6 +11,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO
 
+from django.utils.translation import gettext
+
 MAX_HEADER_BYTES = 32 * 1024 * 1024  # a larger moov box or Tracks element is refused
 
 
@@ -42,13 +44,13 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
         header = 8
         if size == 1:
             if pos + 16 > end:
-                raise ContainerError("That MP4 file is cut short.")
+                raise ContainerError(gettext("That MP4 file is cut short."))
             size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
             header = 16
         elif size == 0:
             size = end - pos
         if size < header or pos + size > end:
-            raise ContainerError("That MP4 file is damaged (a box runs past its end).")
+            raise ContainerError(gettext("That MP4 file is damaged (a box runs past its end)."))
         found.append((kind, pos + header, pos + size))
         pos += size
     return found
@@ -70,10 +72,10 @@ def _top_level_mp4(stream: IO[bytes]) -> tuple[bytes, bytes]:
         elif size == 0:
             size = total - pos
         if size < header or pos + size > total:
-            raise ContainerError("That MP4 file is damaged or cut short.")
+            raise ContainerError(gettext("That MP4 file is damaged or cut short."))
         if kind in (b"ftyp", b"moov"):
             if size > MAX_HEADER_BYTES:
-                raise ContainerError("That MP4 file has an unusually large header.")
+                raise ContainerError(gettext("That MP4 file has an unusually large header."))
             stream.seek(pos + header)
             payload = stream.read(size - header)
             if kind == b"ftyp":
@@ -82,9 +84,9 @@ def _top_level_mp4(stream: IO[bytes]) -> tuple[bytes, bytes]:
                 moov = payload
         pos += size
     if not ftyp:
-        raise ContainerError("That file is not an MP4 video.")
+        raise ContainerError(gettext("That file is not an MP4 video."))
     if not moov:
-        raise ContainerError("That MP4 file has no index (moov box); it may be cut short.")
+        raise ContainerError(gettext("That MP4 file has no index (moov box); it may be cut short."))
     return ftyp, moov
 
 
@@ -154,13 +156,13 @@ _CLUSTER = 0x1F43B675
 def _vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int, bool]:
     """(value, new position, all value bits set) of the variable-length integer at pos."""
     if pos >= len(data):
-        raise ContainerError("That WebM file is cut short.")
+        raise ContainerError(gettext("That WebM file is cut short."))
     first = data[pos]
     length = 1
     while length <= 8 and not first & (0x80 >> (length - 1)):
         length += 1
     if length > 8 or pos + length > len(data):
-        raise ContainerError("That WebM file is damaged.")
+        raise ContainerError(gettext("That WebM file is damaged."))
     value = first if keep_marker else first & (0xFF >> length)
     for byte in data[pos + 1 : pos + length]:
         value = (value << 8) | byte
@@ -192,13 +194,13 @@ def read_webm(stream: IO[bytes]) -> VideoInfo:
     try:
         return _read_webm(head)
     except (IndexError, struct.error) as exc:
-        raise ContainerError("That WebM file is damaged.") from exc
+        raise ContainerError(gettext("That WebM file is damaged.")) from exc
 
 
 def _read_webm(data: bytes) -> VideoInfo:
     ident, pos, _ = _vint(data, 0, keep_marker=True)
     if ident != _EBML:
-        raise ContainerError("That file is not a WebM video.")
+        raise ContainerError(gettext("That file is not a WebM video."))
     size, pos, _ = _vint(data, pos, keep_marker=False)
     doctype = b""
     for child, s, e in _elements(data, pos, pos + size):
@@ -208,7 +210,7 @@ def _read_webm(data: bytes) -> VideoInfo:
     pos += size
     ident, pos, _ = _vint(data, pos, keep_marker=True)
     if ident != _SEGMENT:
-        raise ContainerError("That WebM file has no segment.")
+        raise ContainerError(gettext("That WebM file has no segment."))
     size, pos, unknown = _vint(data, pos, keep_marker=False)
     end = len(data) if unknown else min(pos + size, len(data))
     scale, raw_duration = 1_000_000, None
@@ -263,4 +265,4 @@ def read_container(stream: IO[bytes], container: str) -> VideoInfo:
             return read_mp4(stream)
         return read_webm(stream)
     except struct.error as exc:
-        raise ContainerError("That video file is damaged or cut short.") from exc
+        raise ContainerError(gettext("That video file is damaged or cut short.")) from exc

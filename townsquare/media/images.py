@@ -12,13 +12,15 @@ import warnings
 from dataclasses import dataclass
 from typing import IO
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from townsquare.core import words
 from townsquare.core.ids import next_id
+from townsquare.site.limits import current_limits
 
 MAX_PIXELS = 40_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -36,19 +38,22 @@ HEADER = Shape("headers", 1500, 500)
 
 
 def size_text(count: int) -> str:
-    """A byte count for people: "10 MB", "512 KB"."""
+    """A byte count for people: "10 MB", "512 KB" (in the active language)."""
     if count >= 1024**2:
-        return f"{count / (1024 * 1024):.0f} MB"
-    return f"{count // 1024} KB"
+        return _("%(count)s MB") % {"count": words.number(round(count / (1024 * 1024)))}
+    return _("%(count)s KB") % {"count": words.number(count // 1024)}
 
 
 def pixels_text(count: int) -> str:
-    return f"{count / 1_000_000:g} megapixels" if count >= 1_000_000 else f"{count:,} pixels"
+    if count >= 1_000_000:
+        return _("%(count)s megapixels") % {"count": f"{count / 1_000_000:g}"}
+    return _("%(count)s pixels") % {"count": words.number(count)}
 
 
 def too_many_pixels() -> ValidationError:
     return ValidationError(
-        f"That image has too many pixels. The limit is {pixels_text(MAX_PIXELS)}.",
+        _("That image has too many pixels. The limit is %(limit)s.")
+        % {"limit": pixels_text(MAX_PIXELS)},
         code="too_many_pixels",
     )
 
@@ -58,7 +63,8 @@ def read_limited(upload: IO[bytes], max_bytes: int) -> bytes:
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValidationError(
-            f"That file is too large (the limit is {size_text(max_bytes)}).", code="too_large"
+            _("That file is too large (the limit is %(limit)s).") % {"limit": size_text(max_bytes)},
+            code="too_large",
         )
     return data
 
@@ -72,11 +78,13 @@ def open_checked(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError("That file is not an image we can read.", code="not_image") from exc
+        raise ValidationError(
+            _("That file is not an image we can read."), code="not_image"
+        ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_many_pixels() from exc
     if image.format not in formats:
-        raise ValidationError("Upload a JPEG, PNG, GIF or WebP image.", code="format")
+        raise ValidationError(_("Upload a JPEG, PNG, GIF or WebP image."), code="format")
     if image.width * image.height > MAX_PIXELS:
         raise too_many_pixels()
     return image
@@ -89,14 +97,16 @@ def load_checked(image: Image.Image) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ValidationError("That file is not an image we can read.", code="not_image") from exc
+        raise ValidationError(
+            _("That file is not an image we can read."), code="not_image"
+        ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_many_pixels() from exc
     return image
 
 
 def _open_checked(upload: IO[bytes]) -> Image.Image:
-    data = read_limited(upload, int(settings.TOWNSQUARE["MAX_UPLOAD_BYTES"]))
+    data = read_limited(upload, current_limits().image_bytes)
     return load_checked(open_checked(data))
 
 
@@ -127,3 +137,15 @@ def process_image(upload: IO[bytes], shape: Shape) -> str:
 def delete_image(path: str) -> None:
     if path:
         default_storage.delete(path)
+
+
+def process_within(upload: IO[bytes], folder: str, edge: int) -> str:
+    """Validate, shrink to fit within `edge` x `edge` keeping the shape (logos, icons), strip
+    metadata and store as PNG (they are small and often transparent); return the path."""
+    image = _open_checked(upload)
+    image = ImageOps.exif_transpose(image) or image
+    image = image.convert("RGBA" if has_alpha(image) else "RGB")
+    image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return default_storage.save(f"{folder}/{next_id()}.png", ContentFile(out.getvalue()))

@@ -15,6 +15,8 @@ import struct
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from django.utils.translation import gettext
+
 from townsquare.media.containers import ContainerError
 
 CHUNK = 1024 * 1024
@@ -61,12 +63,12 @@ def _mp4_boxes(handle: IO[bytes], start: int, end: int) -> list[_Box]:
         header = 8
         if size == 1:
             if len(head) < 16:
-                raise ContainerError("That MP4 file is cut short.")
+                raise ContainerError(gettext("That MP4 file is cut short."))
             size, header = struct.unpack(">Q", head[8:16])[0], 16
         elif size == 0:
             size = end - pos
         if size < header or pos + size > end:
-            raise ContainerError("That MP4 file is damaged (a box runs past its end).")
+            raise ContainerError(gettext("That MP4 file is damaged (a box runs past its end)."))
         boxes.append(_Box(kind, pos, pos + header, pos + size))
         pos += size
     return boxes
@@ -129,7 +131,7 @@ def strip_mp4(handle: IO[bytes]) -> int:
         elif box.kind in _MP4_PADDING:
             _zero(handle, box.payload, box.end)
     if not has_index:
-        raise ContainerError("That MP4 file has no index (moov box).")
+        raise ContainerError(gettext("That MP4 file has no index (moov box)."))
     return dropped
 
 
@@ -169,17 +171,17 @@ def _element(handle: IO[bytes], pos: int, end: int) -> _Element:
     handle.seek(pos)
     head = handle.read(min(12, end - pos))
     if not head or not head[0]:
-        raise ContainerError("That WebM file is damaged.")
+        raise ContainerError(gettext("That WebM file is damaged."))
     id_length = 9 - head[0].bit_length()
     if id_length > 4 or len(head) <= id_length:
-        raise ContainerError("That WebM file is damaged or cut short.")
+        raise ContainerError(gettext("That WebM file is damaged or cut short."))
     ident = int.from_bytes(head[:id_length], "big")
     first = head[id_length]
     if not first:
-        raise ContainerError("That WebM file is damaged.")
+        raise ContainerError(gettext("That WebM file is damaged."))
     size_length = 9 - first.bit_length()
     if len(head) < id_length + size_length:
-        raise ContainerError("That WebM file is cut short.")
+        raise ContainerError(gettext("That WebM file is cut short."))
     size = int.from_bytes(head[id_length : id_length + size_length], "big")
     size &= (1 << (7 * size_length)) - 1  # drop the length marker
     payload = pos + id_length + size_length
@@ -194,7 +196,9 @@ def _children(handle: IO[bytes], start: int, end: int) -> list[_Element]:
     while pos < end:
         child = _element(handle, pos, end)
         if child.unknown or child.end > end:
-            raise ContainerError("That WebM file is damaged (an element runs past its end).")
+            raise ContainerError(
+                gettext("That WebM file is damaged (an element runs past its end).")
+            )
         found.append(child)
         pos = child.end
     return found
@@ -206,7 +210,7 @@ def void_header(total: int) -> bytes:
         payload = total - 1 - length
         if 0 <= payload < (1 << (7 * length)) - 1:  # all ones means "unknown size"
             return bytes([_VOID]) + ((1 << (7 * length)) | payload).to_bytes(length, "big")
-    raise ContainerError("That WebM file has an element too large to clear.")
+    raise ContainerError(gettext("That WebM file has an element too large to clear."))
 
 
 def _void(handle: IO[bytes], start: int, end: int) -> None:
@@ -292,7 +296,7 @@ def _segment(handle: IO[bytes], start: int, end: int) -> int:
             elif element.end > end:
                 break  # the last cluster is cut short: nothing follows it
         elif element.unknown or element.end > end:
-            raise ContainerError("That WebM file is damaged or cut short.")
+            raise ContainerError(gettext("That WebM file is damaged or cut short."))
         if element.ident in _DROPPED_WHOLE:
             _void(handle, element.start, element.end)
             dropped.add(element.ident)
@@ -317,7 +321,7 @@ def strip_webm(handle: IO[bytes]) -> int:
     Return how many elements were removed."""
     total = _size_of(handle)
     if total < 4 or _element(handle, 0, total).ident != _EBML:
-        raise ContainerError("That file is not a WebM video.")
+        raise ContainerError(gettext("That file is not a WebM video."))
     count, segments, pos = 0, 0, 0
     while pos < total:
         element = _element(handle, pos, total)
@@ -327,10 +331,10 @@ def strip_webm(handle: IO[bytes]) -> int:
             if element.unknown:
                 break
         elif element.unknown or element.end > total:
-            raise ContainerError("That WebM file is damaged or cut short.")
+            raise ContainerError(gettext("That WebM file is damaged or cut short."))
         pos = element.end
     if not segments:
-        raise ContainerError("That WebM file has no segment.")
+        raise ContainerError(gettext("That WebM file has no segment."))
     return count
 
 
@@ -341,4 +345,4 @@ def strip(path: str | Path, container: str) -> int:
         try:
             return strip_mp4(handle) if container in ("mp4", "mov") else strip_webm(handle)
         except struct.error as exc:
-            raise ContainerError("That video file is damaged or cut short.") from exc
+            raise ContainerError(gettext("That video file is damaged or cut short.")) from exc

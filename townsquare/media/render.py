@@ -6,13 +6,15 @@ The blurhash is drawn into a tiny PNG data: URI shown behind each image while it
 
 from __future__ import annotations
 
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from townsquare.media import blurhash, storage
 from townsquare.media.models import Kind, MediaAttachment, Status
 
-NO_DESCRIPTION = "Image without a description"
+NO_DESCRIPTION = gettext_lazy("Image without a description")
 GRID_SIZES = "(max-width: 700px) 100vw, 640px"
 
 
@@ -45,7 +47,7 @@ def _image(item: MediaAttachment) -> str:
         src,
         mark_safe(srcset_attr),  # noqa: S308 - built with format_html above
         mark_safe(_dimensions(item)),  # noqa: S308 - built with format_html above
-        item.description or NO_DESCRIPTION,
+        item.description or str(NO_DESCRIPTION),
         _focus_style(item),
     )
 
@@ -53,14 +55,13 @@ def _image(item: MediaAttachment) -> str:
 def _video(item: MediaAttachment) -> str:
     poster_path = item.sizes[0]["path"] if item.sizes else item.thumbnail_path
     poster = format_html(' poster="{}"', storage.url(poster_path)) if poster_path else ""
-    label = item.description or ("Looping video" if item.kind == Kind.GIFV else "Video")
+    label = item.description or (_("Looping video") if item.kind == Kind.GIFV else _("Video"))
     if item.kind == Kind.GIFV:
         mode = 'autoplay loop muted playsinline preload="auto"'
     else:
         mode = 'controls playsinline preload="none"'
     return format_html(
-        '<video {} src="{}"{}{} aria-label="{}" style="{}">'
-        '<a href="{}">Download the video</a></video>',
+        '<video {} src="{}"{}{} aria-label="{}" style="{}"><a href="{}">{}</a></video>',
         mark_safe(mode),  # noqa: S308 - a constant
         storage.url(item.file_path),
         mark_safe(poster),  # noqa: S308 - built with format_html above
@@ -68,17 +69,21 @@ def _video(item: MediaAttachment) -> str:
         label,
         _focus_style(item),
         storage.url(item.file_path),
+        _("Download the video"),
     )
 
 
 def _item(item: MediaAttachment) -> str:
     if item.status == Status.FAILED:
-        return (
-            '<div class="media-item media-failed" role="note">'
-            "<span>This file could not be processed.</span></div>"
+        return format_html(
+            '<div class="media-item media-failed" role="note"><span>{}</span></div>',
+            _("This file could not be processed."),
         )
     if item.status != Status.READY or not item.file_path:
-        return '<div class="media-item media-pending" role="status"><span>Processing…</span></div>'
+        return format_html(
+            '<div class="media-item media-pending" role="status"><span>{}</span></div>',
+            _("Processing…"),
+        )
     kind_class = {Kind.IMAGE: "media-image", Kind.VIDEO: "media-video"}.get(
         Kind(item.kind), "media-gifv"
     )
@@ -94,8 +99,6 @@ def gallery_html(attachments: list[MediaAttachment], *, sensitive: bool) -> str:
     items = "".join(_item(item) for item in attachments)
     grid = f'<div class="media-gallery media-count-{count}">{items}</div>'
     if sensitive:
-        grid = (
-            '<details class="media-sensitive"><summary>Sensitive media — show</summary>'
-            f"{grid}</details>"
-        )
+        summary = escape(_("Sensitive media — show"))
+        grid = f'<details class="media-sensitive"><summary>{summary}</summary>{grid}</details>'
     return SafeString(grid)

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from PIL import features
 
+from townsquare.core import words
 from townsquare.media import images, video
 from townsquare.media.models import Kind
+from townsquare.site import features as site_features
+from townsquare.site.limits import current_limits
 
 IMAGE_TYPES = {"jpeg", "png", "gif", "webp", "avif"}
 VIDEO_TYPES = {"mp4", "mov", "webm"}
@@ -75,9 +78,22 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def video_allowed() -> bool:
+    """Whether video may be uploaded (the operator's "video" switch; animated GIFs are
+    images, and stay allowed)."""
+    return site_features.enabled("video")
+
+
+def _refuse_video() -> ValidationError:
+    return ValidationError(
+        _("Video uploads are switched off on this site: attach photos instead."),
+        code="video_off",
+    )
+
+
 def _limit_for(kind: str) -> int:
-    key = "MAX_VIDEO_BYTES" if kind in VIDEO_TYPES else "MAX_UPLOAD_BYTES"
-    return int(settings.TOWNSQUARE[key])
+    limits = current_limits()
+    return limits.video_bytes if kind in VIDEO_TYPES else limits.image_bytes
 
 
 def _copy(upload: IO[bytes], target: Path) -> tuple[str, int]:
@@ -86,15 +102,22 @@ def _copy(upload: IO[bytes], target: Path) -> tuple[str, int]:
         upload.seek(0)
     head = upload.read(64)
     if not head:
-        raise ValidationError("That file is empty.", code="empty")
+        raise ValidationError(_("That file is empty."), code="empty")
     kind = sniff(head)
     if kind == "heif":
         raise ValidationError(
-            "HEIC/HEIF photos are not supported yet: save the photo as JPEG and try again.",
+            _("HEIC/HEIF photos are not supported yet: save the photo as JPEG and try again."),
             code="format",
         )
     if kind is None or (kind == "avif" and not features.check("avif")):
+        if not video_allowed():
+            raise ValidationError(
+                _("Upload an image (JPEG, PNG, GIF or WebP); that file is not one."),
+                code="format",
+            )
         raise ValidationError(WHAT_WE_TAKE, code="format")
+    if kind in VIDEO_TYPES and not video_allowed():
+        raise _refuse_video()  # before its bytes are copied
     limit = _limit_for(kind)
     size = len(head)
     with open(target, "wb") as out:
@@ -103,7 +126,8 @@ def _copy(upload: IO[bytes], target: Path) -> tuple[str, int]:
             size += len(chunk)
             if size > limit:
                 raise ValidationError(
-                    f"That file is too large (the limit is {images.size_text(limit)}).",
+                    _("That file is too large (the limit is %(limit)s).")
+                    % {"limit": images.size_text(limit)},
                     code="too_large",
                 )
             out.write(chunk)
@@ -115,17 +139,20 @@ def _check_image(path: Path, kind: str, size: int) -> CheckedUpload:
     formats = set().union(*PILLOW_FORMATS.values())
     image = images.open_checked(data, formats)
     if image.format not in PILLOW_FORMATS[kind]:
-        raise ValidationError("That file is not an image we can read.", code="not_image")
+        raise ValidationError(_("That file is not an image we can read."), code="not_image")
     checked = CheckedUpload(Kind.IMAGE, kind, str(path), size, image.width, image.height)
     if kind == "gif":
         try:
             frames = int(getattr(image, "n_frames", 1))
         except (OSError, EOFError, ValueError) as exc:
-            raise ValidationError("That file is not an image we can read.", code="bad") from exc
+            raise ValidationError(_("That file is not an image we can read."), code="bad") from exc
         if frames > MAX_GIF_FRAMES or frames * image.width * image.height > MAX_GIF_TOTAL_PIXELS:
             raise ValidationError(
-                f"That animation is too long or too large (the limit is {MAX_GIF_FRAMES:,} "
-                "frames, fewer for large ones).",
+                _(
+                    "That animation is too long or too large (the limit is %(count)s frames, "
+                    "fewer for large ones)."
+                )
+                % {"count": words.number(MAX_GIF_FRAMES)},
                 code="too_big",
             )
         image.seek(0)

@@ -18,6 +18,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from townsquare.media.containers import ContainerError, VideoInfo, read_container
 
@@ -128,21 +130,32 @@ def probe(found: Tools, path: str, container: str) -> VideoInfo:
     return info
 
 
-def _limits(info: VideoInfo, *, what: str = "video") -> None:
+def _limits(info: VideoInfo) -> None:
     max_seconds = int(settings.TOWNSQUARE["MAX_VIDEO_SECONDS"])
     if not info.video_codecs:
-        raise ValidationError(f"That file has no {what} in it.", code="no_video")
+        raise ValidationError(_("That file has no video in it."), code="no_video")
     if info.duration is None:
-        raise ValidationError(f"We could not tell how long that {what} is.", code="duration")
+        raise ValidationError(_("We could not tell how long that video is."), code="duration")
     if info.duration > max_seconds:
+        seconds = round(info.duration)
         raise ValidationError(
-            f"That {what} is too long ({info.duration:.0f} seconds; the limit is "
-            f"{max_seconds} seconds).",
+            ngettext(
+                "That video is too long (%(seconds)d second; the limit is %(limit)s).",
+                "That video is too long (%(seconds)d seconds; the limit is %(limit)s).",
+                seconds,
+            )
+            % {
+                "seconds": seconds,
+                "limit": ngettext("%(count)d second", "%(count)d seconds", max_seconds)
+                % {"count": max_seconds},
+            },
             code="too_long",
         )
     if info.width and info.height and info.width * info.height > MAX_VIDEO_PIXELS:
         raise ValidationError(
-            f"That {what} is too large ({info.width} x {info.height} pixels).", code="too_big"
+            _("That video is too large (%(width)d x %(height)d pixels).")
+            % {"width": info.width, "height": info.height},
+            code="too_big",
         )
 
 
@@ -153,10 +166,10 @@ def check_video(stream: IO[bytes], path: str, container: str) -> VideoInfo:
         try:
             info = probe(found, path, container)
         except ProcessingError as exc:
-            raise ValidationError("That file is not a video we can read.", code="bad") from exc
+            raise ValidationError(_("That file is not a video we can read."), code="bad") from exc
         _limits(info)
         return info
-    no_ffmpeg = (
+    no_ffmpeg = _(
         "This server cannot convert videos (ffmpeg is not installed), so it accepts only MP4 "
         "with H.264 video and AAC audio, or WebM with VP8, VP9 or AV1 video."
     )
@@ -173,7 +186,15 @@ def check_video(stream: IO[bytes], path: str, container: str) -> VideoInfo:
         codec not in BROWSER_AUDIO[info.container] for codec in info.audio_codecs
     ):
         used = ", ".join(info.video_codecs + info.audio_codecs) or "unknown"
-        raise ValidationError(f"{no_ffmpeg} This one uses {used}.", code="needs_ffmpeg")
+        raise ValidationError(
+            _(
+                "This server cannot convert videos (ffmpeg is not installed), so it accepts only "
+                "MP4 with H.264 video and AAC audio, or WebM with VP8, VP9 or AV1 video. This one "
+                "uses %(codecs)s."
+            )
+            % {"codecs": used},
+            code="needs_ffmpeg",
+        )
     _limits(info)
     return info
 

@@ -14,10 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
-from townsquare.core import ratelimit
+from townsquare.core import ratelimit, words
 from townsquare.graph.queries import is_blocked_between
 from townsquare.media import actions as media_actions
 from townsquare.messaging import queries
@@ -37,10 +38,13 @@ from townsquare.realtime import live
 def _clean_text(text: str, *, with_images: bool = False) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text and not with_images:
-        raise ValidationError({"text": "Write a message first."})
+        raise ValidationError({"text": gettext("Write a message first.")})
     if len(text) > MESSAGE_MAX:
         raise ValidationError(
-            {"text": f"Messages are at most {MESSAGE_MAX:,} characters ({len(text):,} now)."}
+            {
+                "text": gettext("Messages are at most %(most)s characters (%(count)s now).")
+                % {"most": words.number(MESSAGE_MAX), "count": words.number(len(text))}
+            }
         )
     return text
 
@@ -110,11 +114,18 @@ def _recipients(
         if person.pk != sender.pk and person.pk not in present:
             seen.setdefault(person.pk, person)
     if not seen:
-        raise ValidationError({"to": "Choose who to write to (someone other than you)."})
+        raise ValidationError({"to": gettext("Choose who to write to (someone other than you).")})
     size = len(seen) + max(len(present), 1)
     if size > _max_members():
         raise ValidationError(
-            {"to": f"A conversation holds at most {_max_members()} people, you included."}
+            {
+                "to": ngettext(
+                    "A conversation holds at most %(count)d person, you included.",
+                    "A conversation holds at most %(count)d people, you included.",
+                    _max_members(),
+                )
+                % {"count": _max_members()}
+            }
         )
     placed = []
     for person in seen.values():
@@ -127,7 +138,10 @@ def _recipients(
         blocked = queries.blocked_pairs(list(seen), list(everyone))
         if blocked:
             raise ValidationError(
-                {"to": f"{seen[blocked[0]].username} can't join this conversation."}
+                {
+                    "to": gettext("%(name)s can't join this conversation.")
+                    % {"name": seen[blocked[0]].username}
+                }
             )
     return placed
 
@@ -147,7 +161,9 @@ def start_conversation(
     text = _clean_text(text, with_images=bool(media_ids))
     title = " ".join((title or "").split())
     if len(title) > TITLE_MAX:
-        raise ValidationError({"title": f"Titles are at most {TITLE_MAX} characters."})
+        raise ValidationError(
+            {"title": gettext("Titles are at most %(count)d characters.") % {"count": TITLE_MAX}}
+        )
     placed = _recipients(sender, people)
     if len(placed) == 1:
         existing = queries.pair_conversation(sender, placed[0][0])
@@ -198,9 +214,16 @@ def send_message(
                 .first()
             )
             if other is None or not other.member.is_active:
-                raise ValidationError({"text": "This member can no longer receive messages."})
+                raise ValidationError(
+                    {"text": gettext("This member can no longer receive messages.")}
+                )
             if is_blocked_between(sender.pk, other.member_id):
-                raise ValidationError({"text": f"You can't message {other.member.username}."})
+                raise ValidationError(
+                    {
+                        "text": gettext("You can't message %(name)s.")
+                        % {"name": other.member.username}
+                    }
+                )
         if place.state != ParticipantState.ACCEPTED:
             Participant.objects.filter(pk=place.pk).update(state=ParticipantState.ACCEPTED)
         return _write(conversation, sender, text, media_ids=media_ids)
@@ -251,15 +274,21 @@ def unsend(member: User, message_id: int) -> None:
     with transaction.atomic():
         message = _own_message(member, message_id)
         if message.sender_id != member.pk or message.kind != MessageKind.TEXT:
-            raise ValidationError("Only the sender can unsend a message.")
+            raise ValidationError(gettext("Only the sender can unsend a message."))
         if message.unsent_at is not None:
             return
         window = timedelta(minutes=settings.TOWNSQUARE["MESSAGE_UNSEND_MINUTES"])
         if timezone.now() - message.created_at > window:
             minutes = settings.TOWNSQUARE["MESSAGE_UNSEND_MINUTES"]
             raise ValidationError(
-                f"Messages can be unsent for everyone only within {minutes} minutes; "
-                "you can still delete it for yourself."
+                ngettext(
+                    "Messages can be unsent for everyone only within %(count)d minute; "
+                    "you can still delete it for yourself.",
+                    "Messages can be unsent for everyone only within %(count)d minutes; "
+                    "you can still delete it for yourself.",
+                    minutes,
+                )
+                % {"count": minutes}
             )
         Message.objects.filter(pk=message.pk).update(unsent_at=timezone.now(), text="", html="")
         media_actions.discard_for_messages([message.pk])
@@ -317,7 +346,9 @@ def add_people(member: User, conversation_id: int, people: Sequence[User]) -> No
         place = queries.current_participant(member, conversation_id)
         conversation = Conversation.objects.select_for_update().get(pk=place.conversation_id)
         if not conversation.is_group:
-            raise ValidationError({"to": "Start a new conversation to write to more people."})
+            raise ValidationError(
+                {"to": gettext("Start a new conversation to write to more people.")}
+            )
         present = list(
             Participant.objects.filter(conversation=conversation, left_at__isnull=True)
             .exclude(state=ParticipantState.DECLINED)

@@ -11,8 +11,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import MessagePolicy, User
+from townsquare.core import words
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import blocked_either_way, is_blocked_between
 from townsquare.media.models import MediaAttachment
@@ -37,12 +39,12 @@ def arrival_state(sender: User, recipient: User) -> ParticipantState | str:
     """Where a new conversation from `sender` lands for `recipient`: their inbox, their
     message requests, or (a string) why `sender` may not start one with them at all."""
     if not recipient.is_active or recipient.is_page:  # nobody reads a page's inbox
-        return f"{recipient.username} cannot receive messages."
+        return _("%(name)s cannot receive messages.") % {"name": recipient.username}
     if is_blocked_between(sender.pk, recipient.pk):
-        return f"You can't message {recipient.username}."
+        return _("You can't message %(name)s.") % {"name": recipient.username}
     policy = recipient.message_policy
     if policy == MessagePolicy.NOBODY:
-        return f"{recipient.username} doesn't accept new conversations."
+        return _("%(name)s doesn't accept new conversations.") % {"name": recipient.username}
     if policy == MessagePolicy.FOLLOWING and not (
         Follow.objects.filter(follower=recipient, followee=sender).exists()
     ):
@@ -110,8 +112,8 @@ class InboxEntry:
         if self.conversation.title:
             return self.conversation.title
         if not self.others:
-            return "Only you"
-        return ", ".join(other.name for other in self.others)
+            return _("Only you")
+        return words.listing([other.name for other in self.others])
 
     @property
     def snippet(self) -> str:
@@ -119,13 +121,16 @@ class InboxEntry:
         if message is None:
             return ""
         if message.unsent_at is not None:
-            return "Message unsent"
+            return _("Message unsent")
         if message.kind == MessageKind.LEFT:
-            return f"{message.sender.name} left"
+            return _("%(name)s left") % {"name": message.sender.name}
         if message.kind == MessageKind.JOINED:
-            return f"{message.sender.name} added {message.text}"
+            return _("%(name)s added %(added)s") % {
+                "name": message.sender.name,
+                "added": message.text,
+            }
         if not message.text:
-            return "Sent images"
+            return _("Sent images")
         text = " ".join(message.text.split())
         return text if len(text) <= SNIPPET_LENGTH else text[: SNIPPET_LENGTH - 1] + "…"
 

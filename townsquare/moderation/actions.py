@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core.ratelimit import Limit
@@ -36,22 +37,24 @@ def create_report(
     if not target.is_active:
         raise Http404
     if target.pk == reporter.pk:
-        raise ValidationError("You cannot report yourself")
+        raise ValidationError(_("You cannot report yourself"))
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise ValidationError(f"Comment is too long (at most {MAX_COMMENT_LENGTH} characters)")
+        raise ValidationError(
+            _("Comment is too long (at most %(count)d characters)") % {"count": MAX_COMMENT_LENGTH}
+        )
     if category not in ReportCategory.values:
-        raise ValidationError("Category is not included in the list")
+        raise ValidationError(_("Category is not included in the list"))
     rules = [str(r) for r in dict.fromkeys(rule_ids)]
     if rules:
         if any(r not in known_rule_ids for r in rules):
-            raise ValidationError("Rule ids must reference the site's rules")
+            raise ValidationError(_("Rule ids must reference the site's rules"))
         category = ReportCategory.VIOLATION
     elif category == ReportCategory.VIOLATION:
-        raise ValidationError("Rule ids can't be blank for a rule violation")
+        raise ValidationError(_("Rule ids can't be blank for a rule violation"))
     wanted = sorted(set(post_ids))
     if len(wanted) > MAX_POSTS:
-        raise ValidationError(f"Report at most {MAX_POSTS} posts at a time")
+        raise ValidationError(_("Report at most %(count)d posts at a time") % {"count": MAX_POSTS})
     seen = posts_by_id(reporter, wanted) if wanted else {}
     if any(pk not in seen or seen[pk].author_id != target.pk for pk in wanted):
         raise Http404

@@ -8,6 +8,7 @@ from time import time
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
@@ -152,13 +153,17 @@ def mark_read(member: User, notification_ids: Iterable[int]) -> int:
     changed."""
     ids = list(notification_ids)
     if not ids:
-        raise ValidationError("Choose which notifications to mark as read.", code="required")
+        raise ValidationError(
+            gettext("Choose which notifications to mark as read."), code="required"
+        )
     if len(ids) > MAX_MARKED:
         raise ValidationError(
-            f"At most {MAX_MARKED} notifications can be marked at once.", code="too_many"
+            gettext("At most %(count)d notifications can be marked at once.")
+            % {"count": MAX_MARKED},
+            code="too_many",
         )
     if not all(isinstance(value, int) and 0 < value < 2**63 for value in ids):
-        raise ValidationError("That is not a notification.", code="invalid")
+        raise ValidationError(gettext("That is not a notification."), code="invalid")
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     return Notification.objects.filter(recipient_id=member.pk, pk__in=ids, read=False).update(
         read=True
@@ -202,12 +207,12 @@ def update_preferences(
     Switching to the digest starts it from now: it never repeats what was already sent."""
     errors: dict[str, str] = {}
     if delivery is not None and delivery not in Delivery.values:
-        errors["delivery"] = "Choose how often to get emails."
+        errors["delivery"] = gettext("Choose how often to get emails.")
     kinds: list[str] | None = None
     if email_kinds is not None:
         kinds = list(email_kinds)
         if not all(isinstance(kind, str) and kind in Kind.values for kind in kinds):
-            errors["email_kinds"] = "Choose among the kinds of notification listed."
+            errors["email_kinds"] = gettext("Choose among the kinds of notification listed.")
         else:
             kinds = [kind for kind in Kind.values if kind in kinds]  # known order, no repeats
     if errors:

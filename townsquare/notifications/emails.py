@@ -11,7 +11,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from townsquare.accounts.languages import speaking_to
 from townsquare.accounts.models import User
 from townsquare.accounts.tasks import send_email
 from townsquare.core.ids import next_id
@@ -23,6 +26,7 @@ from townsquare.notifications.models import (
     Notification,
     NotificationPreferences,
 )
+from townsquare.site import state as site_state
 
 DIGEST_EVERY = timedelta(hours=24)
 FIRST_DIGEST_AFTER = timedelta(hours=1)
@@ -124,7 +128,7 @@ def _line(member: User, notification: Notification) -> dict[str, str]:
 def _common(member: User) -> dict[str, object]:
     return {
         "member": member,
-        "site_name": settings.SITE_NAME,
+        "site_name": site_state.site_name(),
         "notifications_link": _link(reverse("notifications")),
         "settings_link": _link(reverse("notification_settings")),
     }
@@ -149,9 +153,15 @@ def send_one(notification_id: int) -> bool:
         return False
     if not queries.shown(member).filter(pk=notification.pk).exists():
         return False
-    line = _line(member, notification)
-    body = render_to_string("notifications/email/notification.txt", {**_common(member), **line})
-    enqueue(send_email, f"{line['summary']} on {settings.SITE_NAME}", body, member.email)
+    with speaking_to(member):  # the email is in the recipient's language
+        line = _line(member, notification)
+        context = {**_common(member), **line}
+        body = render_to_string("notifications/email/notification.txt", context)
+        subject = _("%(what)s on %(site)s") % {
+            "what": line["summary"],
+            "site": site_state.site_name(),
+        }
+    enqueue(send_email, subject, body, member.email)
     return True
 
 
@@ -176,7 +186,8 @@ def send_digest(prefs: NotificationPreferences) -> int:
         if rows:
             prefs.digest_after_id = rows[0].pk
             total = len(rows) if len(rows) <= DIGEST_MAX_ITEMS else rows_qs.count()
-            _enqueue_digest(member, rows[:DIGEST_MAX_ITEMS], total)
+            with speaking_to(member):  # the email is in the recipient's language
+                _enqueue_digest(member, rows[:DIGEST_MAX_ITEMS], total)
             listed = total
     prefs.last_digest_at = timezone.now()
     prefs.digest_token = None
@@ -191,9 +202,13 @@ def _enqueue_digest(member: User, rows: list[Notification], total: int) -> None:
         by_kind[row.kind].append(_line(member, row))
     labels = dict(Kind.choices)
     sections = [
-        {"label": labels[kind], "lines": by_kind[kind]} for kind in Kind.values if kind in by_kind
+        {"label": str(labels[kind]), "lines": by_kind[kind]}
+        for kind in Kind.values
+        if kind in by_kind
     ]
     context = {**_common(member), "sections": sections, "total": total, "more": total - len(rows)}
     body = render_to_string("notifications/email/digest.txt", context)
-    noun = "notification" if total == 1 else "notifications"
-    enqueue(send_email, f"{total} new {noun} on {settings.SITE_NAME}", body, member.email)
+    subject = ngettext(
+        "%(count)d new notification on %(site)s", "%(count)d new notifications on %(site)s", total
+    ) % {"count": total, "site": site_state.site_name()}
+    enqueue(send_email, subject, body, member.email)

@@ -15,7 +15,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core.pagination import cursor_values
@@ -111,8 +115,22 @@ class NotificationGroup:
         return self.actor_count - len(self.actors)
 
     @property
-    def verb(self) -> str:
-        return text.verb(self.kind)
+    def summary_html(self) -> SafeString:
+        """The line for the web page: the actors' names (and the group's) as links."""
+        actors = [
+            format_html('<a href="/@{}" class="n-name">{}</a>', actor.username, actor.name)
+            for actor in self.actors
+        ]
+        group = (
+            format_html(
+                '<a href="{}" class="n-group">{}</a>',
+                reverse("group", args=[self.group.handle]),
+                self.group.name,
+            )
+            if self.group is not None
+            else ""
+        )
+        return text.summary_html(self.kind, actors, self.others, group)
 
     @property
     def names_actors(self) -> bool:
@@ -197,7 +215,7 @@ def notification_page(
     """A page of `member`'s notifications, newest first, grouped for display. `kind` picks
     one type (a Kind value); `max_id` continues below an earlier page. One query."""
     if kind is not None and kind not in Kind.values:
-        raise ValidationError("There is no such kind of notification.", code="invalid")
+        raise ValidationError(_("There is no such kind of notification."), code="invalid")
     limit = max(1, min(limit, MAX_PAGE))
     rows_qs = (
         shown(member)

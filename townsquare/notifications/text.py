@@ -1,28 +1,63 @@
-"""How notifications are put into words, the same on the web and in emails."""
+"""How notifications are put into words, the same on the web and in emails (in the language
+active when they are read: the page's, or the recipient's for an email)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from townsquare.notifications.models import Kind
 
-# What the actors did, after their names ("Fern and 2 others" + " liked your post").
-VERBS: dict[str, str] = {
-    Kind.MENTION: "mentioned you",
-    Kind.REPLY: "replied to your post",
-    Kind.LIKE: "liked your post",
-    Kind.SHARE: "shared your post",
-    Kind.QUOTE: "quoted your post",
-    Kind.FOLLOW: "followed you",
-    Kind.FOLLOW_REQUEST: "asked to follow you",
-    Kind.POLL: "ended a poll you voted in",
-    Kind.STATUS: "just posted",
-    # Group kinds: the group's name follows.
-    Kind.GROUP_REQUEST: "asked to join",
-    Kind.GROUP_INVITE: "invited you to join",
-    Kind.GROUP_ACCEPTED: "let you into",
-    Kind.GROUP_POST_PENDING: "asked to post in",
-    Kind.GROUP_POST_APPROVED: "approved your post in",
+Sentence = Callable[[int], str]
+
+# What happened, whole: %(actors)s stands for who did it ("Fern", "Fern and 2 others"), and
+# %(group)s for the group's name. The number picks the form: how many people did it.
+SENTENCES: dict[str, Sentence] = {
+    Kind.MENTION: lambda n: ngettext("%(actors)s mentioned you", "%(actors)s mentioned you", n),
+    Kind.REPLY: lambda n: ngettext(
+        "%(actors)s replied to your post", "%(actors)s replied to your post", n
+    ),
+    Kind.LIKE: lambda n: ngettext("%(actors)s liked your post", "%(actors)s liked your post", n),
+    Kind.SHARE: lambda n: ngettext("%(actors)s shared your post", "%(actors)s shared your post", n),
+    Kind.QUOTE: lambda n: ngettext("%(actors)s quoted your post", "%(actors)s quoted your post", n),
+    Kind.FOLLOW: lambda n: ngettext("%(actors)s followed you", "%(actors)s followed you", n),
+    Kind.FOLLOW_REQUEST: lambda n: ngettext(
+        "%(actors)s asked to follow you", "%(actors)s asked to follow you", n
+    ),
+    Kind.POLL: lambda n: ngettext(
+        "%(actors)s ended a poll you voted in", "%(actors)s ended a poll you voted in", n
+    ),
+    Kind.STATUS: lambda n: ngettext("%(actors)s just posted", "%(actors)s just posted", n),
+    Kind.GROUP_REQUEST: lambda n: ngettext(
+        "%(actors)s asked to join %(group)s", "%(actors)s asked to join %(group)s", n
+    ),
+    Kind.GROUP_INVITE: lambda n: ngettext(
+        "%(actors)s invited you to join %(group)s", "%(actors)s invited you to join %(group)s", n
+    ),
+    Kind.GROUP_ACCEPTED: lambda n: ngettext(
+        "%(actors)s let you into %(group)s", "%(actors)s let you into %(group)s", n
+    ),
+    Kind.GROUP_POST_PENDING: lambda n: ngettext(
+        "%(actors)s asked to post in %(group)s", "%(actors)s asked to post in %(group)s", n
+    ),
+    Kind.GROUP_POST_APPROVED: lambda n: ngettext(
+        "%(actors)s approved your post in %(group)s",
+        "%(actors)s approved your post in %(group)s",
+        n,
+    ),
+}
+# In friends mode (the operator's switch) a follow is one side of a friendship.
+FRIENDS_SENTENCES: dict[str, Sentence] = {
+    Kind.FOLLOW: lambda n: ngettext(
+        "%(actors)s became your friend", "%(actors)s became your friend", n
+    ),
+    Kind.FOLLOW_REQUEST: lambda n: ngettext(
+        "%(actors)s sent you a friend request", "%(actors)s sent you a friend request", n
+    ),
 }
 GROUP_KINDS = frozenset(
     {
@@ -35,47 +70,55 @@ GROUP_KINDS = frozenset(
 )
 
 # The tabs of the notifications page: (query value, label); "" is every kind.
-TABS: tuple[tuple[str, str], ...] = (
-    ("", "All"),
-    (Kind.MENTION.value, "Mentions"),
-    (Kind.REPLY.value, "Replies"),
-    (Kind.LIKE.value, "Likes"),
-    (Kind.SHARE.value, "Shares"),
-    (Kind.QUOTE.value, "Quotes"),
-    (Kind.FOLLOW.value, "Follows"),
-    (Kind.FOLLOW_REQUEST.value, "Follow requests"),
-    (Kind.POLL.value, "Polls"),
-    (Kind.GROUP_REQUEST.value, "Group requests"),
+TABS: tuple[tuple[str, object], ...] = (
+    ("", gettext_lazy("All")),
+    (Kind.MENTION.value, gettext_lazy("Mentions")),
+    (Kind.REPLY.value, gettext_lazy("Replies")),
+    (Kind.LIKE.value, gettext_lazy("Likes")),
+    (Kind.SHARE.value, gettext_lazy("Shares")),
+    (Kind.QUOTE.value, gettext_lazy("Quotes")),
+    (Kind.FOLLOW.value, gettext_lazy("Follows")),
+    (Kind.FOLLOW_REQUEST.value, gettext_lazy("Follow requests")),
+    (Kind.POLL.value, gettext_lazy("Polls")),
+    (Kind.GROUP_REQUEST.value, gettext_lazy("Group requests")),
 )
 
-OWN_POLL_ENDED = "Your poll has ended"
-
-# In friends mode (the operator's switch) a follow is one side of a friendship.
-FRIENDS_VERBS: dict[str, str] = {
-    Kind.FOLLOW: "became your friend",
-    Kind.FOLLOW_REQUEST: "sent you a friend request",
-}
+OWN_POLL_ENDED = gettext_lazy("Your poll has ended")
 
 
-def verb(kind: str) -> str:
-    """What the actors did, as this site words it."""
+def sentence(kind: str, people: int) -> str:
+    """What `people` actors did, as this site words it, with %(actors)s (and %(group)s)."""
     from townsquare.site import features
 
-    if kind in FRIENDS_VERBS and features.enabled("friends_mode"):
-        return FRIENDS_VERBS[kind]
-    return VERBS.get(kind, "did something")
+    if kind in FRIENDS_SENTENCES and features.enabled("friends_mode"):
+        return FRIENDS_SENTENCES[kind](people)
+    found = SENTENCES.get(kind)
+    return found(people) if found is not None else _("%(actors)s did something")
+
+
+def _join(parts: Sequence[str], *, html: bool = False) -> str:
+    """'Fern', 'Fern and Basil', 'Fern, Basil and Sage' (in HTML: the parts are HTML)."""
+    if len(parts) == 1:
+        return parts[0]
+    pattern = _("%(names)s and %(last)s")
+    separator = pgettext("between the names of a list", ", ")
+    if html:
+        pattern, separator = escape(pattern), escape(separator)
+    return pattern % {"names": separator.join(parts[:-1]), "last": parts[-1]}
+
+
+def _others(others: int) -> str:
+    return ngettext("%(count)d other", "%(count)d others", others) % {"count": others}
 
 
 def names(actor_names: Sequence[str], others: int) -> str:
     """'Fern', 'Fern and Basil', 'Fern, Basil and 3 others'."""
     shown = list(actor_names)
     if others > 0:
-        shown.append(f"{others} other" + ("" if others == 1 else "s"))
+        shown.append(_others(others))
     if not shown:
-        return "Someone"
-    if len(shown) == 1:
-        return shown[0]
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
+        return _("Someone")
+    return _join(shown)
 
 
 def summary(
@@ -90,16 +133,36 @@ def summary(
     """One line saying what happened: 'Fern and 2 others liked your post', 'Basil asked to
     join Chess Society'."""
     if kind == Kind.POLL and (own_poll or not actor_names):
-        return OWN_POLL_ENDED if own_poll else "A poll you voted in has ended"
+        return str(OWN_POLL_ENDED) if own_poll else _("A poll you voted in has ended")
     if kind == Kind.EVENT_REMINDER:
-        return f"Reminder: {event_title or 'an event you answered'} starts soon"
-    line = f"{names(actor_names, others)} {verb(kind)}"
-    return f"{line} {group_name}" if kind in GROUP_KINDS and group_name else line
+        if event_title:
+            return _("Reminder: %(event)s starts soon") % {"event": event_title}
+        return _("Reminder: an event you answered starts soon")
+    people = len(actor_names) + others
+    return sentence(kind, people) % {
+        "actors": names(actor_names, others),
+        "group": group_name or _("a group"),
+    }
+
+
+def summary_html(
+    kind: str, actors_html: Sequence[SafeString], others: int, group_html: str
+) -> SafeString:
+    """The same line for the web page, with the actors and the group as links (each given as
+    HTML, its text escaped): the translated words around them are escaped here."""
+    shown: list[str] = list(actors_html)
+    if others > 0:
+        shown.append(escape(_others(others)))
+    actors = _join(shown, html=True) if shown else escape(_("Someone"))
+    template = escape(sentence(kind, len(actors_html) + others))
+    return mark_safe(  # noqa: S308 - the words are escaped; the links were built escaped
+        template % {"actors": actors, "group": group_html or escape(_("a group"))}
+    )
 
 
 def excerpt(text: str, spoiler: str = "", length: int = 200) -> str:
     """A short plain-text extract of a post (only its content warning, when it has one)."""
     if spoiler:
-        return f"Content warning: {spoiler}"
+        return _("Content warning: %(warning)s") % {"warning": spoiler}
     flat = " ".join(text.split())
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"

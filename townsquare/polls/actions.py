@@ -9,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
@@ -26,43 +29,52 @@ from townsquare.polls.models import (
 )
 from townsquare.posts.models import Post
 from townsquare.posts.queries import get_visible
+from townsquare.site import features
 
-ALREADY_VOTED = "You have already voted in this poll."
-ENDED = "This poll has ended."
+ALREADY_VOTED = gettext_lazy("You have already voted in this poll.")
+ENDED = gettext_lazy("This poll has ended.")
 
 
-def _invalid(message: str) -> ValidationError:
-    return ValidationError({"poll": message})
+def _invalid(message: str | Promise) -> ValidationError:
+    return ValidationError({"poll": str(message)})
+
+
+def ensure_enabled() -> None:
+    """Refuse a new poll while the operator has polls switched off (polls already posted
+    stay, with their results, and take no votes)."""
+    if not features.enabled("polls"):
+        raise _invalid(_("Polls are switched off on this site."))
 
 
 def clean_options(options: list[str]) -> list[str]:
     """The option titles, trimmed, or a ValidationError saying what is wrong with them."""
     if not isinstance(options, list | tuple) or not all(isinstance(o, str) for o in options):
-        raise _invalid("Poll options must be text.")
+        raise _invalid(_("Poll options must be text."))
     titles = [" ".join(option.split()) for option in options]
     if not MIN_OPTIONS <= len(titles) <= MAX_OPTIONS:
         raise _invalid(
-            f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options ({len(titles)} given)."
+            _("A poll needs %(least)d to %(most)d options (%(count)d given).")
+            % {"least": MIN_OPTIONS, "most": MAX_OPTIONS, "count": len(titles)}
         )
     if any(not title for title in titles):
-        raise _invalid("Poll options cannot be empty.")
+        raise _invalid(_("Poll options cannot be empty."))
     too_long = [title for title in titles if len(title) > MAX_TITLE_LENGTH]
     if too_long:
         raise _invalid(
-            f"Poll options are at most {MAX_TITLE_LENGTH} characters "
-            f"(“{too_long[0][:20]}…” has {len(too_long[0])})."
+            _("Poll options are at most %(most)d characters (“%(start)s…” has %(count)d).")
+            % {"most": MAX_TITLE_LENGTH, "start": too_long[0][:20], "count": len(too_long[0])}
         )
     if len({title.casefold() for title in titles}) != len(titles):
-        raise _invalid("Poll options must all be different.")
+        raise _invalid(_("Poll options must all be different."))
     return titles
 
 
 def clean_duration(expires_in: int) -> int:
     """The poll's length in seconds: from 5 minutes to 7 days."""
     if isinstance(expires_in, bool) or not isinstance(expires_in, int):
-        raise _invalid("Choose how long the poll stays open.")
+        raise _invalid(_("Choose how long the poll stays open."))
     if not MIN_DURATION <= expires_in <= MAX_DURATION:
-        raise _invalid("A poll can stay open from 5 minutes to 7 days.")
+        raise _invalid(_("A poll can stay open from 5 minutes to 7 days."))
     return expires_in
 
 
@@ -76,11 +88,13 @@ def create_poll(
 ) -> Poll:
     """Attach a poll to `post` (called by `posts.actions.create_post` inside its transaction)
     and schedule the job that closes it and tells its voters. Raises ValidationError
-    ({"poll": message}) for bad options or length, writing nothing."""
+    ({"poll": message}) for bad options or length, or while polls are switched off, writing
+    nothing."""
+    ensure_enabled()
     titles = clean_options(options)
     seconds = clean_duration(expires_in)
     if Poll.objects.filter(post_id=post.pk).exists():
-        raise _invalid("This post already has a poll.")
+        raise _invalid(_("This post already has a poll."))
     expires_at = timezone.now() + timedelta(seconds=seconds)
     with transaction.atomic():
         poll = Poll.objects.create(
@@ -116,13 +130,13 @@ def _clean_choices(poll: Poll, choices: list[int], option_count: int) -> list[in
     try:
         chosen = sorted({int(choice) for choice in choices})
     except (TypeError, ValueError):
-        raise _invalid("Choose one of the poll's options.") from None
+        raise _invalid(_("Choose one of the poll's options.")) from None
     if not chosen:
-        raise _invalid("Choose an option before voting.")
+        raise _invalid(_("Choose an option before voting."))
     if not poll.multiple and len(chosen) > 1:
-        raise _invalid("This poll takes one choice only.")
+        raise _invalid(_("This poll takes one choice only."))
     if chosen[0] < 0 or chosen[-1] >= option_count:
-        raise _invalid("That is not one of the poll's options.")
+        raise _invalid(_("That is not one of the poll's options."))
     return chosen
 
 
@@ -140,8 +154,10 @@ def vote(voter: User, poll_id: int, choices: list[int]) -> Poll:
     post = get_visible(voter, poll.post_id)
     if post is None:
         raise Http404("No such poll.")
+    if not features.enabled("polls"):
+        raise _invalid(_("Polls are switched off on this site: their results stay visible."))
     if post.author_id == voter.pk:
-        raise _invalid("You cannot vote in your own poll; its results are yours to see.")
+        raise _invalid(_("You cannot vote in your own poll; its results are yours to see."))
     if poll.is_expired():
         raise _invalid(ENDED)
     option_count = PollOption.objects.filter(poll_id=poll.pk).count()

@@ -14,7 +14,7 @@ from django.db import connection
 from townsquare.accounts.models import User
 from townsquare.communities.models import GroupPin, Membership, MembershipState, Role
 from townsquare.core.sql import id_in
-from townsquare.links.queries import cards_for
+from townsquare.links.queries import cards_for, previews_enabled
 from townsquare.media.queries import attachments_for
 from townsquare.polls.queries import polls_for
 from townsquare.posts.models import Pin
@@ -94,7 +94,8 @@ def hydrate(
         p.id for p in shown_posts if p.has_media and (media_known is None or not media_known(p))
     ]
     with_poll = [p.id for p in shown_posts if p.has_poll]
-    # A card shows only under a post without media or poll: only those are read.
+    # A card shows only under a post without media or poll: only those are read (none
+    # while link previews are switched off).
     with_card = [
         p.id
         for p in shown_posts
@@ -103,6 +104,8 @@ def hydrate(
         and not p.has_poll
         and (card_known is None or not card_known(p))
     ]
+    if with_card and not previews_enabled():
+        with_card = []
     media = attachments_for(with_media) if with_media else {}
     polls = polls_for(with_poll, _member(viewer)) if with_poll else {}
     cards = cards_for(with_card) if with_card else {}

@@ -58,7 +58,7 @@ _LISTING_COLUMNS = (
     " JOIN links_card c ON c.id = lc.card_id"
     f" WHERE lc.post_id = p.id AND c.status = {int(CardStatus.READY)}),"
     " (SELECT ru.username FROM accounts_user ru WHERE ru.id = p.in_reply_to_author_id"
-    " AND ru.is_active), p.group_id, p.held"
+    " AND ru.is_active), p.group_id, p.held, u.verified_at"
 )
 
 
@@ -123,6 +123,7 @@ class ListedAuthor:
     display_name: str
     avatar: str
     locked: bool
+    verified: bool = False  # the operator's badge
 
     @property
     def pk(self) -> int:
@@ -186,7 +187,7 @@ def _post_from_row(row: Sequence[Any]) -> ListedPost:
     post_id, author_id, text, html, visibility, created_at, username, name, avatar, locked = row[
         :10
     ]
-    author = ListedAuthor(author_id, username, name, avatar, bool(locked))
+    author = ListedAuthor(author_id, username, name, avatar, bool(locked), row[27] is not None)
     (reply_to, reply_to_author, conversation, reblog_of, quote_of, spoiler, sensitive) = row[10:17]
     edited_at, replies, likes, shares, has_media, has_poll, has_card, answered = row[17:25]
     return ListedPost(
@@ -215,7 +216,7 @@ def _post_from_row(row: Sequence[Any]) -> ListedPost:
         reply_to_username=answered,
         group_id=row[25],
         held=bool(row[26]),
-        entry_id=row[27],
+        entry_id=row[28],
     )
 
 

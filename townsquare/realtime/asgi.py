@@ -19,7 +19,8 @@ for the database (token checks, blocks and mutes), in a few threads off the even
 
 The token comes from "Authorization: Bearer", the `access_token` parameter, or (websocket)
 the Sec-WebSocket-Protocol header, which is then echoed back as the chosen subprotocol.
-Public streams need no token; a token that is given must be valid (else 401).
+Public streams need no token (unless the operator switched the public timeline off for
+visitors); a token that is given must be valid (else 401).
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ import orjson
 
 from townsquare.realtime import live, pages
 from townsquare.realtime.hub import Hub, Listener, in_thread
-from townsquare.realtime.streams import SSE_PATHS, Stream, StreamError, owns_list, resolve
+from townsquare.realtime.streams import (
+    PUBLIC_NAMES,
+    SSE_PATHS,
+    Stream,
+    StreamError,
+    owns_list,
+    resolve,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +81,14 @@ def _check_token(raw: str) -> Caller | None:
     if auth is None or auth.user is None:
         return None
     return Caller(auth.user.pk, auth.scopes)
+
+
+def _public_open() -> bool:
+    """Whether visitors may follow the public and hashtag streams without a token (the
+    operator's "public_timeline" switch, as for the public timeline itself)."""
+    from townsquare.site import features
+
+    return features.enabled("public_timeline")
 
 
 def _has_list(user_id: int, list_id: int) -> bool:
@@ -136,13 +152,16 @@ class StreamingApp:
         if name == "list" and user_id is not None and (params.get("list") or "").isdigit():
             key = (user_id, int(params["list"]))
             known[key] = bool(await in_thread(_has_list, *key))
-        return resolve(
+        stream = resolve(
             name,
             params,
             user_id=user_id,
             allows=caller.allows,
             owns_list=lambda uid, lid: known.get((uid, lid), False),
         )
+        if user_id is None and stream.name in PUBLIC_NAMES and not await in_thread(_public_open):
+            raise StreamError(401, "Missing access token")
+        return stream
 
     # --- HTTP: health and server-sent events -------------------------------------------
 

@@ -100,6 +100,12 @@ class PostPage:
     has_next: bool
 
 
+def post_search_enabled() -> bool:
+    """Whether posts' text is searched (the operator's "post_search" switch; off, search
+    finds people and hashtags only). The index is kept either way."""
+    return features.enabled("post_search")
+
+
 def search_posts(viewer: Viewer, q: str, *, page: int = 1, limit: int = 20) -> list[ListedPost]:
     """Posts containing the words of `q` that `viewer` may see, best first (see above)."""
     return search_posts_page(viewer, q, page=page, limit=limit).posts
@@ -111,6 +117,8 @@ def search_posts_page(
     """`search_posts`, and whether a next page has more."""
     query = q if isinstance(q, Query) else parse(q)
     if not query.searchable or not query.words or limit < 1 or not 1 <= page <= MAX_PAGE:
+        return PostPage([], False)
+    if not post_search_enabled():
         return PostPage([], False)
     ranked = _ranked(viewer, query.words)
     start = (page - 1) * limit

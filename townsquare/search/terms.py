@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 MAX_QUERY_LENGTH = 200  # characters kept of what was typed
 MIN_QUERY_LENGTH = 2  # shorter queries search nothing
 MAX_WORDS = 8  # words of a post search
@@ -75,8 +78,18 @@ def parse(raw: str | None) -> Query:
     elif text[:1] == "@":
         kind, text = Kind.PEOPLE, text[1:].strip()
     if not text:
-        return Query("", kind, (), "Type something to search for.")
+        return Query("", kind, (), _("Type something to search for."))
     if len(text) < MIN_QUERY_LENGTH:
-        return Query(text, kind, (), f"Type at least {MIN_QUERY_LENGTH} characters to search.")
+        return Query(
+            text,
+            kind,
+            (),
+            ngettext(
+                "Type at least %(count)d character to search.",
+                "Type at least %(count)d characters to search.",
+                MIN_QUERY_LENGTH,
+            )
+            % {"count": MIN_QUERY_LENGTH},
+        )
     unique = dict.fromkeys(word[:MAX_WORD_LENGTH] for word in words_of(text))
     return Query(text, kind, tuple(list(unique)[:MAX_WORDS]))

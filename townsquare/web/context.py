@@ -4,18 +4,21 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from townsquare.graph.models import FollowRequest
 from townsquare.messaging.queries import unread_conversations_sql
 from townsquare.notifications.queries import unread_count_sql
 from townsquare.realtime.pages import live_url
-from townsquare.site import features
+from townsquare.site import announcements, features
+from townsquare.site import state as site_state
+from townsquare.site.limits import current_limits
+from townsquare.web import appearance
 
 # Pages every layout links to. Resolved once per process: `{% url %}` costs a reverse() per
 # use, and the layout is on every page, the home feed included.
@@ -39,6 +42,7 @@ _LAYOUT_URLS = (
     "groups",
     "events",
     "pages",
+    "choose_language",
 )
 _POLL_SLOTS = range(1, 5)
 _POLL_MORE_SLOTS = range(5, 11)
@@ -66,15 +70,26 @@ class _Once:
         return self.value
 
 
-@functools.cache
 def composer_extras() -> SafeString:
     """The empty composer's media and poll sections: the same for everyone, rendered once
-    (measured: 2 ms a page through the template engine)."""
+    for each choice of the operator's that shapes them (measured: 2 ms a page through the
+    template engine)."""
+    return _composer_extras(
+        current_limits().media_per_post,
+        features.enabled("video"),
+        features.enabled("polls"),
+        translation.get_language(),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _composer_extras(media_per_post: int, video: bool, polls: bool, language: str) -> SafeString:
     from townsquare.web.forms import PostForm
 
     context = {
         "form": PostForm(with_extras=True),
-        "max_media_per_post": settings.TOWNSQUARE["MAX_MEDIA_PER_POST"],
+        "max_media_per_post": media_per_post,
+        "features": {"video": video, "polls": polls},
         "poll_slots": _POLL_SLOTS,
         "poll_more_slots": _POLL_MORE_SLOTS,
     }
@@ -106,10 +121,14 @@ def menu_badges(member: Any) -> dict[str, int]:
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     member = user if user is not None and user.is_authenticated else None
+    limits = current_limits()
     return {
-        "site_name": settings.SITE_NAME,
-        "max_post_length": settings.TOWNSQUARE["MAX_POST_LENGTH"],
-        "max_media_per_post": settings.TOWNSQUARE["MAX_MEDIA_PER_POST"],
+        "site_name": site_state.site_name(),
+        # The operator's theme, colours, logo, favicon, custom CSS and footer (worked out once
+        # per change of the settings), and the colour mode: the member's own or the site's.
+        **appearance.layout(request),
+        "max_post_length": limits.post_length,
+        "max_media_per_post": limits.media_per_post,
         "poll_slots": _POLL_SLOTS,
         "poll_more_slots": _POLL_MORE_SLOTS,
         "composer_extras": composer_extras,
@@ -122,6 +141,10 @@ def site(request: HttpRequest) -> dict[str, Any]:
         # Where a member's page opens its live connection (none for visitors).
         "live_url": live_url(request.scheme or "http", request.get_host()) if member else "",
         "features": features.switches,  # {name: on?}, read at most every few seconds
+        # The banner: announcements up and not dismissed (a query only when one is up).
+        "announcements": _Once(
+            lambda: announcements.banner(member, request.COOKIES.get(announcements.COOKIE))
+        ),
         # Only accounts that approve followers (or everyone, in friends mode) can have
         # requests waiting.
         "pending_requests": (

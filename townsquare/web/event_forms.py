@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import User
 from townsquare.communities.models import Group
@@ -43,42 +44,45 @@ class WallClockField(forms.Field):
                 continue
             if parsed.year in _YEARS:
                 return parsed
-        raise ValidationError("Enter a date and time, such as 2026-12-05 19:30.", code="invalid")
+        raise ValidationError(_("Enter a date and time, such as 2026-12-05 19:30."), code="invalid")
 
 
 PAGE_PREFIX = "page:"  # a "Hosted by" choice naming a page rather than a group
 
 
 class EventForm(forms.Form):
-    group = forms.ChoiceField(label="Hosted by", required=False, choices=())
-    title = forms.CharField(label="Title", max_length=TITLE_MAX)
-    starts_at = WallClockField(label="Starts")
+    group = forms.ChoiceField(label=_("Hosted by"), required=False, choices=())
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    starts_at = WallClockField(label=_("Starts"))
     ends_at = WallClockField(
-        label="Ends", required=False, help_text="Leave it empty for an event of one hour."
+        label=_("Ends"), required=False, help_text=_("Leave it empty for an event of one hour.")
     )
-    time_zone = forms.CharField(label="Time zone", max_length=64)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
     place = forms.CharField(
-        label="Place", max_length=PLACE_MAX, required=False, help_text="An address or a venue."
+        label=_("Place"),
+        max_length=PLACE_MAX,
+        required=False,
+        help_text=_("An address or a venue."),
     )
     online_url = forms.CharField(
-        label="Online link",
+        label=_("Online link"),
         max_length=URL_MAX,
         required=False,
-        help_text="For an event online: the link to join (https://…).",
+        help_text=_("For an event online: the link to join (https://…)."),
         widget=forms.URLInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
     # No max_length here: browsers send line breaks as two characters; the action counts one.
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX}),
     )
     cover = forms.FileField(
-        label="Cover picture (wide)",
+        label=_("Cover picture (wide)"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
-    remove_cover = forms.BooleanField(label="Remove the cover", required=False)
+    remove_cover = forms.BooleanField(label=_("Remove the cover"), required=False)
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.communities.models import GroupPrivacy
 from townsquare.communities.models.group import (
@@ -16,22 +17,22 @@ from townsquare.communities.models.group import (
 class _AboutTheGroup(forms.Form):
     """What describes a group: the fields its creation and its settings share."""
 
-    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
     privacy = forms.TypedChoiceField(
-        label="Who can see it",
+        label=_("Who can see it"),
         choices=GroupPrivacy.choices,
         coerce=int,
         initial=GroupPrivacy.PUBLIC,
         widget=forms.RadioSelect,
     )
     description = forms.CharField(
-        label="What it is about",
+        label=_("What it is about"),
         max_length=DESCRIPTION_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     rules = forms.CharField(
-        label="Rules",
+        label=_("Rules"),
         max_length=RULES_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -40,22 +41,22 @@ class _AboutTheGroup(forms.Form):
 
 class GroupForm(_AboutTheGroup):
     handle = forms.CharField(
-        label="Handle",
+        label=_("Handle"),
         max_length=HANDLE_MAX,
-        help_text="Letters, digits and underscores: the group's address, /g/handle.",
+        help_text=_("Letters, digits and underscores: the group's address, /g/handle."),
         widget=forms.TextInput(attrs={"autocapitalize": "none"}),
     )
     cover = forms.FileField(
-        label="Cover image",
+        label=_("Cover image"),
         required=False,
-        help_text="Shown across the top of the group, 1500×500.",
+        help_text=_("Shown across the top of the group, 1500×500."),
     )
     field_order = ["name", "handle", "privacy", "description", "rules", "cover"]
 
 
 class InviteForm(forms.Form):
     username = forms.CharField(
-        label="Invite someone (username)",
+        label=_("Invite someone (username)"),
         max_length=30,
         widget=forms.TextInput(attrs={"autocapitalize": "none"}),
     )
@@ -63,39 +64,41 @@ class InviteForm(forms.Form):
 
 class GroupSettingsForm(_AboutTheGroup):
     approve_posts = forms.BooleanField(
-        label="Moderators approve new posts",
+        label=_("Moderators approve new posts"),
         required=False,
-        help_text="Posts by members wait in a queue until a moderator approves them.",
+        help_text=_("Posts by members wait in a queue until a moderator approves them."),
     )
     cover = forms.FileField(
-        label="Cover image",
+        label=_("Cover image"),
         required=False,
-        help_text="Shown across the top of the group, 1500×500.",
+        help_text=_("Shown across the top of the group, 1500×500."),
     )
-    remove_cover = forms.BooleanField(label="Remove the cover image", required=False)
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         privacy = self.fields["privacy"]
-        privacy.help_text = "A group can become more private (public, private, secret), never less."
+        privacy.help_text = _(
+            "A group can become more private (public, private, secret), never less."
+        )
 
 
 class MuteForm(forms.Form):
     duration = forms.ChoiceField(
-        label="Mute for",
+        label=_("Mute for"),
         choices=[
-            ("1h", "1 hour"),
-            ("1d", "1 day"),
-            ("3d", "3 days"),
-            ("7d", "7 days"),
-            ("28d", "28 days"),
+            ("1h", _("1 hour")),
+            ("1d", _("1 day")),
+            ("3d", _("3 days")),
+            ("7d", _("7 days")),
+            ("28d", _("28 days")),
         ],
     )
 
 
 class DeleteGroupForm(forms.Form):
     confirm = forms.CharField(
-        label="Type the group's handle to confirm",
+        label=_("Type the group's handle to confirm"),
         max_length=HANDLE_MAX + 1,
         widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "off"}),
     )

@@ -1,4 +1,14 @@
+from townsquare.accounts.models.data_rights import (
+    AccountDeletion,
+    DataExport,
+    DataImport,
+    ExportStatus,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+)
 from townsquare.accounts.models.session import UserSession
+from townsquare.accounts.models.staff import Application, ApplicationState, Invite, StaffRole
 from townsquare.accounts.models.user import (
     ConnectionsVisibility,
     FriendsVisibility,
@@ -8,6 +18,17 @@ from townsquare.accounts.models.user import (
 )
 
 __all__ = [
+    "AccountDeletion",
+    "DataExport",
+    "DataImport",
+    "ExportStatus",
+    "ImportKind",
+    "ImportMode",
+    "ImportStatus",
+    "Application",
+    "ApplicationState",
+    "Invite",
+    "StaffRole",
     "ConnectionsVisibility",
     "FriendsVisibility",
     "MessagePolicy",

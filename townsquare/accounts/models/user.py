@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
@@ -13,33 +15,33 @@ MAX_PROFILE_FIELDS = 4
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    MODERATOR = "moderator", "Moderator"
-    MEMBER = "member", "Member"
+    ADMIN = "admin", _("Administrator")
+    MODERATOR = "moderator", _("Moderator")
+    MEMBER = "member", _("Member")
 
 
 class MessagePolicy(models.IntegerChoices):
     """Who may start a direct-message conversation with a member."""
 
-    EVERYONE = 0, "Everyone"
-    FOLLOWING = 1, "People I follow (others go to my message requests)"
-    NOBODY = 2, "Nobody (conversations I am already in go on)"
+    EVERYONE = 0, _("Everyone")
+    FOLLOWING = 1, _("People I follow (others go to my message requests)")
+    NOBODY = 2, _("Nobody (conversations I am already in go on)")
 
 
 class ConnectionsVisibility(models.IntegerChoices):
     """Who may see the lists of whom a member follows and who follows them."""
 
-    EVERYONE = 0, "Everyone"
-    FOLLOWERS = 1, "People who follow me"
-    ONLY_ME = 2, "Only me"
+    EVERYONE = 0, _("Everyone")
+    FOLLOWERS = 1, _("People who follow me")
+    ONLY_ME = 2, _("Only me")
 
 
 class FriendsVisibility(models.IntegerChoices):
     """Who may see a member's friends list (friends mode)."""
 
-    EVERYONE = 0, "Everyone"
-    FRIENDS = 1, "My friends"
-    ONLY_ME = 2, "Only me"
+    EVERYONE = 0, _("Everyone")
+    FRIENDS = 1, _("My friends")
+    ONLY_ME = 2, _("Only me")
 
 
 class Manager(UserManager["User"]):
@@ -95,6 +97,23 @@ class User(AbstractBaseUser):
     is_page = models.BooleanField(default=False)
     page_category = models.CharField(max_length=60, blank=True)
 
+    # Staff: a custom role (permissions beside those of `role`), and the operator's badge.
+    staff_role = models.ForeignKey(
+        "accounts.StaffRole", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Staff stopped this member from logging in (their posts stay up): accounts.staff_actions.
+    login_disabled_at = models.DateTimeField(null=True, blank=True)
+    # Joining: who invited them, and when they accepted the terms and confirmed their age.
+    invited_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The language the site speaks to them in (a code of settings.LANGUAGES); "": the
+    # browser's choice.
+    language = models.CharField(max_length=12, blank=True)
+    age_confirmed_at = models.DateTimeField(null=True, blank=True)
+
     objects: ClassVar[Manager] = Manager()
 
     USERNAME_FIELD = "username"
@@ -121,3 +140,22 @@ class User(AbstractBaseUser):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @cached_property
+    def permissions(self) -> frozenset[str]:
+        """The staff permissions this member has (see accounts.permissions)."""
+        from townsquare.accounts.permissions import MODERATOR_PERMISSIONS, PERMISSIONS
+
+        if self.role == Role.ADMIN:
+            return frozenset(PERMISSIONS)
+        granted = set(MODERATOR_PERMISSIONS) if self.role == Role.MODERATOR else set()
+        if self.staff_role_id is not None and self.staff_role is not None:
+            granted.update(name for name in self.staff_role.permissions if name in PERMISSIONS)
+        return frozenset(granted)
+
+    def can(self, permission: str) -> bool:
+        return self.is_active and permission in self.permissions

@@ -4,15 +4,19 @@ relationships.py."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import Field, field_validator
 
 from townsquare.accounts import actions as account_actions
+from townsquare.accounts import registration
 from townsquare.accounts.models import ConnectionsVisibility, User
 from townsquare.accounts.queries import active_member
 from townsquare.api import actions as api_actions
@@ -33,6 +37,7 @@ from townsquare.posts.display import pinned_posts
 from townsquare.posts.queries import list_posts
 from townsquare.search.queries import search_people
 from townsquare.site import features
+from townsquare.site import state as site_state
 
 READ_ACCOUNTS = ("read:accounts",)
 PRIVACY_CODES = {name: code for code, name in PRIVACY.items()}
@@ -95,7 +100,7 @@ class UpdateCredentialsParams(Params):
     @classmethod
     def _file(cls, value: Any) -> Any:
         if value is not None and not is_file(value):
-            raise ValueError("must be an uploaded image file")
+            raise ValueError(gettext("must be an uploaded image file"))
         return value
 
     @field_validator("fields_attributes")
@@ -104,7 +109,7 @@ class UpdateCredentialsParams(Params):
         cls, value: dict[str, FieldParams] | list[FieldParams] | None
     ) -> dict[str, FieldParams] | list[FieldParams] | None:
         if value is not None and len(value) > 16:
-            raise ValueError("has too many fields")
+            raise ValueError(gettext("has too many fields"))
         return value
 
 
@@ -236,13 +241,27 @@ class RegisterParams(Params):
     locale: str | None = Field(default=None, max_length=20)
     reason: str | None = Field(default=None, max_length=2000)
     date_of_birth: str | None = Field(default=None, max_length=20)
+    invite_code: str | None = Field(default=None, max_length=40)
 
 
-_NAMES = {"username": "Username", "email": "Email", "password": "Password"}
+_NAMES = {
+    "username": gettext_lazy("Username"),
+    "email": gettext_lazy("Email"),
+    "password": gettext_lazy("Password"),
+}
+# Mastodon's error codes, from the codes of the errors (whatever language their words are in).
+_CODES = {
+    "taken": "ERR_TAKEN",
+    "password_too_short": "ERR_TOO_SHORT",
+    "min_length": "ERR_TOO_SHORT",
+    "max_length": "ERR_TOO_LONG",
+}
 
 
-def _code(message: str) -> str:
-    lowered = message.lower()
+def _code(error: ValidationError, message: str) -> str:
+    if error.code in _CODES:
+        return _CODES[error.code]
+    lowered = message.lower()  # an error without a code: its English words
     if "taken" in lowered or "already in use" in lowered:
         return "ERR_TAKEN"
     if "too short" in lowered or "at least" in lowered:
@@ -252,15 +271,43 @@ def _code(message: str) -> str:
     return "ERR_INVALID"
 
 
+_API_FIELDS = {"answer": "reason", "age": "date_of_birth", "invite": "invite_code"}
+
+
+def _old_enough(birthday: str | None, details: dict[str, list[dict[str, str]]]) -> bool:
+    """Whether the date of birth an app sent makes the person old enough for the site's
+    minimum age (the date itself is not kept). Without a minimum age: True."""
+    minimum = site_state.site_settings().min_age
+    if not minimum:
+        return True
+    try:
+        born = date.fromisoformat(birthday or "")
+    except ValueError:
+        details["date_of_birth"] = [
+            {"error": "ERR_BLANK", "description": gettext("can't be blank")}
+        ]
+        return False
+    today = timezone.localdate()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age < minimum:
+        details["date_of_birth"] = [
+            {
+                "error": "ERR_BELOW_LIMIT",
+                "description": gettext("is below the age limit of %(age)d") % {"age": minimum},
+            }
+        ]
+        return False
+    return True
+
+
 def _registration_failed(details: dict[str, list[dict[str, str]]]) -> Reply:
     parts = [
         f"{_NAMES.get(field, field.capitalize())} {item['description']}"
         for field, items in details.items()
         for item in items
     ]
-    return Reply(
-        {"error": "Validation failed: " + ", ".join(parts), "details": details}, status=422
-    )
+    error = gettext("Validation failed: %(reasons)s") % {"reasons": ", ".join(parts)}
+    return Reply({"error": error, "details": details}, status=422)
 
 
 @api.post(
@@ -277,30 +324,47 @@ def register(call: Call) -> dict[str, Any] | Reply:
     from townsquare.web.views.common import client_ip
 
     params: RegisterParams = call.params
-    if not account_actions.registrations_open():
-        raise ApiError(403, account_actions.SIGNUPS_CLOSED)
+    if not registration.accepts_sign_ups(params.invite_code or ""):
+        raise ApiError(403, registration.closed_message())
     assert call.auth is not None
     details: dict[str, list[dict[str, str]]] = {}
     for field in ("username", "email", "password"):
         if not getattr(params, field):
-            details[field] = [{"error": "ERR_BLANK", "description": "can't be blank"}]
+            details[field] = [{"error": "ERR_BLANK", "description": gettext("can't be blank")}]
     if not params.agreement:
-        details["agreement"] = [{"error": "ERR_ACCEPTED", "description": "must be accepted"}]
+        details["agreement"] = [
+            {"error": "ERR_ACCEPTED", "description": gettext("must be accepted")}
+        ]
+    old_enough = _old_enough(params.date_of_birth, details)
     if details:
         return _registration_failed(details)
     assert params.username and params.email and params.password
+    joining = registration.Joining(
+        invite_code=params.invite_code or "",
+        answer=params.reason or "",
+        accepted_terms=True,
+        confirmed_age=old_enough,
+        language=params.locale or translation.get_language() or "",  # the app's, else the browser's
+    )
     try:
         # Not inside a transaction of this view's own: the attempt must stay counted against
         # the address's sign-up limit even when it fails.
-        user = account_actions.sign_up(
-            params.username, params.email, params.password, ip=client_ip(call.request)
+        user = registration.sign_up(
+            params.username,
+            params.email,
+            params.password,
+            ip=client_ip(call.request),
+            joining=joining,
         )
+    except PermissionDenied as exc:
+        raise ApiError(403, str(exc)) from None
     except ValidationError as exc:
-        found = exc.message_dict if hasattr(exc, "error_dict") else {"base": exc.messages}
-        for field, messages in found.items():
-            details[field] = [
-                {"error": _code(message), "description": message.rstrip(".")}
-                for message in messages
+        found = exc.error_dict if hasattr(exc, "error_dict") else {"base": exc.error_list}
+        for field, problems in found.items():
+            details[_API_FIELDS.get(field, field)] = [
+                {"error": _code(problem, message), "description": message.rstrip(".")}
+                for problem in problems
+                for message in problem.messages
             ]
         return _registration_failed(details)
     scope = " ".join(s for s in scope_rules.ALL if s in call.auth.scopes) or "read"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 from pydantic import Field, field_validator
 
@@ -38,12 +39,12 @@ class AppParams(Params):
     def _check_uris(cls, value: str | list[str]) -> str | list[str]:
         uris = _uris(value)
         if not uris:
-            raise ValueError("must name at least one redirect URI")
+            raise ValueError(_("must name at least one redirect URI"))
         for uri in uris:
             if ":" not in uri or uri.startswith(":") or len(uri) > 2000:
-                raise ValueError(f"{uri!r} is not a URI")
+                raise ValueError(_("%(uri)r is not a URI") % {"uri": uri})
             if uri.lower().startswith(("javascript:", "data:", "vbscript:")):
-                raise ValueError(f"{uri!r} is not allowed")
+                raise ValueError(_("%(uri)r is not allowed") % {"uri": uri})
         return value
 
     @field_validator("scopes")
@@ -51,7 +52,7 @@ class AppParams(Params):
     def _check_scopes(cls, value: str) -> str:
         bad = scope_rules.unknown(value)
         if bad:
-            raise ValueError(f"unknown scope {bad[0]!r}")
+            raise ValueError(_("unknown scope %(scope)r") % {"scope": bad[0]})
         return " ".join(scope_rules.normalize(value)) or "read"
 
 
@@ -108,7 +109,7 @@ def verify_app(call: Call) -> Reply | dict[str, Any]:
     Application = get_application_model()
     app = Application.objects.select_related("mastodon").filter(pk=call.auth.application_id).first()
     if app is None:
-        raise ApiError(401, "The access token is invalid")
+        raise ApiError(401, _("The access token is invalid"))
     info = getattr(app, "mastodon", None)
     entity = application_entity(app, info)
     return entity

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
 from townsquare import __version__
+from townsquare.accounts import registration
 from townsquare.accounts.models import User
 from townsquare.api.registry import api
 from townsquare.api.router import Call
@@ -19,6 +20,11 @@ from townsquare.api.serializers.common import static_url
 from townsquare.polls import models as poll_rules
 from townsquare.posts.actions import MAX_PINS
 from townsquare.posts.models import Post
+from townsquare.site import features
+from townsquare.site import state as site_state
+from townsquare.site.limits import current_limits
+from townsquare.site.models import RegistrationMode
+from townsquare.site.models import Rule as SiteRule
 
 # Clients read the leading numbers as the Mastodon version whose API this one matches.
 MASTODON_VERSION = "4.2.0"
@@ -49,19 +55,22 @@ def _domain() -> str:
 
 
 def _limits() -> dict[str, Any]:
-    config = settings.TOWNSQUARE
+    """The limits apps check before sending (the operator's, see site.limits); without
+    video (the operator's switch) only image types are offered."""
+    limits = current_limits()
+    video = features.enabled("video")
     return {
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": MAX_PINS},
         "statuses": {
-            "max_characters": config["MAX_POST_LENGTH"],
-            "max_media_attachments": config["MAX_MEDIA_PER_POST"],
+            "max_characters": limits.post_length,
+            "max_media_attachments": limits.media_per_post,
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": IMAGE_TYPES + VIDEO_TYPES,
-            "image_size_limit": config["MAX_UPLOAD_BYTES"],
+            "supported_mime_types": IMAGE_TYPES + (VIDEO_TYPES if video else []),
+            "image_size_limit": limits.image_bytes,
             "image_matrix_limit": 33_177_600,
-            "video_size_limit": config["MAX_VIDEO_BYTES"],
+            "video_size_limit": limits.video_bytes,
             "video_frame_rate_limit": 60,
             "video_matrix_limit": 8_294_400,
             "description_limit": 1500,
@@ -84,32 +93,49 @@ def _stats() -> dict[str, int]:
 
 
 def rules() -> list[dict[str, str]]:
-    """The site's rules (written by the operator; an empty list until they set some)."""
-    return []
+    """The site's rules, in the operator's order."""
+    return [
+        {"id": str(rule.pk), "text": rule.text, "hint": rule.hint}
+        for rule in SiteRule.objects.all()
+    ]
+
+
+def _registrations() -> dict[str, Any]:
+    mode = registration.mode()
+    return {
+        # Invite-only sites take sign-ups, but only through invite links (not through an app's
+        # plain sign-up form): apps are told they are closed, with the reason.
+        "enabled": mode in (RegistrationMode.OPEN, RegistrationMode.APPROVAL),
+        "approval_required": mode == RegistrationMode.APPROVAL,
+        "message": None
+        if mode in (RegistrationMode.OPEN, RegistrationMode.APPROVAL)
+        else registration.closed_message(),
+        "invites_enabled": mode != RegistrationMode.CLOSED,
+    }
 
 
 def _description() -> str:
-    return f"{settings.SITE_NAME}, a community on Townsquare."
+    return f"{site_state.site_name()}, a community on Townsquare."
 
 
 @api.get("/api/v1/instance", auth="none", response=InstanceV1, tag="instance")
 def instance_v1(call: Call) -> dict[str, Any]:
     """The site, as Mastodon 3.x apps read it."""
-    config = settings.TOWNSQUARE
+    joining = _registrations()
     return {
         "uri": _domain(),
-        "title": settings.SITE_NAME,
+        "title": site_state.site_name(),
         "short_description": _description(),
         "description": _description(),
-        "email": config["CONTACT_EMAIL"],
+        "email": site_state.contact_email(),
         "version": VERSION,
         "urls": {"streaming_api": streaming_url()},
         "stats": _stats(),
         "thumbnail": static_url("townsquare/missing-header.png"),
         "languages": ["en"],
-        "registrations": bool(config["REGISTRATIONS_OPEN"]),
-        "approval_required": False,
-        "invites_enabled": False,
+        "registrations": joining["enabled"],
+        "approval_required": joining["approval_required"],
+        "invites_enabled": joining["invites_enabled"],
         "configuration": _limits(),
         "contact_account": None,
         "rules": rules(),
@@ -119,11 +145,11 @@ def instance_v1(call: Call) -> dict[str, Any]:
 @api.get("/api/v2/instance", auth="none", response=InstanceV2, tag="instance")
 def instance_v2(call: Call) -> dict[str, Any]:
     """The site: name, limits, registration, contact and the streaming address."""
-    config = settings.TOWNSQUARE
+    joining = _registrations()
     thumbnail = static_url("townsquare/missing-header.png")
     return {
         "domain": _domain(),
-        "title": settings.SITE_NAME,
+        "title": site_state.site_name(),
         "version": VERSION,
         "source_url": "https://github.com/townsquare/townsquare",
         "description": _description(),
@@ -142,13 +168,13 @@ def instance_v2(call: Call) -> dict[str, Any]:
             **_limits(),
         },
         "registrations": {
-            "enabled": bool(config["REGISTRATIONS_OPEN"]),
-            "approval_required": False,
-            "message": None,
+            "enabled": joining["enabled"],
+            "approval_required": joining["approval_required"],
+            "message": joining["message"],
             "url": None,
         },
         "api_versions": {"mastodon": 2},
-        "contact": {"email": config["CONTACT_EMAIL"], "account": None},
+        "contact": {"email": site_state.contact_email(), "account": None},
         "rules": rules(),
     }
 
@@ -196,8 +222,8 @@ def nodeinfo(request: HttpRequest) -> JsonResponse:
                 "users": {"total": users, "activeMonth": users, "activeHalfyear": users},
                 "localPosts": Post.objects.count(),
             },
-            "openRegistrations": bool(settings.TOWNSQUARE["REGISTRATIONS_OPEN"]),
-            "metadata": {"nodeName": settings.SITE_NAME},
+            "openRegistrations": _registrations()["enabled"],
+            "metadata": {"nodeName": site_state.site_name()},
         }
     )
     response["Content-Type"] = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
 from pydantic import Field
 from pydantic.json_schema import JsonDict
 
@@ -29,13 +30,13 @@ class UploadParams(Params):
 
 
 def _failed(item: MediaAttachment) -> errors.ApiError:
-    return errors.unprocessable(item.error or "This file could not be processed.")
+    return errors.unprocessable(item.error or _("This file could not be processed."))
 
 
 def _upload(call: Call, *, wait_for_all: bool) -> Reply:
     params: UploadParams = call.params
     if not is_file(params.file):
-        raise errors.unprocessable("file must be an uploaded file")
+        raise errors.unprocessable(_("file must be an uploaded file"))
     item = media_actions.upload(
         call.user, params.file, description=params.description, focus=params.focus
     )

@@ -1,9 +1,11 @@
-"""Small endpoints apps call at start-up: custom emojis and announcements (the site has none
-of either yet)."""
+"""Small endpoints apps call at start-up: the site's custom emojis and its announcements
+(reactions to announcements are not kept here)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from townsquare.api import errors
 from townsquare.api.params import Params
@@ -11,6 +13,9 @@ from townsquare.api.registry import api
 from townsquare.api.router import Call, object_id
 from townsquare.api.schemas.entities import CustomEmoji, Empty
 from townsquare.api.schemas.timelines import Announcement
+from townsquare.api.serializers.announcements import announcement
+from townsquare.site import announcements, emoji
+from townsquare.site.models import Announcement as AnnouncementRow
 
 
 class AnnouncementsParams(Params):
@@ -24,8 +29,8 @@ class AnnouncementsParams(Params):
     tag="custom_emojis",
 )
 def custom_emojis_list(call: Call) -> list[dict[str, Any]]:
-    """The site's custom emojis."""
-    return []
+    """The site's custom emojis (the enabled ones)."""
+    return emoji.listed()
 
 
 @api.get(
@@ -37,8 +42,12 @@ def custom_emojis_list(call: Call) -> list[dict[str, Any]]:
     tag="announcements",
 )
 def announcements_list(call: Call) -> list[dict[str, Any]]:
-    """The operator's announcements that are up."""
-    return []
+    """The operator's announcements that are up (within their time window), without those the
+    member dismissed unless `with_dismissed`."""
+    shown = announcements.up()
+    read = announcements.dismissed_by(call.user, [a.id for a in shown])
+    with_read = call.params.with_dismissed
+    return [announcement(a, read=a.id in read) for a in shown if with_read or a.id not in read]
 
 
 @api.post(
@@ -50,8 +59,11 @@ def announcements_list(call: Call) -> list[dict[str, Any]]:
 )
 def announcements_dismiss(call: Call, id: str) -> dict[str, Any]:
     """Mark an announcement read."""
-    object_id(id)
-    raise errors.not_found()
+    try:
+        announcements.dismiss(call.user, object_id(id))
+    except AnnouncementRow.DoesNotExist:
+        raise errors.not_found() from None
+    return {}
 
 
 @api.put(
@@ -62,9 +74,9 @@ def announcements_dismiss(call: Call, id: str) -> dict[str, Any]:
     tag="announcements",
 )
 def announcements_react(call: Call, id: str, name: str) -> dict[str, Any]:
-    """React to an announcement with an emoji."""
-    object_id(id)
-    raise errors.not_found()
+    """React to an announcement with an emoji (not kept here: 422 for an announcement)."""
+    _refuse_reaction(object_id(id))
+    return {}
 
 
 @api.delete(
@@ -76,5 +88,11 @@ def announcements_react(call: Call, id: str, name: str) -> dict[str, Any]:
 )
 def announcements_unreact(call: Call, id: str, name: str) -> dict[str, Any]:
     """Take back a reaction to an announcement."""
-    object_id(id)
-    raise errors.not_found()
+    _refuse_reaction(object_id(id))
+    return {}
+
+
+def _refuse_reaction(announcement_id: int) -> None:
+    if not AnnouncementRow.objects.filter(pk=announcement_id, published_at__isnull=False).exists():
+        raise errors.not_found()
+    raise errors.unprocessable(_("Reactions to announcements are not supported on this site"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from pydantic import Field, field_validator
 
 from townsquare.api import errors
@@ -61,6 +62,6 @@ def vote(call: Call, id: str) -> dict[str, Any]:
     params: VoteParams = call.params
     poll_id = object_id(id)
     if not params.choices:
-        raise ValidationError({"poll": "Choose an option before voting."})
+        raise ValidationError({"poll": _("Choose an option before voting.")})
     poll_actions.vote(call.user, poll_id, params.choices)
     return _entity(call.user, id)

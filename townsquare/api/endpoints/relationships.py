@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from pydantic import Field, field_validator
 
 from townsquare.accounts.models import User
@@ -115,7 +116,7 @@ class FollowParams(Params):
 
 def _refuse_if_blocked(viewer: User, other: User) -> None:
     if graph_queries.is_blocked_between(viewer.pk, other.pk):
-        raise ApiError(403, "This action is not allowed")
+        raise ApiError(403, gettext("This action is not allowed"))
 
 
 @api.post(
@@ -133,7 +134,7 @@ def follow(call: Call, id: str) -> dict[str, Any]:
     other = member_or_404(id)
     viewer = call.user
     if other.pk == viewer.pk:
-        raise ApiError(403, "This action is not allowed")
+        raise ApiError(403, gettext("This action is not allowed"))
     _refuse_if_blocked(viewer, other)
     graph_actions.follow(viewer, other, reblogs=params.reblogs, notify_posts=params.notify)
     return relationship_with(viewer, other.pk)
@@ -425,14 +426,14 @@ def _answer_request(call: Call, id: str, approve: bool) -> dict[str, Any]:
         .first()
     )
     if request_id is None:
-        raise ApiError(404, "Record not found")
+        raise ApiError(404, gettext("Record not found"))
     try:
         if approve:
             graph_actions.approve_request(viewer, request_id)
         else:
             graph_actions.reject_request(viewer, request_id)
     except ValidationError as exc:  # answered meanwhile, in another request
-        raise ApiError(404, "Record not found") from exc
+        raise ApiError(404, gettext("Record not found")) from exc
     return relationship_with(viewer, requester.pk)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 from pydantic import Field
 
 from townsquare.accounts.models import User
@@ -24,7 +25,12 @@ from townsquare.api.serializers.tags import tags
 from townsquare.graph.models import Follow
 from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.queries import ListedPost, posts_by_id
-from townsquare.search.queries import search_hashtags, search_people, search_posts
+from townsquare.search.queries import (
+    post_search_enabled,
+    search_hashtags,
+    search_people,
+    search_posts,
+)
 
 TYPES = ("accounts", "hashtags", "statuses")
 MAX_OFFSET = 1000  # past the candidates search ranks, pages are empty anyway
@@ -86,6 +92,8 @@ def _statuses(call: Call, params: SearchParams, limit: int, offset: int) -> list
     viewer = _member(call)
     if viewer is None:  # as Mastodon: full-text search of posts is for members
         return []
+    if not post_search_enabled():  # the operator switched post search off
+        return []
     found: list[ListedPost] = search_posts(viewer, params.q, limit=offset + limit)
     if params.account_id is not None:
         found = [post for post in found if post.author_id == params.account_id]
@@ -121,12 +129,17 @@ def _search(call: Call) -> dict[str, list[Any]]:
     params: SearchParams = call.params
     if call.viewer is None:
         if params.offset:
-            raise ApiError(401, "Search queries pagination is not supported without authentication")
+            raise ApiError(
+                401,
+                gettext("Search queries pagination is not supported without authentication"),
+            )
         if params.resolve:
             raise ApiError(
                 401,
-                "Search queries that resolve remote resources are not supported without"
-                " authentication",
+                gettext(
+                    "Search queries that resolve remote resources are not supported without"
+                    " authentication"
+                ),
             )
     limit = min(params.limit, 40)
     offset = params.offset if params.type else 0  # as Mastodon: an offset needs a type

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from townsquare.api.endpoints.statuses import post_or_404, render
 from townsquare.api.errors import ApiError
@@ -65,7 +66,7 @@ def reblog(call: Call, id: str) -> dict[str, Any]:
     params: ReblogParams = call.params
     original = _original(post_or_404(call.user, id))
     if original.visibility not in OPEN:
-        raise ApiError(403, "This action is not allowed")
+        raise ApiError(403, gettext("This action is not allowed"))
     shared = actions.share(call.user, original, visibility=VISIBILITY_CODES[params.visibility])
     return render(call.user, shared.pk)
 

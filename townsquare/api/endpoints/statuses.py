@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 from pydantic import Field, field_validator
 
 from townsquare.accounts.models import User
@@ -26,10 +28,11 @@ from townsquare.posts import actions
 from townsquare.posts.models import Post, PostEdit, ScheduledPost
 from townsquare.posts.queries import ListedPost, Viewer, get_visible, posts_by_id
 from townsquare.posts.threads import context as thread_context
+from townsquare.site import emoji as custom_emoji
 
 MAX_IDS = 100
-REPLY_GONE = "The post you are trying to reply to does not appear to exist."
-QUOTE_GONE = "The post you are trying to quote does not appear to exist."
+REPLY_GONE = gettext_lazy("The post you are trying to reply to does not appear to exist.")
+QUOTE_GONE = gettext_lazy("The post you are trying to quote does not appear to exist.")
 
 
 # Shared by the status endpoint modules ---------------------------------------------------
@@ -134,7 +137,7 @@ def poll_spec(params: PollParams | None) -> actions.PollSpec | None:
     )
 
 
-def _target(user: User, raw: str | None, message: str) -> Post | None:
+def _target(user: User, raw: str | None, message: str | Promise) -> Post | None:
     if raw is None:
         return None
     if not raw.isdigit() or len(raw) > 19 or int(raw) >= 2**63:
@@ -427,7 +430,7 @@ def _edit_entity(
         "account": account,
         "poll": {"options": [{"title": title} for title in poll_options]} if poll_options else None,
         "media_attachments": [attachment(media[i]) for i in media_ids if i in media],
-        "emojis": [],
+        "emojis": custom_emoji.used_in(version.text, version.spoiler_text),
     }
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from django.utils.translation import gettext_lazy
 from pydantic import BeforeValidator, Field
 
+from townsquare.api.errors import ApiError
 from townsquare.api.pagination import PageParams, link_header, page_of
 from townsquare.api.registry import api
 from townsquare.api.router import Call, Reply
@@ -19,8 +21,10 @@ from townsquare.api.serializers.statuses import statuses
 from townsquare.feeds.queries import home_feed
 from townsquare.posts import queries
 from townsquare.posts.queries import ListedPost
+from townsquare.site import features
 
 MAX_TAGS = 4  # hashtags read from each of any[], all[] and none[]
+NEEDS_MEMBER = gettext_lazy("This method requires an authenticated user")
 
 
 def _listed(value: Any) -> Any:
@@ -45,6 +49,17 @@ class TagParams(PublicParams):
     any_of: StrList = Field(default=[], alias="any", description="Or any of these hashtags")
     all_of: StrList = Field(default=[], alias="all", description="And all of these hashtags")
     none_of: StrList = Field(default=[], alias="none", description="And none of these")
+
+
+def members_only_unless_public(call: Call) -> None:
+    """The public and hashtag timelines are open to anyone unless the operator switched
+    "public_timeline" off (Mastodon's "timeline_preview"): then they need a member's token
+    (none: 401; an app's token without a member: 422, as Mastodon answers)."""
+    if call.viewer is not None or features.enabled("public_timeline"):
+        return
+    if call.auth is None:
+        raise ApiError(401, NEEDS_MEMBER)
+    raise ApiError(422, NEEDS_MEMBER)
 
 
 def status_page(
@@ -93,6 +108,7 @@ def timeline_home(call: Call) -> Reply:
 )
 def timeline_public(call: Call) -> Reply:
     """Public posts of the site, newest first (without shares and replies to others)."""
+    members_only_unless_public(call)
     params: PublicParams = call.params
     page = page_of(params)
     if params.remote and not params.local:  # no other sites: nothing from them
@@ -133,6 +149,7 @@ def _tags(names: list[str]) -> list[str]:
 def timeline_tag(call: Call, hashtag: str) -> Reply:
     """Public posts with a hashtag (or any of `any[]`, with all of `all[]`, none of
     `none[]`)."""
+    members_only_unless_public(call)
     params: TagParams = call.params
     page = page_of(params)
     name = hashtag_of(hashtag)

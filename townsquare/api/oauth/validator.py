@@ -47,6 +47,15 @@ class Validator(OAuth2Validator):
             return bool(settings.TOWNSQUARE["OAUTH_PASSWORD_GRANT"])
         return grant_type in ("authorization_code", "client_credentials", "refresh_token")
 
+    def validate_user(
+        self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        """The password grant signs in only those the login page would: a member whose email
+        is not confirmed (new, or sent back to confirm it by staff) gets no token this way."""
+        if not super().validate_user(username, password, client, request, *args, **kwargs):
+            return False
+        return bool(getattr(request.user, "email_confirmed", False))
+
     def validate_scopes(
         self,
         client_id: str,

@@ -14,6 +14,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model
@@ -81,13 +82,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
     try:
         scopes, credentials = core.validate_authorization_request(request)
     except FatalClientError as exc:
-        return _error_page(request, exc.oauthlib_error.description or "This app is not known here.")
+        return _error_page(
+            request, exc.oauthlib_error.description or _("This app is not known here.")
+        )
     except OAuthToolkitError as exc:
         error = exc.oauthlib_error
         redirect_uri = getattr(error, "redirect_uri", None)
         if redirect_uri and redirect_uri != OOB:
             return _Redirect(error.in_uri(redirect_uri))
-        return _error_page(request, error.description or "The app's request is not valid.")
+        return _error_page(request, error.description or _("The app's request is not valid."))
     application = (
         get_application_model()
         .objects.select_related("mastodon")
@@ -113,7 +116,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         target = credentials.get("redirect_uri")
         if target and target != OOB:
             return _Redirect(_keep_case(error.in_uri(target), target))
-        return _error_page(request, "You did not allow this app.", status=403)
+        return _error_page(request, _("You did not allow this app."), status=403)
     if credentials.get("redirect_uri") == OOB:
         code = parse_qs(urlsplit(uri).query).get("code", [""])[0]
         return render(request, "api/oob.html", {"app": application, "code": code})
@@ -139,7 +142,7 @@ def _json_response(body: str, status: int, headers: dict[str, str]) -> HttpRespo
 @csrf_exempt
 def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return JsonResponse({"error": "Method not allowed"}, status=405)
+        return JsonResponse({"error": _("Method not allowed")}, status=405)
     try:
         password_grant = collect(request).get("grant_type") == "password"
     except ApiError as exc:  # a body that is not JSON, a NUL character
@@ -148,7 +151,7 @@ def token(request: HttpRequest) -> HttpResponse:
         try:
             LOGIN_FAILURES_PER_IP.check(client_ip(request) or "-")
         except RateLimited as exc:
-            response = JsonResponse({"error": "Too many requests"}, status=429)
+            response = JsonResponse({"error": _("Too many requests")}, status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
     _uri, headers, body, status = _core().create_token_response(request)
@@ -166,7 +169,7 @@ def token(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def revoke(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return JsonResponse({"error": "Method not allowed"}, status=405)
+        return JsonResponse({"error": _("Method not allowed")}, status=405)
     try:
         collect(request)
     except ApiError as exc:
@@ -179,7 +182,7 @@ def revoke(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             {
                 "error": "unauthorized_client",
-                "error_description": "You are not authorized to revoke this token",
+                "error_description": _("You are not authorized to revoke this token"),
             },
             status=403,
         )

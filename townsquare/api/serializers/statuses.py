@@ -21,9 +21,11 @@ from townsquare.api.serializers.media import attachment
 from townsquare.api.serializers.polls import poll
 from townsquare.core.sql import id_in
 from townsquare.filters.queries import apply_filters
+from townsquare.links.queries import previews_enabled
 from townsquare.media.models import Status as MediaStatus
 from townsquare.posts.display import PostView, hydrate
 from townsquare.posts.queries import ListedPost, Viewer
+from townsquare.site import emoji as custom_emoji
 
 VISIBILITY = {0: "public", 1: "unlisted", 2: "private", 3: "direct"}
 VISIBILITY_CODES = {name: code for code, name in VISIBILITY.items()}
@@ -96,7 +98,7 @@ def _static(post: ListedPost, media: Sequence[Any], extras: _Extras | None) -> d
         "media_attachments": [attachment(m) for m in media],
         "mentions": extras.mentions.get(post.id, []),
         "tags": extras.tags.get(post.id, []),
-        "emojis": [],
+        "emojis": custom_emoji.used_in(post.text, post.spoiler_text),
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": str(post.in_reply_to_author_id)
         if post.in_reply_to_author_id
@@ -110,8 +112,9 @@ def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
     """What the cached static part depends on that can change (see `cache`): an edit sets
     `edited_at`, moderation sets `sensitive`, a deleted parent clears the reply links, a link
     card fetched again (new title, new picture: the old picture's file is deleted) has a new
-    fetch time; media are cached only once all are ready. The rest (mentions of a member
-    suspended since, an app's new name) expires with `cache.STATUS_TTL`."""
+    fetch time; media are cached only once all are ready; a change of the site's custom emoji
+    changes their version (`emojis`). The rest (mentions of a member suspended since, an
+    app's new name) expires with `cache.STATUS_TTL`."""
     return (
         kind,
         post.edited_at,
@@ -120,6 +123,7 @@ def _stamp(post: ListedPost, kind: str) -> tuple[Any, ...]:
         post.in_reply_to_id,
         post.in_reply_to_author_id,
         post.card_version,
+        custom_emoji.version(),
     )
 
 
@@ -174,6 +178,7 @@ def statuses(
         {p.author_id: p.author for p in shown} | {v.item.author_id: v.item.author for v in views}
     )
     quoted = {v.quoted.id for v in views if v.quoted is not None}  # never cached
+    cards_shown = previews_enabled()
     extras = _extras(sorted({p.id for p in shown if p.id not in cached} | quoted))
     out: list[dict[str, Any]] = []
     for view in views:
@@ -192,6 +197,8 @@ def statuses(
             static = {**static, "card": card(view.card)}
             cache.statuses.put(post.id, _stamp(post, "post"), static, cache.STATUS_TTL)
         entity = _entity(static, post, account, view)
+        if not cards_shown:  # link previews switched off: not even a cached card
+            entity["card"] = None
         if member is not None and post.author_id == member.pk:
             entity["application"] = static["application"]
         if view.quoted is not None and view.quoted.author_id in authors:

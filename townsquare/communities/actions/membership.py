@@ -13,6 +13,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
@@ -30,7 +31,7 @@ from townsquare.communities.models.group import (
     NAME_MAX,
     RULES_MAX,
 )
-from townsquare.core import ratelimit
+from townsquare.core import ratelimit, words
 from townsquare.graph.queries import is_blocked_between
 from townsquare.media import images
 from townsquare.notifications.actions import notify, withdraw
@@ -51,15 +52,19 @@ def _clean(name: str, handle: str, description: str, rules: str) -> tuple[str, s
     rules = (rules or "").replace("\r\n", "\n").strip()
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the group a name."
+        errors["name"] = _("Give the group a name.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Names are at most {NAME_MAX} characters."
+        errors["name"] = _("Names are at most %(count)d characters.") % {"count": NAME_MAX}
     if not _HANDLE.match(handle):
-        errors["handle"] = f"2 to {HANDLE_MAX} letters, digits and underscores."
+        errors["handle"] = _("2 to %(count)d letters, digits and underscores.") % {
+            "count": HANDLE_MAX
+        }
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"At most {DESCRIPTION_MAX:,} characters."
+        errors["description"] = _("At most %(count)s characters.") % {
+            "count": words.number(DESCRIPTION_MAX)
+        }
     if len(rules) > RULES_MAX:
-        errors["rules"] = f"At most {RULES_MAX:,} characters."
+        errors["rules"] = _("At most %(count)s characters.") % {"count": words.number(RULES_MAX)}
     if errors:
         raise ValidationError(errors)
     return name, handle, description, rules
@@ -78,12 +83,12 @@ def create_group(
     """A new group, with its creator as owner, and its cover (1500x500) when given."""
     name, handle, description, rules = _clean(name, handle, description, rules)
     if privacy not in GroupPrivacy.values:
-        raise ValidationError({"privacy": "Choose public, private or secret."})
+        raise ValidationError({"privacy": _("Choose public, private or secret.")})
     if not creator.is_active:
-        raise PermissionDenied("This account cannot create groups.")
+        raise PermissionDenied(_("This account cannot create groups."))
     ratelimit.GROUPS_PER_ACCOUNT.hit(str(creator.pk))
     if Group.objects.annotate(lower=Lower("handle")).filter(lower=handle.lower()).exists():
-        raise ValidationError({"handle": "That handle is taken."})
+        raise ValidationError({"handle": _("That handle is taken.")})
     cover_path = ""
     if cover is not None:
         try:
@@ -107,7 +112,7 @@ def create_group(
         if cover_path:
             images.delete_image(cover_path)
         if isinstance(exc, IntegrityError):  # the same handle, taken at the same moment
-            raise ValidationError({"handle": "That handle is taken."}) from None
+            raise ValidationError({"handle": _("That handle is taken.")}) from None
         raise
     return group
 
@@ -119,7 +124,7 @@ def join(member: User, group: Group) -> str:
     with transaction.atomic():
         place = queries.membership(member, group, lock=True)
         if place is not None and place.state == MembershipState.BANNED:
-            raise ValidationError("You can't join this group.")
+            raise ValidationError(_("You can't join this group."))
         if place is not None and place.state == MembershipState.MEMBER:
             return JOINED
         if place is not None and place.state == MembershipState.INVITED:
@@ -151,7 +156,7 @@ def leave(member: User, group: Group) -> None:
         if place is None or place.state == MembershipState.BANNED:
             return
         if place.role == Role.OWNER and place.state == MembershipState.MEMBER:
-            raise ValidationError("Hand the group over to another member before you leave.")
+            raise ValidationError(_("Hand the group over to another member before you leave."))
         if place.state == MembershipState.REQUESTED:
             withdraw(Kind.GROUP_REQUEST, actor_id=member.pk, group_id=group.pk)
         if place.state == MembershipState.INVITED:
@@ -165,9 +170,9 @@ def invite(inviter: User, group: Group, invitee: User) -> None:
     already in, asked already (then they are let in) or banned."""
     ratelimit.WRITES_PER_ACCOUNT.hit(str(inviter.pk))
     if inviter.pk == invitee.pk or not invitee.is_active:
-        raise ValidationError("Choose someone else to invite.")
+        raise ValidationError(_("Choose someone else to invite."))
     if is_blocked_between(inviter.pk, invitee.pk):
-        raise ValidationError(f"You can't invite {invitee.username}.")
+        raise ValidationError(_("You can't invite %(name)s.") % {"name": invitee.username})
     with transaction.atomic():
         if not queries.is_member(inviter, group):
             raise queries.not_found()
@@ -186,14 +191,14 @@ def answer_request(manager: User, group: Group, member_id: int, *, accept: bool)
     ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
     with transaction.atomic():
         if not queries.can_manage(manager, group):
-            raise PermissionDenied("Only the group's moderators can answer requests.")
+            raise PermissionDenied(_("Only the group's moderators can answer requests."))
         place = (
             Membership.objects.select_for_update()
             .filter(group=group, member_id=member_id, state=MembershipState.REQUESTED)
             .first()
         )
         if place is None:
-            raise ValidationError("That request is no longer waiting.")
+            raise ValidationError(_("That request is no longer waiting."))
         if accept:
             _let_in(place, manager)
         else:
@@ -213,20 +218,20 @@ def set_role(manager: User, group: Group, member_id: int, role: int) -> None:
     """The owner or an admin gives a member a role below their own (only the owner makes
     admins); handing over ownership is `transfer_ownership`."""
     if role not in (Role.MEMBER, Role.MODERATOR, Role.ADMIN):
-        raise ValidationError("Choose member, moderator or admin.")
+        raise ValidationError(_("Choose member, moderator or admin."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
     with transaction.atomic():
         mine = queries.membership(manager, group)
         target = queries.membership_by_id(group, member_id, lock=True)
         if target is None or target.state != MembershipState.MEMBER:
-            raise ValidationError("That person is not a member.")
+            raise ValidationError(_("That person is not a member."))
         allowed = (
             mine is not None
             and mine.state == MembershipState.MEMBER
             and (mine.role == Role.OWNER or (mine.role == Role.ADMIN and role < Role.ADMIN))
         )
         if not allowed or target.role >= (mine.role if mine else Role.MEMBER):
-            raise PermissionDenied("You can't change this member's role.")
+            raise PermissionDenied(_("You can't change this member's role."))
         Membership.objects.filter(pk=target.pk).update(role=role)
 
 
@@ -236,10 +241,10 @@ def transfer_ownership(owner: User, group: Group, member_id: int) -> None:
     with transaction.atomic():
         mine = queries.membership(owner, group, lock=True)
         if mine is None or mine.role != Role.OWNER or mine.state != MembershipState.MEMBER:
-            raise PermissionDenied("Only the owner can hand the group over.")
+            raise PermissionDenied(_("Only the owner can hand the group over."))
         target = queries.membership_by_id(group, member_id, lock=True)
         if target is None or target.state != MembershipState.MEMBER or target.pk == mine.pk:
-            raise ValidationError("Choose another member of the group.")
+            raise ValidationError(_("Choose another member of the group."))
         Membership.objects.filter(pk=target.pk).update(role=Role.OWNER)
         Membership.objects.filter(pk=mine.pk).update(role=Role.ADMIN)
 
@@ -252,13 +257,13 @@ def ban(manager: User, group: Group, member_id: int) -> None:
     with transaction.atomic():
         mine = queries.membership(manager, group)
         if mine is None or mine.state != MembershipState.MEMBER or mine.role < Role.MODERATOR:
-            raise PermissionDenied("Only the group's moderators can ban.")
+            raise PermissionDenied(_("Only the group's moderators can ban."))
         if member_id == manager.pk:
-            raise ValidationError("You can't ban yourself.")
+            raise ValidationError(_("You can't ban yourself."))
         target = queries.membership_by_id(group, member_id, lock=True)
         in_group = target is not None and target.state == MembershipState.MEMBER
         if in_group and target is not None and target.role >= mine.role:
-            raise PermissionDenied("You can't ban someone whose role is not below yours.")
+            raise PermissionDenied(_("You can't ban someone whose role is not below yours."))
         if target is None:
             Membership.objects.create(
                 group=group, member_id=member_id, state=MembershipState.BANNED
@@ -278,7 +283,7 @@ def unban(manager: User, group: Group, member_id: int) -> None:
     ratelimit.WRITES_PER_ACCOUNT.hit(str(manager.pk))
     with transaction.atomic():
         if not queries.can_manage(manager, group):
-            raise PermissionDenied("Only the group's moderators can lift a ban.")
+            raise PermissionDenied(_("Only the group's moderators can lift a ban."))
         Membership.objects.filter(
             group=group, member_id=member_id, state=MembershipState.BANNED
         ).delete()

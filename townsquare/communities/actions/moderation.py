@@ -10,6 +10,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
@@ -83,10 +84,10 @@ def update_group(
     """The group's admins (and owner) change its name, description, rules, privacy (only
     towards more private: public to private or secret, private to secret), whether new posts
     need approval, and its cover (1500x500)."""
-    _require(admin, group, Role.ADMIN, "Only the group's admins can change its settings.")
+    _require(admin, group, Role.ADMIN, _("Only the group's admins can change its settings."))
     name, _handle, description, rules = _clean(name, group.handle, description, rules)
     if privacy not in _MAY_BECOME[GroupPrivacy(group.privacy)]:
-        raise ValidationError({"privacy": "A group can become more private, never less."})
+        raise ValidationError({"privacy": _("A group can become more private, never less.")})
     ratelimit.WRITES_PER_ACCOUNT.hit(str(admin.pk))
     new_cover = ""
     if cover is not None:
@@ -123,8 +124,8 @@ def update_group(
 
 def _held_post(moderator: User, post: Post) -> Post:
     if post.group_id is None or not post.held:
-        raise ValidationError("That post is not waiting for approval.")
-    _require(moderator, post.group_id, Role.MODERATOR, "Only the group's moderators can.")
+        raise ValidationError(_("That post is not waiting for approval."))
+    _require(moderator, post.group_id, Role.MODERATOR, _("Only the group's moderators can."))
     return post
 
 
@@ -137,17 +138,19 @@ def approve_post(moderator: User, post: Post) -> Post:
     with transaction.atomic():
         locked = Post.objects.select_for_update().filter(pk=post.pk).first()
         if locked is None:
-            raise ValidationError("That post is not waiting for approval.")
+            raise ValidationError(_("That post is not waiting for approval."))
         _held_post(moderator, locked)
         try:
             published = release_held(locked)
         except ValidationError:
             raise ValidationError(
-                "Its author can't post in the group now (they left, were banned or are "
-                "muted): decline it instead."
+                _(
+                    "Its author can't post in the group now (they left, were banned or are "
+                    "muted): decline it instead."
+                )
             ) from None
         if published is None:
-            raise ValidationError("That post is not waiting for approval.")
+            raise ValidationError(_("That post is not waiting for approval."))
         notify(
             published.author_id,
             Kind.GROUP_POST_APPROVED,
@@ -163,7 +166,7 @@ def decline_post(moderator: User, post: Post) -> None:
     with transaction.atomic():
         locked = Post.objects.select_for_update().filter(pk=post.pk).first()
         if locked is None:
-            raise ValidationError("That post is not waiting for approval.")
+            raise ValidationError(_("That post is not waiting for approval."))
         _held_post(moderator, locked)
         delete_post(moderator, locked)
 
@@ -171,16 +174,16 @@ def decline_post(moderator: User, post: Post) -> None:
 def remove_post(moderator: User, post: Post) -> None:
     """A group moderator removes a post (or reply) from the group: it is deleted."""
     if post.group_id is None:
-        raise ValidationError("That post is not in a group.")
-    _require(moderator, post.group_id, Role.MODERATOR, "Only the group's moderators can.")
+        raise ValidationError(_("That post is not in a group."))
+    _require(moderator, post.group_id, Role.MODERATOR, _("Only the group's moderators can."))
     delete_post(moderator, post)
 
 
 def pin_post(moderator: User, post: Post) -> None:
     """Pin a published post (not a reply) to the top of its group; at most MAX_PINS."""
     if post.group_id is None or post.held or post.in_reply_to_id is not None:
-        raise ValidationError("Only a group's published posts can be pinned.")
-    _require(moderator, post.group_id, Role.MODERATOR, "Only the group's moderators can pin.")
+        raise ValidationError(_("Only a group's published posts can be pinned."))
+    _require(moderator, post.group_id, Role.MODERATOR, _("Only the group's moderators can pin."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(moderator.pk))
     with transaction.atomic():
         Group.objects.select_for_update().filter(pk=post.group_id).exists()
@@ -188,14 +191,16 @@ def pin_post(moderator: User, post: Post) -> None:
         if pins.filter(post=post).exists():
             return
         if pins.count() >= MAX_PINS:
-            raise ValidationError(f"A group can pin {MAX_PINS} posts; unpin one first.")
+            raise ValidationError(
+                _("A group can pin %(count)d posts; unpin one first.") % {"count": MAX_PINS}
+            )
         GroupPin.objects.create(group_id=post.group_id, post=post, pinned_by=moderator)
 
 
 def unpin_post(moderator: User, post: Post) -> None:
     if post.group_id is None:
         return
-    _require(moderator, post.group_id, Role.MODERATOR, "Only the group's moderators can unpin.")
+    _require(moderator, post.group_id, Role.MODERATOR, _("Only the group's moderators can unpin."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(moderator.pk))
     GroupPin.objects.filter(group_id=post.group_id, post=post).delete()
 
@@ -204,24 +209,24 @@ def mute_member(moderator: User, group: Group, member_id: int, duration: str) ->
     """A moderator mutes a member with a lower role for a while: they still read the group but
     cannot post, reply or have posts approved until then. Returns when it ends."""
     if duration not in MUTE_CHOICES:
-        raise ValidationError({"duration": "Choose how long."})
+        raise ValidationError({"duration": _("Choose how long.")})
     ratelimit.WRITES_PER_ACCOUNT.hit(str(moderator.pk))
     until = timezone.now() + MUTE_CHOICES[duration]
     with transaction.atomic():
         mine = _role(moderator, group)
         if mine is None or mine < Role.MODERATOR:
-            raise PermissionDenied("Only the group's moderators can mute members.")
+            raise PermissionDenied(_("Only the group's moderators can mute members."))
         target = queries.membership_by_id(group, member_id, lock=True)
         if target is None or target.state != MembershipState.MEMBER:
-            raise ValidationError("That person is not a member.")
+            raise ValidationError(_("That person is not a member."))
         if target.role >= mine:
-            raise PermissionDenied("You can't mute someone whose role is not below yours.")
+            raise PermissionDenied(_("You can't mute someone whose role is not below yours."))
         Membership.objects.filter(pk=target.pk).update(muted_until=until)
     return until
 
 
 def unmute_member(moderator: User, group: Group, member_id: int) -> None:
-    _require(moderator, group, Role.MODERATOR, "Only the group's moderators can unmute.")
+    _require(moderator, group, Role.MODERATOR, _("Only the group's moderators can unmute."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(moderator.pk))
     Membership.objects.filter(group=group, member_id=member_id).update(muted_until=None)
 
@@ -233,9 +238,9 @@ def delete_group(owner: User, group: Group, *, confirm_handle: str) -> int:
     next load."""
     with transaction.atomic():
         if _role(owner, group, lock=True) != Role.OWNER:
-            raise PermissionDenied("Only the group's owner can delete it.")
+            raise PermissionDenied(_("Only the group's owner can delete it."))
         if confirm_handle.strip().lstrip("@").lower() != group.handle.lower():
-            raise ValidationError({"confirm": "Type the group's handle to confirm."})
+            raise ValidationError({"confirm": _("Type the group's handle to confirm.")})
         ratelimit.WRITES_PER_ACCOUNT.hit(str(owner.pk))
         post_ids = list(Post.objects.filter(group=group).values_list("pk", flat=True))
         media_actions.discard_for_posts(post_ids)

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User
@@ -26,9 +27,11 @@ PAGE_EMAIL_DOMAIN = "pages.invalid"
 def _category(category: str) -> str:
     category = " ".join((category or "").split())
     if not category:
-        raise ValidationError({"category": "Choose a category, such as Club or Local business."})
+        raise ValidationError({"category": _("Choose a category, such as Club or Local business.")})
     if len(category) > CATEGORY_MAX:
-        raise ValidationError({"category": f"At most {CATEGORY_MAX} characters."})
+        raise ValidationError(
+            {"category": _("At most %(count)s characters.") % {"count": CATEGORY_MAX}}
+        )
     return category
 
 
@@ -38,10 +41,10 @@ def create_page(
     """A new page with its creator as its first admin. The handle shares the members'
     namespace (the page lives at /@handle)."""
     if not creator.is_active or creator.is_page:
-        raise PermissionDenied("This account cannot create pages.")
+        raise PermissionDenied(_("This account cannot create pages."))
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": "Give the page a name."})
+        raise ValidationError({"name": _("Give the page a name.")})
     category = _category(category)
     handle = (handle or "").strip().removeprefix("@")
     ratelimit.PAGES_PER_ACCOUNT.hit(str(creator.pk))
@@ -82,7 +85,7 @@ def _update_profile(page: User, **changes: Any) -> None:
 
 def _require_admin(admin: User, page: User) -> None:
     if queries.page_role(admin, page) != PageRoleKind.ADMIN:
-        raise PermissionDenied("Only the page's admins can do that.")
+        raise PermissionDenied(_("Only the page's admins can do that."))
 
 
 def update_page(
@@ -103,7 +106,7 @@ def update_page(
     _require_admin(admin, page)
     category = _category(category)
     if not " ".join((name or "").split()):
-        raise ValidationError({"display_name": "Give the page a name."})
+        raise ValidationError({"display_name": _("Give the page a name.")})
     changes: dict[str, Any] = {
         "display_name": name,
         "bio": description,
@@ -126,11 +129,13 @@ def add_to_team(admin: User, page: User, member: User, role: int) -> None:
     """An admin adds a member to the team, or changes their role. The last admin cannot be
     made an editor."""
     if role not in PageRoleKind.values:
-        raise ValidationError({"role": "Choose admin or editor."})
+        raise ValidationError({"role": _("Choose admin or editor.")})
     if not member.is_active or member.is_page or member.pk == page.pk:
-        raise ValidationError({"username": "Choose a member."})
+        raise ValidationError({"username": _("Choose a member.")})
     if is_blocked_between(admin.pk, member.pk):
-        raise ValidationError({"username": f"You can't add {member.username}."})
+        raise ValidationError(
+            {"username": _("You can't add %(name)s.") % {"name": member.username}}
+        )
     ratelimit.WRITES_PER_ACCOUNT.hit(str(admin.pk))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=page.pk).exists()  # the team's lock
@@ -163,4 +168,4 @@ def remove_from_team(actor: User, page: User, member_id: int) -> None:
 def _keep_an_admin(page: User, *, leaving: int) -> None:
     others = PageRole.objects.filter(page=page, role=PageRoleKind.ADMIN, member__is_active=True)
     if not others.exclude(member_id=leaving).exists():
-        raise ValidationError("A page needs an admin: make someone else admin first.")
+        raise ValidationError(_("A page needs an admin: make someone else admin first."))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
@@ -14,9 +15,9 @@ RULES_MAX = 5000
 
 
 class GroupPrivacy(models.IntegerChoices):
-    PUBLIC = 0, "Public: anyone sees the posts, anyone joins"
-    PRIVATE = 1, "Private: anyone finds the group; posts and members for members only"
-    SECRET = 2, "Secret: only members know it exists; joining by invitation"
+    PUBLIC = 0, _("Public: anyone sees the posts, anyone joins")
+    PRIVATE = 1, _("Private: anyone finds the group; posts and members for members only")
+    SECRET = 2, _("Secret: only members know it exists; joining by invitation")
 
 
 class Group(models.Model):

@@ -3,22 +3,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class Role(models.IntegerChoices):
-    MEMBER = 0, "Member"
-    MODERATOR = 1, "Moderator"
-    ADMIN = 2, "Admin"
-    OWNER = 3, "Owner"
+    MEMBER = 0, _("Member")
+    MODERATOR = 1, _("Moderator")
+    ADMIN = 2, _("Admin")
+    OWNER = 3, _("Owner")
 
 
 class MembershipState(models.IntegerChoices):
-    MEMBER = 0, "Member"
-    REQUESTED = 1, "Asked to join"
-    INVITED = 2, "Invited"
-    BANNED = 3, "Banned"
+    MEMBER = 0, _("Member")
+    REQUESTED = 1, _("Asked to join")
+    INVITED = 2, _("Invited")
+    BANNED = 3, _("Banned")
 
 
 class Membership(models.Model):

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class PageRoleKind(models.IntegerChoices):
-    EDITOR = 0, "Editor: posts as the page"
-    ADMIN = 1, "Admin: posts as the page, edits it and chooses its team"
+    EDITOR = 0, _("Editor: posts as the page")
+    ADMIN = 1, _("Admin: posts as the page, edits it and chooses its team")
 
 
 class PageRole(models.Model):

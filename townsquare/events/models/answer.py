@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class Answer(models.TextChoices):
-    GOING = "going", "Going"
-    INTERESTED = "interested", "Interested"
-    NOT_GOING = "not_going", "Not going"
+    GOING = "going", _("Going")
+    INTERESTED = "interested", _("Interested")
+    NOT_GOING = "not_going", _("Not going")
 
 
 # The answers that get a reminder, and that list the event among the member's own.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
@@ -11,9 +12,9 @@ CONTEXTS = ("home", "notifications", "public", "thread", "account")
 
 
 class FilterAction(models.TextChoices):
-    WARN = "warn", "Show with a warning"
-    HIDE = "hide", "Hide completely"
-    BLUR_MEDIA = "blur_media", "Hide media behind a warning"
+    WARN = "warn", _("Show with a warning")
+    HIDE = "hide", _("Hide completely")
+    BLUR_MEDIA = "blur_media", _("Hide media behind a warning")
 
 
 class Filter(models.Model):

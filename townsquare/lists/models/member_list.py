@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class RepliesPolicy(models.TextChoices):
-    FOLLOWED = "followed", "Replies to anyone I follow"
-    LIST = "list", "Replies to members of the list"
-    NONE = "none", "No replies"
+    FOLLOWED = "followed", _("Replies to anyone I follow")
+    LIST = "list", _("Replies to members of the list")
+    NONE = "none", _("No replies")
 
 
 class MemberList(models.Model):

@@ -3,15 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class ReportCategory(models.TextChoices):
-    SPAM = "spam", "Spam"
-    LEGAL = "legal", "Illegal content"
-    VIOLATION = "violation", "Breaks the site's rules"
-    OTHER = "other", "Something else"
+    SPAM = "spam", _("Spam")
+    LEGAL = "legal", _("Illegal content")
+    VIOLATION = "violation", _("Breaks the site's rules")
+    OTHER = "other", _("Something else")
 
 
 class Report(models.Model):

@@ -3,28 +3,29 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class Kind(models.TextChoices):
-    MENTION = "mention", "Mentions"
-    REPLY = "reply", "Replies"
-    LIKE = "like", "Likes"
-    SHARE = "share", "Shares"
-    QUOTE = "quote", "Quotes"
-    FOLLOW = "follow", "New followers"
-    FOLLOW_REQUEST = "follow_request", "Follow requests"
-    POLL = "poll", "Polls ended"
-    STATUS = "status", "New posts"  # by someone the member follows with notifications on
+    MENTION = "mention", _("Mentions")
+    REPLY = "reply", _("Replies")
+    LIKE = "like", _("Likes")
+    SHARE = "share", _("Shares")
+    QUOTE = "quote", _("Quotes")
+    FOLLOW = "follow", _("New followers")
+    FOLLOW_REQUEST = "follow_request", _("Follow requests")
+    POLL = "poll", _("Polls ended")
+    STATUS = "status", _("New posts")  # by someone the member follows with notifications on
     # Groups (site only: the client API lists none of these).
-    GROUP_REQUEST = "group_request", "Requests to join a group"  # to its moderators
-    GROUP_INVITE = "group_invite", "Group invitations"
-    GROUP_ACCEPTED = "group_accepted", "Accepted into a group"
-    GROUP_POST_PENDING = "group_post_pending", "Group posts awaiting approval"  # to moderators
-    GROUP_POST_APPROVED = "group_post_approved", "Group posts approved"
+    GROUP_REQUEST = "group_request", _("Requests to join a group")  # to its moderators
+    GROUP_INVITE = "group_invite", _("Group invitations")
+    GROUP_ACCEPTED = "group_accepted", _("Accepted into a group")
+    GROUP_POST_PENDING = "group_post_pending", _("Group posts awaiting approval")  # to moderators
+    GROUP_POST_APPROVED = "group_post_approved", _("Group posts approved")
     # Events (site only).
-    EVENT_REMINDER = "event_reminder", "Event reminders"
+    EVENT_REMINDER = "event_reminder", _("Event reminders")
 
 
 class Notification(models.Model):

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.notifications.models.notification import Kind
 
 
 class Delivery(models.TextChoices):
-    IMMEDIATELY = "immediately", "As they happen"
-    DIGEST = "digest", "Once a day, in a digest"
-    NEVER = "never", "Never"
+    IMMEDIATELY = "immediately", _("As they happen")
+    DIGEST = "digest", _("Once a day, in a digest")
+    NEVER = "never", _("Never")
 
 
 # Emailed unless the member says otherwise: things addressed to them, not likes and shares.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
@@ -108,9 +109,9 @@ def edit_post(
     replaces the poll (votes start again when its options or kind change), None removes it.
     The post's level stays as it was."""
     if post.author_id != author.pk or not author.is_active:
-        raise PermissionDenied("You can only edit your own posts.")
+        raise PermissionDenied(_("You can only edit your own posts."))
     if post.reblog_of_id is not None:
-        raise ValidationError("A share has no text to edit.")
+        raise ValidationError(_("A share has no text to edit."))
     current_media = _media_ids(post)
     final_media = current_media if media_ids is None else [int(i) for i in media_ids]
     final_media = list(dict.fromkeys(final_media))
@@ -125,7 +126,7 @@ def edit_post(
     settings_only = poll if isinstance(poll, PollSpec) and not poll_changed else None
     has_poll = isinstance(poll, PollSpec) or (poll is KEEP and current_poll is not None)
     if has_poll and final_media:
-        raise ValidationError({"poll": "A post can have a poll or media, not both."})
+        raise ValidationError({"poll": _("A post can have a poll or media, not both.")})
     text = _clean_text(text, required=not final_media)
     spoiler = _clean_spoiler(spoiler_text)
     sensitive = bool(sensitive) or bool(spoiler)

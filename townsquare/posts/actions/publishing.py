@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import can_act_as, render_member_text
 from townsquare.communities import queries as group_queries
 from townsquare.communities.models import Group, Role
-from townsquare.core import ratelimit
+from townsquare.core import ratelimit, words
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
 from townsquare.feeds.actions import add_to_home
@@ -28,9 +29,10 @@ from townsquare.polls import actions as poll_actions
 from townsquare.posts.models import Hashtag, Mention, Post, PostHashtag, Visibility
 from townsquare.posts.queries import OPEN, can_see
 from townsquare.realtime import publish as realtime
+from townsquare.site.limits import current_limits
 
 MAX_SPOILER_LENGTH = 500
-NOT_AVAILABLE = "That post is not available."
+NOT_AVAILABLE = gettext_lazy("That post is not available.")
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,15 @@ class PollSpec:
 
 def _clean_text(text: str, *, required: bool) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
-    limit = settings.TOWNSQUARE["MAX_POST_LENGTH"]
+    limit = current_limits().post_length
     if required and not text:
-        raise ValidationError({"text": "Write something before posting."})
+        raise ValidationError({"text": _("Write something before posting.")})
     if len(text) > limit:
         raise ValidationError(
-            {"text": f"Posts are at most {limit:,} characters ({len(text):,} now)."}
+            {
+                "text": _("Posts are at most %(most)s characters (%(count)s now).")
+                % {"most": words.number(limit), "count": words.number(len(text))}
+            }
         )
     return text
 
@@ -57,7 +62,10 @@ def _clean_spoiler(spoiler_text: str) -> str:
     spoiler = " ".join((spoiler_text or "").split())
     if len(spoiler) > MAX_SPOILER_LENGTH:
         raise ValidationError(
-            {"spoiler_text": f"Content warnings are at most {MAX_SPOILER_LENGTH} characters."}
+            {
+                "spoiler_text": _("Content warnings are at most %(count)d characters.")
+                % {"count": MAX_SPOILER_LENGTH}
+            }
         )
     return spoiler
 
@@ -66,7 +74,7 @@ def _level(visibility: int | str) -> Visibility:
     try:
         return Visibility(int(visibility))
     except (TypeError, ValueError):
-        raise ValidationError({"visibility": "Choose who can see this post."}) from None
+        raise ValidationError({"visibility": _("Choose who can see this post.")}) from None
 
 
 def _visible_target(author: User, post: Post | None) -> Post | None:
@@ -76,7 +84,7 @@ def _visible_target(author: User, post: Post | None) -> Post | None:
     if post.reblog_of_id is not None:
         post = post.reblog_of
     if post is None or not can_see(author, post):
-        raise ValidationError(NOT_AVAILABLE)
+        raise ValidationError(str(NOT_AVAILABLE))
     return post
 
 
@@ -126,19 +134,19 @@ def create_post(
     when that is followers-only or mentioned-only, and it always reaches the author answered.
     """
     if not author.is_active:
-        raise PermissionDenied("This account cannot post.")
+        raise PermissionDenied(_("This account cannot post."))
     text = _clean_text(text, required=not media_ids)
     spoiler = _clean_spoiler(spoiler_text)
     level = _level(visibility)
     parent = _visible_target(author, in_reply_to)
     quoted = _visible_target(author, quote_of)
     if quoted is not None and quoted.visibility not in OPEN:
-        raise ValidationError("Only public posts can be quoted.")
+        raise ValidationError(_("Only public posts can be quoted."))
     if quoted is not None and not shareable_outside(quoted):
-        raise ValidationError("Posts of a private or secret group stay in the group.")
+        raise ValidationError(_("Posts of a private or secret group stay in the group."))
     group_id = parent.group_id if parent is not None else (group.pk if group else None)
     if parent is not None and parent.held:
-        raise ValidationError("That post is waiting for the group's approval.")
+        raise ValidationError(_("That post is waiting for the group's approval."))
     held = False
     if group_id is not None:
         held = _check_group_posting(author, group_id, reply=parent is not None)
@@ -146,7 +154,9 @@ def create_post(
     if parent is not None and parent.visibility >= Visibility.FOLLOWERS:
         level = Visibility(max(level, parent.visibility))
     if poll is not None and media_ids:
-        raise ValidationError({"poll": "A post can have a poll or media, not both."})
+        raise ValidationError({"poll": _("A post can have a poll or media, not both.")})
+    if poll is not None:
+        poll_actions.ensure_enabled()
     ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
 
     rendered = render_member_text(text)
@@ -198,10 +208,14 @@ def _check_group_posting(author: User, group_id: int, *, reply: bool) -> bool:
     answer whether a new post (not a reply) waits for a moderator's approval."""
     place = group_queries.posting_place(author, group_id)
     if place is None:
-        raise ValidationError("Join the group to post in it.")
+        raise ValidationError(_("Join the group to post in it."))
     if place.muted_until is not None and place.muted_until > timezone.now():
-        until = timezone.localtime(place.muted_until).strftime("%-d %B %Y, %H:%M")
-        raise ValidationError(f"The group's moderators muted you here until {until}.")
+        # Translators: a date in the form of Django's date filter (F: the month's name).
+        pattern = pgettext("date format of a day and time", "j F Y, H:i")
+        until = dateformat.format(timezone.localtime(place.muted_until), pattern)
+        raise ValidationError(
+            _("The group's moderators muted you here until %(when)s.") % {"when": until}
+        )
     return not reply and place.group.approve_posts and place.role < Role.MODERATOR
 
 
@@ -260,7 +274,7 @@ def delete_post(actor: User, post: Post) -> None:
     moderators); it leaves every feed with it, its counts
     leave the posts it answered or shared, and its media files are removed."""
     if not may_delete(actor, post):
-        raise PermissionDenied("You can only delete your own posts.")
+        raise PermissionDenied(_("You can only delete your own posts."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(actor.pk))
     with transaction.atomic():
         if post.in_reply_to_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext, gettext_lazy
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
@@ -27,7 +28,7 @@ from townsquare.posts.queries import OPEN, can_see
 from townsquare.realtime import publish as realtime
 
 MAX_PINS = 5
-NOT_AVAILABLE = "That post is not available."
+NOT_AVAILABLE = gettext_lazy("That post is not available.")
 
 
 def _seen_original(member: User, post: Post) -> Post:
@@ -36,7 +37,7 @@ def _seen_original(member: User, post: Post) -> Post:
     if post.reblog_of_id is not None:
         post = post.reblog_of  # type: ignore[assignment]
     if post is None or not can_see(member, post):
-        raise ValidationError(NOT_AVAILABLE)
+        raise ValidationError(str(NOT_AVAILABLE))
     return post
 
 
@@ -70,12 +71,12 @@ def share(member: User, post: Post, *, visibility: int = Visibility.PUBLIC) -> P
     Returns the share."""
     original = _seen_original(member, post)
     if original.visibility not in OPEN:
-        raise ValidationError("Only public posts can be shared.")
+        raise ValidationError(gettext("Only public posts can be shared."))
     if not shareable_outside(original):
-        raise ValidationError("Posts of a private or secret group stay in the group.")
+        raise ValidationError(gettext("Posts of a private or secret group stay in the group."))
     level = Visibility(visibility) if visibility in Visibility.values else Visibility.PUBLIC
     if level == Visibility.MENTIONED:
-        raise ValidationError("A share goes to your followers or everyone.")
+        raise ValidationError(gettext("A share goes to your followers or everyone."))
     ratelimit.POSTS_PER_ACCOUNT.hit(str(member.pk))
     existing = Post.objects.filter(author=member, reblog_of=original).first()
     if existing is not None:
@@ -123,9 +124,9 @@ def unbookmark(member: User, post: Post) -> None:
 def pin(member: User, post: Post) -> None:
     """Show one of one's own posts at the top of one's profile (at most MAX_PINS)."""
     if post.author_id != member.pk or post.reblog_of_id is not None:
-        raise ValidationError("You can pin only your own posts.")
+        raise ValidationError(gettext("You can pin only your own posts."))
     if post.visibility == Visibility.MENTIONED:
-        raise ValidationError("Posts for mentioned people only cannot be pinned.")
+        raise ValidationError(gettext("Posts for mentioned people only cannot be pinned."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     with transaction.atomic():
         # The member's row is the lock: two pins at once are counted one after the other.
@@ -134,7 +135,10 @@ def pin(member: User, post: Post) -> None:
         if post.pk in pinned:
             return
         if len(pinned) >= MAX_PINS:
-            raise ValidationError(f"You can pin at most {MAX_PINS} posts; unpin one first.")
+            raise ValidationError(
+                gettext("You can pin at most %(count)d posts; unpin one first.")
+                % {"count": MAX_PINS}
+            )
         Pin.objects.create(user=member, post=post)
 
 
@@ -147,7 +151,7 @@ def follow_hashtag(member: User, name: str) -> Hashtag:
     """Follow a hashtag: its public posts from now on reach the member's home feed."""
     name = name.strip().lstrip("#").lower()
     if not name or len(name) > 100 or not name.replace("_", "").isalnum():
-        raise ValidationError("That is not a hashtag.")
+        raise ValidationError(gettext("That is not a hashtag."))
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(member.pk))
     tag, _ = Hashtag.objects.get_or_create(name=name)
     HashtagFollow.objects.get_or_create(user=member, hashtag=tag)

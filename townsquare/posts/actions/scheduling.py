@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import ratelimit
@@ -39,14 +40,17 @@ def _check_time(author: User, scheduled_at: datetime, *, moving: int | None = No
         scheduled_at = timezone.make_aware(scheduled_at, timezone.get_current_timezone())
     if scheduled_at < timezone.now() + MIN_DELAY:
         raise ValidationError(
-            {"scheduled_at": "The scheduled time must be at least 5 minutes in the future."}
+            {"scheduled_at": _("The scheduled time must be at least 5 minutes in the future.")}
         )
     waiting = ScheduledPost.objects.filter(author=author)
     if moving is not None:
         waiting = waiting.exclude(pk=moving)
     if moving is None and waiting.count() >= MAX_SCHEDULED:
         raise ValidationError(
-            {"scheduled_at": f"You can have at most {MAX_SCHEDULED} scheduled posts."}
+            {
+                "scheduled_at": _("You can have at most %(count)d scheduled posts.")
+                % {"count": MAX_SCHEDULED}
+            }
         )
     day_start = scheduled_at.replace(hour=0, minute=0, second=0, microsecond=0)
     that_day = waiting.filter(
@@ -54,7 +58,10 @@ def _check_time(author: User, scheduled_at: datetime, *, moving: int | None = No
     )
     if that_day.count() >= MAX_PER_DAY:
         raise ValidationError(
-            {"scheduled_at": f"You can schedule at most {MAX_PER_DAY} posts for one day."}
+            {
+                "scheduled_at": _("You can schedule at most %(count)d posts for one day.")
+                % {"count": MAX_PER_DAY}
+            }
         )
     return scheduled_at
 
@@ -66,7 +73,7 @@ def _target(author: User, post_id: int | None) -> int | None:
     if post is not None and post.reblog_of_id is not None:
         post = post.reblog_of
     if post is None or not can_see(author, post):
-        raise ValidationError(NOT_AVAILABLE)
+        raise ValidationError(str(NOT_AVAILABLE))
     return post.pk
 
 
@@ -88,13 +95,14 @@ def schedule_post(
     """Keep a post to publish at `scheduled_at` (at least five minutes ahead), checked now as
     `create_post` would check it; its uploads wait with it."""
     if not author.is_active:
-        raise PermissionDenied("This account cannot post.")
+        raise PermissionDenied(_("This account cannot post."))
     text = _clean_text(text, required=not media_ids)
     spoiler = _clean_spoiler(spoiler_text)
     level = _level(visibility)
     if poll is not None:
         if media_ids:
-            raise ValidationError({"poll": "A post can have a poll or media, not both."})
+            raise ValidationError({"poll": _("A post can have a poll or media, not both.")})
+        poll_actions.ensure_enabled()
         poll_actions.clean_options(poll.options)
         poll_actions.clean_duration(poll.expires_in)
     reply_to = _target(author, in_reply_to_id)
@@ -138,7 +146,7 @@ def _enqueue_publish(scheduled: ScheduledPost) -> None:
 def reschedule(author: User, scheduled: ScheduledPost, scheduled_at: datetime) -> ScheduledPost:
     """Move a scheduled post to another time (the job for the old time then does nothing)."""
     if scheduled.author_id != author.pk:
-        raise PermissionDenied("You can only change your own scheduled posts.")
+        raise PermissionDenied(_("You can only change your own scheduled posts."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(author.pk))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=author.pk).exists()
@@ -153,7 +161,7 @@ def cancel_scheduled(author: User, scheduled: ScheduledPost) -> None:
     """Drop a scheduled post; its uploads go back to being unattached (and are cleared away
     with other abandoned uploads)."""
     if scheduled.author_id != author.pk:
-        raise PermissionDenied("You can only cancel your own scheduled posts.")
+        raise PermissionDenied(_("You can only cancel your own scheduled posts."))
     ratelimit.WRITES_PER_ACCOUNT.hit(str(author.pk))
     with transaction.atomic():
         media_actions.release_scheduled(scheduled.pk)

@@ -3,15 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.ids import next_id
 
 
 class Visibility(models.IntegerChoices):
-    PUBLIC = 0, "Public"  # anyone, listed on the public timeline
-    UNLISTED = 1, "Unlisted"  # anyone with the link or on the profile; not on public timelines
-    FOLLOWERS = 2, "Followers only"  # accepted followers and mentioned members
-    MENTIONED = 3, "Mentioned people only"  # only the members it mentions
+    PUBLIC = 0, _("Public")  # anyone, listed on the public timeline
+    UNLISTED = 1, _("Unlisted")  # anyone with the link or on the profile; not on public timelines
+    FOLLOWERS = 2, _("Followers only")  # accepted followers and mentioned members
+    MENTIONED = 3, _("Mentioned people only")  # only the members it mentions
 
 
 class Post(models.Model):

@@ -14,7 +14,4 @@ register = template.Library()
 @register.filter
 def event_when(event: Event) -> str:
     """'Sat 5 Dec 2026, 19:00 CET'."""
-    starts = times.local(event.starts_at, event.time_zone)
-    return (
-        f"{times.short_day_text(starts.date())}, {times.clock(starts)} {times.zone_label(starts)}"
-    )
+    return times.moment_text(times.local(event.starts_at, event.time_zone))

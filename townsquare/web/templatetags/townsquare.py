@@ -8,6 +8,7 @@ from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
 from townsquare.posts.display import hydrate
+from townsquare.site import emoji as custom_emoji
 from townsquare.web import render
 
 register = template.Library()
@@ -22,6 +23,12 @@ def media_url(path: str) -> str:
 def avatar(person: Any, size: int = 44) -> SafeString:
     """The same avatar markup as on post cards (one implementation, in web/render.py)."""
     return mark_safe(render.avatar_html(person, size=size))  # noqa: S308 - escaped there
+
+
+@register.filter
+def emojify(html: str) -> SafeString:
+    """Sanitized post HTML with the site's custom emoji drawn (as on post cards)."""
+    return mark_safe(custom_emoji.emojify(html or ""))  # noqa: S308 - sanitized HTML in
 
 
 @register.simple_tag(takes_context=True)

@@ -3,47 +3,80 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from townsquare.accounts import actions
+from townsquare.accounts import actions, registration
+from townsquare.accounts.deletion import DeletionPending
 from townsquare.core.ratelimit import RateLimited
-from townsquare.web.forms import EmailForm, LoginForm, SetPasswordForm, SignUpForm
+from townsquare.site import state as site_state
+from townsquare.site.models import RegistrationMode, Rule
+from townsquare.web.forms import EmailForm, JoinForm, LoginForm, SetPasswordForm
+from townsquare.web.views import data as data_views
 from townsquare.web.views.common import apply_errors, client_ip, safe_next
+
+
+def _join_form(request: HttpRequest, invite: str) -> JoinForm:
+    row = site_state.site_settings()
+    asks = registration.mode() == RegistrationMode.APPROVAL and not invite
+    return JoinForm(
+        request.POST or None,
+        initial={"invite": invite},
+        question=row.approval_question if asks else "",
+        min_age=row.min_age,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    if not actions.registrations_open():
-        return render(
-            request,
-            "web/accounts/signup.html",
-            {"closed": actions.SIGNUPS_CLOSED},
-            status=403,
-        )
-    form = SignUpForm(request.POST or None)
+    invite = (request.POST.get("invite") or request.GET.get("invite") or "").strip()[:40]
+    context: dict[str, object] = {"rules": Rule.objects.all(), "site": site_state.site_settings()}
+    if not registration.accepts_sign_ups(invite):
+        problem = registration.invite_status(invite) if invite else None
+        context["closed"] = problem or registration.closed_message()
+        return render(request, "web/accounts/signup.html", context, status=403)
+    form = _join_form(request, invite)
+    context.update(
+        form=form, approval=registration.mode() == RegistrationMode.APPROVAL and not invite
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        joining = registration.Joining(
+            invite_code=invite,
+            answer=data.get("answer", ""),
+            accepted_terms=data["agreement"],
+            confirmed_age=data.get("age", False),
+            language=translation.get_language() or "",  # the language the form was shown in
+        )
         try:
-            user = actions.sign_up(
-                form.cleaned_data["username"],
-                form.cleaned_data["email"],
-                form.cleaned_data["password"],
+            user = registration.sign_up(
+                data["username"],
+                data["email"],
+                data["password"],
                 ip=client_ip(request),
+                joining=joining,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         except RateLimited as exc:
             form.add_error(None, str(exc))
         else:
-            return render(request, "web/accounts/signup_done.html", {"email": user.email})
-    return render(request, "web/accounts/signup.html", {"form": form}, status=_status(form))
+            waiting = registration.pending_application(user.pk) is not None
+            return render(
+                request, "web/accounts/signup_done.html", {"email": user.email, "waiting": waiting}
+            )
+    return render(request, "web/accounts/signup.html", context, status=_status(form))
 
 
-def _status(form: EmailForm | SignUpForm | LoginForm | SetPasswordForm) -> int:
+def _status(form: EmailForm | JoinForm | LoginForm | SetPasswordForm) -> int:
     return 400 if form.is_bound and form.errors else 200
 
 
@@ -54,7 +87,9 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "web/accounts/confirm_failed.html", {"error": exc.messages[0]}, status=400
         )
-    messages.success(request, f"Thanks, {user.name}: your email address is confirmed.")
+    messages.success(
+        request, _("Thanks, %(name)s: your email address is confirmed.") % {"name": user.name}
+    )
     return redirect("home" if request.user.is_authenticated else "login")
 
 
@@ -80,9 +115,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = actions.authenticate_member(
                 request, form.cleaned_data["login"], form.cleaned_data["password"]
             )
+        except DeletionPending as pending:  # the right password: it may cancel the deletion
+            return data_views.offer_restore(request, pending.member)
         except actions.LoginRefused as exc:
             form.add_error(None, str(exc))
-            unconfirmed = "confirm" in str(exc)
+            unconfirmed = exc.unconfirmed
         else:
             actions.log_in(request, user)
             return redirect(safe_next(request, "/"))
@@ -115,7 +152,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         return render(
             request,
             "web/accounts/confirm_failed.html",
-            {"error": "This reset link is invalid or has been used. Ask for a new one."},
+            {"error": _("This reset link is invalid or has been used. Ask for a new one.")},
             status=400,
         )
     form = SetPasswordForm(request.POST or None)
@@ -125,6 +162,6 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Your password is changed. Log in with it now.")
+            messages.success(request, _("Your password is changed. Log in with it now."))
             return redirect("login")
     return render(request, "web/accounts/reset_confirm.html", {"form": form}, status=_status(form))

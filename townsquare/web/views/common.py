@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from townsquare.site import features
 
@@ -63,6 +64,29 @@ def feature_required(
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not features.enabled(name):
                 raise Http404("This part of the site is switched off.")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return wrap
+
+
+def permission_required(
+    name: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A staff view: visitors go to the login page; members without the permission `name`
+    (accounts.permissions) get a 403."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not user.can(name):
+                raise PermissionDenied(_("Only staff with that permission can open this page."))
             return view(request, *args, **kwargs)
 
         return guarded

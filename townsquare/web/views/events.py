@@ -18,7 +18,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -34,10 +37,10 @@ from townsquare.web.views.common import apply_errors, feature_required, parse_id
 
 FEATURE = "events"
 PAGE_SIZE = 60
-_ANSWERED: dict[str, str] = {
-    Answer.GOING.value: "You're going. We'll remind you the day before.",
-    Answer.INTERESTED.value: "Marked as interested. We'll remind you the day before.",
-    Answer.NOT_GOING.value: "You're not going.",
+_ANSWERED: dict[str, Promise] = {
+    Answer.GOING.value: gettext_lazy("You're going. We'll remind you the day before."),
+    Answer.INTERESTED.value: gettext_lazy("Marked as interested. We'll remind you the day before."),
+    Answer.NOT_GOING.value: gettext_lazy("You're not going."),
 }
 
 
@@ -52,14 +55,7 @@ class Listed:
 
     @property
     def time_text(self) -> str:
-        if self.starts.date() == self.ends.date():
-            return (
-                f"{times.clock(self.starts)}–{times.clock(self.ends)} {times.zone_label(self.ends)}"
-            )
-        return (
-            f"{times.clock(self.starts)} {times.zone_label(self.starts)} – "
-            f"{times.short_day_text(self.ends.date())}, {times.clock(self.ends)}"
-        )
+        return times.hours_text(self.starts, self.ends)
 
     @property
     def day_text(self) -> str:
@@ -67,11 +63,11 @@ class Listed:
 
     @property
     def month_text(self) -> str:
-        return f"{self.starts:%b}"
+        return times.month_text(self.starts)
 
     @property
     def answer_label(self) -> str:
-        return Answer(self.answer).label if self.answer else ""
+        return str(Answer(self.answer).label) if self.answer else ""
 
 
 @dataclass
@@ -96,9 +92,9 @@ def _listed(viewer: Any, events: Sequence[Event]) -> list[Listed]:
 def _heading(day: date, today: date) -> str:
     words = times.day_text(day)
     if day == today:
-        return f"Today · {words}"
+        return _("Today · %(day)s") % {"day": words}
     if day == today + timedelta(days=1):
-        return f"Tomorrow · {words}"
+        return _("Tomorrow · %(day)s") % {"day": words}
     return words
 
 
@@ -208,7 +204,7 @@ def create(request: HttpRequest) -> HttpResponse:
         except (PermissionDenied, RateLimited) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your event is ready. Share it!")
+            messages.success(request, _("Your event is ready. Share it!"))
             return redirect("event", event.pk)
     return render(request, "web/events/form.html", {"form": form}, status=400)
 
@@ -257,11 +253,11 @@ def answer(request: HttpRequest, event_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except (PermissionDenied, RateLimited) as exc:
-        messages.error(request, str(exc) or "You can't answer this event.")
+        messages.error(request, str(exc) or _("You can't answer this event."))
     else:
         messages.success(
             request,
-            _ANSWERED.get(given or "", "Your answer is taken back."),
+            str(_ANSWERED.get(given or "", gettext_lazy("Your answer is taken back."))),
         )
     return redirect(safe_next(request, reverse("event", args=[event.pk])))
 
@@ -288,7 +284,7 @@ def edit(request: HttpRequest, event_id: int) -> HttpResponse:
     assert isinstance(member, User)
     event = queries.event_for(member, event_id)
     if not queries.can_manage_event(member, event):
-        raise PermissionDenied("Only the event's hosts can change it.")
+        raise PermissionDenied(_("Only the event's hosts can change it."))
     if request.method != "POST":
         form = EventForm(initial=_edit_initial(event), editing=True, zone=event.time_zone)
         return render(request, "web/events/form.html", {"form": form, "event": event})
@@ -309,7 +305,7 @@ def edit(request: HttpRequest, event_id: int) -> HttpResponse:
         except (PermissionDenied, RateLimited) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "The event is saved.")
+            messages.success(request, _("The event is saved."))
             return redirect("event", event.pk)
     return render(request, "web/events/form.html", {"form": form, "event": event}, status=400)
 
@@ -323,7 +319,7 @@ def _manage(request: HttpRequest, event_id: int, change: Any, done: str) -> Even
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except (PermissionDenied, RateLimited) as exc:
-        messages.error(request, str(exc) or "You can't change this event.")
+        messages.error(request, str(exc) or _("You can't change this event."))
     else:
         messages.success(request, done)
     return event
@@ -337,7 +333,7 @@ def cancel(request: HttpRequest, event_id: int) -> HttpResponse:
         request,
         event_id,
         actions.cancel_event,
-        "The event is cancelled. Its page stays, marked cancelled; nobody is reminded.",
+        _("The event is cancelled. Its page stays, marked cancelled; nobody is reminded."),
     )
     return redirect("event", event.pk)
 
@@ -346,7 +342,7 @@ def cancel(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _manage(request, event_id, actions.delete_event, "The event is deleted.")
+    event = _manage(request, event_id, actions.delete_event, _("The event is deleted."))
     if Event.objects.filter(pk=event.pk).exists():
         return redirect("event", event.pk)
     return redirect("events")

@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -41,7 +43,7 @@ def settings(request: HttpRequest, handle: str) -> HttpResponse:
     assert isinstance(request.user, User)
     group = queries.group_by_handle(request.user, handle)
     if _role(request.user, group) < Role.ADMIN:
-        raise PermissionDenied("Only the group's admins can change its settings.")
+        raise PermissionDenied(_("Only the group's admins can change its settings."))
     initial = {
         "name": group.name,
         "privacy": group.privacy,
@@ -72,7 +74,7 @@ def settings(request: HttpRequest, handle: str) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "The group's settings are saved.")
+                messages.success(request, _("The group's settings are saved."))
                 return redirect("group", group.handle)
     context = {"group": group, "form": form, "is_owner": _role(request.user, group) == Role.OWNER}
     return render(request, "web/groups/settings.html", context, status=status)
@@ -85,7 +87,7 @@ def delete(request: HttpRequest, handle: str) -> HttpResponse:
     assert isinstance(request.user, User)
     group = queries.group_by_handle(request.user, handle)
     if _role(request.user, group) != Role.OWNER:
-        raise PermissionDenied("Only the group's owner can delete it.")
+        raise PermissionDenied(_("Only the group's owner can delete it."))
     form = DeleteGroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +100,13 @@ def delete(request: HttpRequest, handle: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"{group.name} is deleted, with its {removed} post{'s' * (removed != 1)}."
+                request,
+                ngettext(
+                    "%(name)s is deleted, with its %(count)d post.",
+                    "%(name)s is deleted, with its %(count)d posts.",
+                    removed,
+                )
+                % {"name": group.name, "count": removed},
             )
             return redirect("groups")
     post_count = Post.objects.filter(group=group).count()
@@ -163,7 +171,7 @@ def _on_post(
 @require_POST
 def approve(request: HttpRequest, post_id: int) -> HttpResponse:
     return _on_post(
-        request, post_id, actions.approve_post, "Approved: the post is in the group now."
+        request, post_id, actions.approve_post, _("Approved: the post is in the group now.")
     )
 
 
@@ -171,14 +179,14 @@ def approve(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def pin(request: HttpRequest, post_id: int) -> HttpResponse:
-    return _on_post(request, post_id, actions.pin_post, "Pinned to the top of the group.")
+    return _on_post(request, post_id, actions.pin_post, _("Pinned to the top of the group."))
 
 
 @feature_required(FEATURE)
 @login_required
 @require_POST
 def unpin(request: HttpRequest, post_id: int) -> HttpResponse:
-    return _on_post(request, post_id, actions.unpin_post, "Unpinned.")
+    return _on_post(request, post_id, actions.unpin_post, _("Unpinned."))
 
 
 @feature_required(FEATURE)
@@ -191,18 +199,20 @@ def mute(request: HttpRequest, handle: str) -> HttpResponse:
     form = MuteForm(request.POST)
     try:
         if member_id is None:
-            raise ValidationError("Choose whom to mute.")
+            raise ValidationError(_("Choose whom to mute."))
         if request.POST.get("lift") == "1":
             actions.unmute_member(request.user, group, member_id)
-            messages.success(request, "They can post in the group again.")
+            messages.success(request, _("They can post in the group again."))
         elif not form.is_valid():
-            raise ValidationError("Choose how long.")
+            raise ValidationError(_("Choose how long."))
         else:
             until = actions.mute_member(
                 request.user, group, member_id, form.cleaned_data["duration"]
             )
-            when = timezone.localtime(until).strftime("%-d %B, %H:%M")
-            messages.success(request, f"Muted in the group until {when}.")
+            # Translators: a date in the form of Django's date filter (F: the month's name).
+            pattern = pgettext("date format of a day and time this year", "j F, H:i")
+            when = dateformat.format(timezone.localtime(until), pattern)
+            messages.success(request, _("Muted in the group until %(when)s.") % {"when": when})
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except RateLimited as exc:
@@ -222,17 +232,17 @@ def role(request: HttpRequest, handle: str) -> HttpResponse:
     wanted = int(raw) if raw in {"0", "1", "2", "3"} else None
     try:
         if member_id is None or wanted is None:
-            raise ValidationError("Choose a member and a role.")
+            raise ValidationError(_("Choose a member and a role."))
         if wanted == Role.OWNER:
             actions.transfer_ownership(request.user, group, member_id)
-            messages.success(request, "The group is theirs now; you are an admin.")
+            messages.success(request, _("The group is theirs now; you are an admin."))
         else:
             actions.set_role(request.user, group, member_id, wanted)
-            messages.success(request, "Role changed.")
+            messages.success(request, _("Role changed."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except PermissionDenied as exc:
-        messages.error(request, str(exc) or "You can't change this member's role.")
+        messages.error(request, str(exc) or _("You can't change this member's role."))
     except RateLimited as exc:
         messages.error(request, str(exc))
     return redirect("group_members", group.handle)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -56,7 +57,9 @@ def create(request: HttpRequest) -> HttpResponse:
         except RateLimited as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{group.name} is ready. Invite people to join.")
+            messages.success(
+                request, _("%(name)s is ready. Invite people to join.") % {"name": group.name}
+            )
             return redirect("group", group.handle)
     return render(request, "web/groups/new.html", {"form": form}, status=400)
 
@@ -99,7 +102,9 @@ def group_page(request: HttpRequest, handle: str) -> HttpResponse:
         "form": PostForm(initial={"group": group.pk}) if member else None,
         "next_max_id": posts[-1].pk if len(posts) == cursor.limit else None,
         "states": MembershipState,
-        "privacy_name": {0: "Public group", 1: "Private group", 2: "Secret group"}[group.privacy],
+        "privacy_name": {0: _("Public group"), 1: _("Private group"), 2: _("Secret group")}[
+            group.privacy
+        ],
     }
     return render(request, "web/groups/group.html", context)
 
@@ -135,13 +140,13 @@ def _change(
         outcome = change(request.user, group)
     except (ValidationError, PermissionDenied) as exc:
         text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, text or "You can't do that in this group.")
+        messages.error(request, text or _("You can't do that in this group."))
     except RateLimited as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
-            done if outcome != actions.REQUESTED else ("Asked to join: a moderator will answer."),
+            done if outcome != actions.REQUESTED else _("Asked to join: a moderator will answer."),
         )
     return redirect("group", group.handle)
 
@@ -150,14 +155,14 @@ def _change(
 @login_required
 @require_POST
 def join(request: HttpRequest, handle: str) -> HttpResponse:
-    return _change(request, handle, actions.join, "Welcome to the group!")
+    return _change(request, handle, actions.join, _("Welcome to the group!"))
 
 
 @feature_required(FEATURE)
 @login_required
 @require_POST
 def leave(request: HttpRequest, handle: str) -> HttpResponse:
-    return _change(request, handle, actions.leave, "Done: you are no longer in the group.")
+    return _change(request, handle, actions.leave, _("Done: you are no longer in the group."))
 
 
 @feature_required(FEATURE)
@@ -167,13 +172,13 @@ def invite(request: HttpRequest, handle: str) -> HttpResponse:
     form = InviteForm(request.POST)
     invitee = active_member(form.data.get("username", "").strip().lstrip("@"))
     if invitee is None:
-        messages.error(request, "No member has that name.")
+        messages.error(request, _("No member has that name."))
         return redirect("group_members", handle)
 
     def change(member: User, group: Group) -> None:
         actions.invite(member, group, invitee)
 
-    return _change(request, handle, change, f"Invited {invitee.name}.")
+    return _change(request, handle, change, _("Invited %(name)s.") % {"name": invitee.name})
 
 
 @feature_required(FEATURE)
@@ -183,13 +188,13 @@ def answer(request: HttpRequest, handle: str) -> HttpResponse:
     member_id = parse_id(request.POST.get("member"))
     accept = request.POST.get("answer") == "accept"
     if member_id is None:
-        messages.error(request, "Choose a request to answer.")
+        messages.error(request, _("Choose a request to answer."))
         return redirect("group_members", handle)
 
     def change(manager: User, group: Group) -> None:
         actions.answer_request(manager, group, member_id, accept=accept)
 
-    _change(request, handle, change, "Let in." if accept else "Request declined.")
+    _change(request, handle, change, _("Let in.") if accept else _("Request declined."))
     return redirect("group_members", handle)
 
 
@@ -200,7 +205,7 @@ def ban(request: HttpRequest, handle: str) -> HttpResponse:
     member_id = parse_id(request.POST.get("member"))
     lift = request.POST.get("lift") == "1"
     if member_id is None:
-        messages.error(request, "Choose whom to ban.")
+        messages.error(request, _("Choose whom to ban."))
         return redirect("group_members", handle)
 
     def change(manager: User, group: Group) -> None:
@@ -209,5 +214,5 @@ def ban(request: HttpRequest, handle: str) -> HttpResponse:
         else:
             actions.ban(manager, group, member_id)
 
-    _change(request, handle, change, "Ban lifted." if lift else "Banned from the group.")
+    _change(request, handle, change, _("Ban lifted.") if lift else _("Banned from the group."))
     return redirect("group_members", handle)

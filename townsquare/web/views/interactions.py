@@ -14,7 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
@@ -29,15 +32,15 @@ from townsquare.web.views.common import safe_next
 
 Act = Callable[[User, Post], object]
 
-_ACTIONS: dict[str, tuple[Act, str]] = {
-    "like": (actions.like, "Liked."),
-    "unlike": (actions.unlike, "Like removed."),
-    "share": (actions.share, "Shared with your followers."),
-    "unshare": (actions.unshare, "Share removed."),
-    "bookmark": (actions.bookmark, "Bookmarked."),
-    "unbookmark": (actions.unbookmark, "Bookmark removed."),
-    "pin": (actions.pin, "Pinned to your profile."),
-    "unpin": (actions.unpin, "Unpinned."),
+_ACTIONS: dict[str, tuple[Act, Promise]] = {
+    "like": (actions.like, gettext_lazy("Liked.")),
+    "unlike": (actions.unlike, gettext_lazy("Like removed.")),
+    "share": (actions.share, gettext_lazy("Shared with your followers.")),
+    "unshare": (actions.unshare, gettext_lazy("Share removed.")),
+    "bookmark": (actions.bookmark, gettext_lazy("Bookmarked.")),
+    "unbookmark": (actions.unbookmark, gettext_lazy("Bookmark removed.")),
+    "pin": (actions.pin, gettext_lazy("Pinned to your profile.")),
+    "unpin": (actions.unpin, gettext_lazy("Unpinned.")),
 }
 
 
@@ -81,7 +84,7 @@ def act(request: HttpRequest, post_id: int, verb: str) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, done)
+        messages.success(request, str(done))
     fallback = reverse("post", args=[post.author.username, post.pk])
     return redirect(safe_next(request, fallback))
 
@@ -115,7 +118,7 @@ def liked_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     if cursor.max_id:
         likes = likes.filter(id__lt=cursor.max_id)
     rows = [(like.pk, like.user) for like in likes.order_by("-id")[: cursor.limit]]
-    return _people_page(request, post, "Liked by", rows, cursor.limit)
+    return _people_page(request, post, _("Liked by"), rows, cursor.limit)
 
 
 @require_GET
@@ -128,7 +131,7 @@ def shared_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse
     if cursor.max_id:
         shares = shares.filter(id__lt=cursor.max_id)
     rows = [(share.pk, share.author) for share in shares.order_by("-id")[: cursor.limit]]
-    return _people_page(request, post, "Shared by", rows, cursor.limit)
+    return _people_page(request, post, _("Shared by"), rows, cursor.limit)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from townsquare.web.context import menu_badges
@@ -12,5 +13,5 @@ from townsquare.web.context import menu_badges
 def badges(request: HttpRequest) -> JsonResponse:
     """The menu's numbers: unread notifications, conversations with unread messages."""
     if not request.user.is_authenticated:
-        return JsonResponse({"error": "Not signed in"}, status=401)
+        return JsonResponse({"error": _("Not signed in")}, status=401)
     return JsonResponse(menu_badges(request.user))

@@ -15,10 +15,15 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
+from townsquare.core import words
 from townsquare.core.ratelimit import RateLimited
 from townsquare.media import actions as media_actions
 from townsquare.media.render import gallery_html
@@ -41,6 +46,12 @@ def _members_named(names: list[str]) -> tuple[list[User], list[str]]:
     return [found[name] for name in names if name in found], [
         name for name in names if name not in found
     ]
+
+
+def _no_such_members(unknown: list[str]) -> str:
+    return ngettext(
+        "No member is called %(names)s.", "No members are called %(names)s.", len(unknown)
+    ) % {"names": words.listing(unknown)}
 
 
 def _with_images(member: User, form: MessageForm, write: Callable[[list[int]], object]) -> object:
@@ -103,7 +114,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         people, unknown = _members_named(form.cleaned_data["to"])
         if unknown:
-            form.add_error("to", f"No member is called {', '.join(unknown)}.")
+            form.add_error("to", _no_such_members(unknown))
         else:
             data, member = form.cleaned_data, request.user
             try:
@@ -143,7 +154,17 @@ def _conversation_context(request: HttpRequest, conversation_id: int) -> dict[st
         "place": place,
         "conversation": place.conversation,
         "others": others,
-        "title": place.conversation.title or ", ".join(o.name for o in others) or "Only you",
+        "title": place.conversation.title
+        or words.listing([o.name for o in others])
+        or _("Only you"),
+        "others_html": words.listing_html(
+            [
+                format_html(
+                    '<a href="{}">@{}</a>', reverse("profile", args=[o.username]), o.username
+                )
+                for o in others
+            ]
+        ),
         "shown": [
             {
                 "message": m,
@@ -255,7 +276,7 @@ def _change(
 @require_POST
 def unsend(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     return _change(
-        request, conversation_id, lambda me: actions.unsend(me, message_id), "Message unsent."
+        request, conversation_id, lambda me: actions.unsend(me, message_id), _("Message unsent.")
     )
 
 
@@ -267,7 +288,7 @@ def delete_for_me(request: HttpRequest, conversation_id: int, message_id: int) -
         request,
         conversation_id,
         lambda me: actions.delete_for_me(me, message_id),
-        "Deleted for you; the others still see it.",
+        _("Deleted for you; the others still see it."),
     )
 
 
@@ -280,7 +301,7 @@ def mute(request: HttpRequest, conversation_id: int) -> HttpResponse:
         request,
         conversation_id,
         lambda me: actions.set_muted(me, conversation_id, muted=muted),
-        "Conversation muted: it no longer counts on the menu." if muted else "Unmuted.",
+        _("Conversation muted: it no longer counts on the menu.") if muted else _("Unmuted."),
     )
 
 
@@ -292,7 +313,7 @@ def leave(request: HttpRequest, conversation_id: int) -> HttpResponse:
         request,
         conversation_id,
         lambda me: actions.leave(me, conversation_id),
-        "Done: it is gone from your messages.",
+        _("Done: it is gone from your messages."),
         then="/messages",
     )
 
@@ -313,10 +334,12 @@ def answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if outcome == [True]:
         flash.success(
             request,
-            "Moved to your messages." if accept else "Request declined; the sender is not told.",
+            _("Moved to your messages.")
+            if accept
+            else _("Request declined; the sender is not told."),
         )
     elif outcome == [False]:
-        flash.info(request, "This conversation is no longer a request.")
+        flash.info(request, _("This conversation is no longer a request."))
     return response
 
 
@@ -326,15 +349,15 @@ def answer(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def add_people(request: HttpRequest, conversation_id: int) -> HttpResponse:
     form = AddPeopleForm(request.POST)
     if not form.is_valid():
-        flash.error(request, "Name the people to add.")
+        flash.error(request, _("Name the people to add."))
         return redirect(_conversation_url(conversation_id))
     people, unknown = _members_named(form.cleaned_data["to"])
     if unknown:
-        flash.error(request, f"No member is called {', '.join(unknown)}.")
+        flash.error(request, _no_such_members(unknown))
         return redirect(_conversation_url(conversation_id))
     return _change(
         request,
         conversation_id,
         lambda me: actions.add_people(me, conversation_id, people),
-        "Added.",
+        _("Added."),
     )

@@ -13,6 +13,8 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -25,13 +27,13 @@ from townsquare.web.views.common import apply_errors, parse_id, safe_next
 
 class NotificationSettingsForm(forms.Form):
     delivery = forms.ChoiceField(
-        choices=Delivery.choices, widget=forms.RadioSelect, label="Email me"
+        choices=Delivery.choices, widget=forms.RadioSelect, label=gettext_lazy("Email me")
     )
     email_kinds = forms.MultipleChoiceField(
         choices=Kind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="About",
+        label=gettext_lazy("About"),
     )
 
 
@@ -75,14 +77,14 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     ids = [parse_id(raw) for raw in raw_ids]
     checked = [value for value in ids if value is not None]
     if len(checked) != len(ids):
-        raise BadRequest("That is not a notification.")
+        raise BadRequest(_("That is not a notification."))
     status = 200
     try:
         if checked:
             actions.mark_read(request.user, checked)
         else:
             count = actions.mark_all_read(request.user)
-            messages.success(request, "All caught up." if count else "Nothing was unread.")
+            messages.success(request, _("All caught up.") if count else _("Nothing was unread."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         status = 400
@@ -114,7 +116,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 429
             else:
-                messages.success(request, "Your notification settings are saved.")
+                messages.success(request, _("Your notification settings are saved."))
                 return redirect("notification_settings")
         status = status if status != 200 else 400
     else:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -45,7 +46,9 @@ def create(request: HttpRequest) -> HttpResponse:
         except (RateLimited, PermissionDenied) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{page.name} is ready: post as it from its page.")
+            messages.success(
+                request, _("%(name)s is ready: post as it from its page.") % {"name": page.name}
+            )
             return redirect("profile", page.username)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "categories": CATEGORIES}
@@ -55,7 +58,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def _page_for_admin(request: HttpRequest, handle: str) -> User:
     page = queries.page_by_handle(handle)
     if queries.page_role(request.user, page) != PageRoleKind.ADMIN:
-        raise PermissionDenied("Only the page's admins can do that.")
+        raise PermissionDenied(_("Only the page's admins can do that."))
     return page
 
 
@@ -94,7 +97,7 @@ def edit(request: HttpRequest, handle: str) -> HttpResponse:
         except RateLimited as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "The page is saved.")
+            messages.success(request, _("The page is saved."))
             return redirect("profile", page.username)
     status = 400 if request.method == "POST" else 200
     context = {"page": page, "form": form, "categories": CATEGORIES}
@@ -108,7 +111,7 @@ def team(request: HttpRequest, handle: str) -> HttpResponse:
     page = queries.page_by_handle(handle)
     role = queries.page_role(request.user, page)
     if role is None:
-        raise PermissionDenied("The team page is for the page's team.")
+        raise PermissionDenied(_("The team page is for the page's team."))
     context = {
         "page": page,
         # What happened to the page (new followers, replies, mentions): nobody logs in as the
@@ -132,15 +135,15 @@ def add(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member(form.data.get("username", "").strip().lstrip("@"))
     try:
         if not form.is_valid() or member is None:
-            raise ValidationError("Choose a member by their username, and a role.")
+            raise ValidationError(_("Choose a member by their username, and a role."))
         actions.add_to_team(request.user, page, member, form.cleaned_data["role"])
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except (PermissionDenied, RateLimited) as exc:
-        messages.error(request, str(exc) or "Only the page's admins can do that.")
+        messages.error(request, str(exc) or _("Only the page's admins can do that."))
     else:
         assert member is not None
-        messages.success(request, f"{member.name} is on the team.")
+        messages.success(request, _("%(name)s is on the team.") % {"name": member.name})
     return redirect("page_team", page.username)
 
 
@@ -153,15 +156,15 @@ def remove(request: HttpRequest, handle: str) -> HttpResponse:
     member_id = parse_id(request.POST.get("member"))
     try:
         if member_id is None:
-            raise ValidationError("Choose whom to remove.")
+            raise ValidationError(_("Choose whom to remove."))
         actions.remove_from_team(request.user, page, member_id)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except (PermissionDenied, RateLimited) as exc:
-        messages.error(request, str(exc) or "Only the page's admins can do that.")
+        messages.error(request, str(exc) or _("Only the page's admins can do that."))
     else:
         if member_id == request.user.pk:
-            messages.success(request, f"You left the team of {page.name}.")
+            messages.success(request, _("You left the team of %(name)s.") % {"name": page.name})
             return redirect("pages")
-        messages.success(request, "Removed from the team.")
+        messages.success(request, _("Removed from the team."))
     return redirect("page_team", page.username)

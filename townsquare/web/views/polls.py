@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from townsquare.accounts.models import User
@@ -59,5 +60,5 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Your vote is counted.")
+        messages.success(request, _("Your vote is counted."))
     return redirect(back)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
@@ -24,6 +26,7 @@ from townsquare.posts.models import Post
 from townsquare.posts.queries import ListedPost
 from townsquare.posts.threads import ReplyNode, thread
 from townsquare.posts.visibility import reviewable
+from townsquare.site import features
 from townsquare.web import render as cards
 from townsquare.web.forms import EditPostForm, PostForm
 from townsquare.web.views.common import apply_errors, parse_id, safe_next
@@ -53,8 +56,10 @@ def _next_cursor(posts: list[ListedPost], limit: int) -> int | None:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        posts = queries.public_timeline(None, limit=10)
-        return render(request, "web/landing.html", {"posts": posts})
+        # The latest public posts, unless the operator keeps the public timeline for members.
+        shown = features.enabled("public_timeline")
+        posts = queries.public_timeline(None, limit=10) if shown else []
+        return render(request, "web/landing.html", {"posts": posts, "show_posts": shown})
     return _home(request, PostForm())
 
 
@@ -89,6 +94,8 @@ def home_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_timeline(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated and not features.enabled("public_timeline"):
+        return redirect_to_login(request.get_full_path())  # members only, by the operator
     cursor = parse_cursor(request.GET)
     posts = queries.public_timeline(request.user, max_id=cursor.max_id, limit=cursor.limit)
     return _timeline_response(
@@ -102,7 +109,7 @@ def _target(member: User, raw: int | None) -> Post | None:
         return None
     post = queries.get_visible(member, raw)
     if post is None:
-        raise ValidationError("The post you are answering is not available any more.")
+        raise ValidationError(_("The post you are answering is not available any more."))
     return post
 
 
@@ -112,7 +119,7 @@ def _group_target(group_id: int | None) -> Group | None:
         return None
     group = Group.objects.filter(pk=group_id).first()
     if group is None:
-        raise ValidationError("Join the group to post in it.")
+        raise ValidationError(_("Join the group to post in it."))
     return group
 
 
@@ -122,7 +129,7 @@ def _acting_as(member: User, account_id: int | None) -> User:
         return member
     account = User.objects.filter(pk=account_id).first()
     if account is None or not can_act_as(member, account):
-        raise ValidationError("You can't post as that account.")
+        raise ValidationError(_("You can't post as that account."))
     return account
 
 
@@ -174,7 +181,7 @@ def compose(request: HttpRequest) -> HttpResponse:
         except RateLimited as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Posted.")
+            messages.success(request, _("Posted."))
             parent = post.in_reply_to
             default = (
                 reverse("post", args=[parent.author.username, parent.pk]) + f"#post-{post.pk}"
@@ -301,7 +308,7 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your post is updated.")
+                messages.success(request, _("Your post is updated."))
                 return redirect("post", post.author.username, post.pk)
         status = 400
     else:
@@ -334,11 +341,11 @@ def delete_post(request: HttpRequest, post_id: int) -> HttpResponse:
         raise Http404("No such post.")
     actions.delete_post(request.user, post)  # PermissionDenied becomes a 403 page
     if post.author_id == request.user.pk:
-        messages.success(request, "Your post is deleted.")
+        messages.success(request, _("Your post is deleted."))
     elif post.held:
-        messages.success(request, "Declined: the post is deleted.")
+        messages.success(request, _("Declined: the post is deleted."))
     else:
-        messages.success(request, "The post is deleted.")
+        messages.success(request, _("The post is deleted."))
     if post.group is not None:
         return redirect(safe_next(request, reverse("group", args=[post.group.handle])))
     return redirect(safe_next(request, reverse("profile", args=[post.author.username])))

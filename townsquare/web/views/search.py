@@ -34,10 +34,18 @@ def search(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q")
     query = parse(raw)
     tab = request.GET.get("type") or ""
-    if query.kind != Kind.ALL or tab not in TABS:  # a leading @ or # picks the tab
+    posts_on = queries.post_search_enabled()
+    tabs = TABS if posts_on else tuple(name for name in TABS if name != "posts")
+    if query.kind != Kind.ALL or tab not in tabs:  # a leading @ or # picks the tab
         tab = {Kind.PEOPLE: "people", Kind.HASHTAGS: "hashtags"}.get(query.kind, "all")
     page = _page(request.GET.get("page"))
-    context: dict[str, Any] = {"q": (raw or "")[:200], "query": query, "tab": tab, "tabs": TABS}
+    context: dict[str, Any] = {
+        "q": (raw or "")[:200],
+        "query": query,
+        "tab": tab,
+        "tabs": tabs,
+        "post_search": posts_on,
+    }
     if raw is None:
         return render(request, "web/search.html", context)
     if not query.searchable:
@@ -56,7 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if tab in ("all", "hashtags") and query.kind != Kind.PEOPLE:
         limit = PREVIEW if tab == "all" else 40
         context["hashtags"] = queries.search_hashtags(query.text, limit=limit)
-    if tab in ("all", "posts") and query.kind == Kind.ALL:
+    if tab in ("all", "posts") and query.kind == Kind.ALL and posts_on:
         result = queries.search_posts_page(viewer, query, page=page, limit=PER_PAGE)
         context.update(posts=result.posts, page=page, has_next=result.has_next)
         context["searched_posts"] = True

@@ -1,4 +1,4 @@
-"""A member's own settings: profile, password and email, signed-in sessions."""
+"""A member's own settings: profile, password, email and language, signed-in sessions."""
 
 from __future__ import annotations
 
@@ -7,15 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from townsquare.accounts import actions
+from townsquare.accounts.languages import language_for
 from townsquare.accounts.models import User, UserSession
 from townsquare.core.ratelimit import RateLimited
 from townsquare.site import features
 from townsquare.web.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
+from townsquare.web.language_forms import LanguageForm
 from townsquare.web.message_forms import PrivacyForm
 from townsquare.web.views.common import apply_errors, parse_id
+from townsquare.web.views.languages import remember_language
 
 
 def _profile_initial(user: User) -> dict[str, object]:
@@ -58,7 +64,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your profile is saved.")
+                messages.success(request, _("Your profile is saved."))
                 return redirect("edit_profile")
         status = 400
     else:
@@ -74,6 +80,9 @@ def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     password_form = ChangePasswordForm(prefix="pw")
     email_form = ChangeEmailForm(prefix="em")
+    language_form = LanguageForm(
+        prefix="lang", browser_option=True, initial={"language": user.language}
+    )
     status = 200
     if request.method == "POST" and request.POST.get("form") == "password":
         password_form = ChangePasswordForm(request.POST, prefix="pw")
@@ -88,7 +97,7 @@ def account(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(password_form, exc)
             else:
-                messages.success(request, "Password changed. Other browsers were signed out.")
+                messages.success(request, _("Password changed. Other browsers were signed out."))
                 return redirect("account_settings")
         status = 400
     elif request.method == "POST" and request.POST.get("form") == "email":
@@ -103,14 +112,39 @@ def account(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(
                     request,
-                    "We sent a link to the new address; the change takes effect when you open it.",
+                    _(
+                        "We sent a link to the new address; the change takes effect when you "
+                        "open it."
+                    ),
                 )
                 return redirect("account_settings")
         status = 400
-    elif request.method == "POST":
-        messages.error(request, "Choose a form to send.")
+    elif request.method == "POST" and request.POST.get("form") == "language":
+        language_form = LanguageForm(request.POST, prefix="lang", browser_option=True)
+        if language_form.is_valid():
+            code = language_form.cleaned_data["language"]
+            try:
+                actions.set_language(user, code)
+            except ValidationError as exc:
+                apply_errors(language_form, exc)
+            except RateLimited as exc:
+                language_form.add_error(None, str(exc))
+            else:
+                # Spoken from this answer on: the message is in the language just chosen.
+                translation.activate(code or language_for(request))
+                messages.success(request, _("Your language is saved."))
+                response = redirect("account_settings")
+                remember_language(response, code)
+                return response
         status = 400
-    context = {"password_form": password_form, "email_form": email_form}
+    elif request.method == "POST":
+        messages.error(request, _("Choose a form to send."))
+        status = 400
+    context = {
+        "password_form": password_form,
+        "email_form": email_form,
+        "language_form": language_form,
+    }
     return render(request, "web/settings/account.html", context, status=status)
 
 
@@ -131,10 +165,18 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
     session_id = parse_id(request.POST.get("session"))
     if request.POST.get("all"):
         count = actions.end_sessions(request.user, keep=keep)
-        messages.success(request, f"Signed out {count} other session(s).")
+        messages.success(
+            request,
+            ngettext(
+                "Signed out %(count)d other session.",
+                "Signed out %(count)d other sessions.",
+                count,
+            )
+            % {"count": count},
+        )
     elif session_id:
         actions.end_sessions(request.user, session_ids=[session_id], keep=keep)
-        messages.success(request, "That session is signed out.")
+        messages.success(request, _("That session is signed out."))
     return redirect("sessions")
 
 
@@ -153,7 +195,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your privacy settings are saved.")
+                messages.success(request, _("Your privacy settings are saved."))
                 return redirect("privacy_settings")
         status = 400
     else:

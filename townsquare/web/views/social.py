@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
@@ -86,10 +87,19 @@ def _people(
     request: HttpRequest, username: str, *, followers: bool, friends: bool = False
 ) -> HttpResponse:
     member = _member_or_404(username)
-    title = "Friends" if friends else "Followers" if followers else "Following"
+    kind = "friends" if friends else "followers" if followers else "following"
+    title = {"friends": _("Friends"), "followers": _("Followers"), "following": _("Following")}[
+        kind
+    ]
+    page_title = {
+        "friends": _("Friends of %(name)s"),
+        "followers": _("Followers of %(name)s"),
+        "following": _("Followed by %(name)s"),
+    }[kind] % {"name": member.name}
+    named = {"title": title, "page_title": page_title, "kind": kind}
     shown = queries.friends_shown_to if friends else queries.connections_shown_to
     if not shown(request.user, member):
-        context = {"member": member, "people": [], "title": title, "hidden": True}
+        context = {"member": member, "people": [], "hidden": True, **named}
         return render(request, "web/people.html", context)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
     if friends:
@@ -103,7 +113,7 @@ def _people(
     context = {
         "member": member,
         "people": people,
-        "title": title,
+        **named,
         "next_max_id": rows[-1].pk if len(rows) == cursor.limit else None,
     }
     return render(request, "web/people.html", context)
@@ -140,16 +150,22 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
         if outcome == actions.REQUESTED:
             messages.info(
                 request,
-                f"Friend request sent to {member.name}."
-                if friends
-                else f"Asked to follow {member.name}; they approve followers.",
+                (
+                    _("Friend request sent to %(name)s.")
+                    if friends
+                    else _("Asked to follow %(name)s; they approve followers.")
+                )
+                % {"name": member.name},
             )
         else:
             messages.success(
                 request,
-                f"You and {member.name} are friends now."
-                if friends
-                else f"You follow {member.name} now.",
+                (
+                    _("You and %(name)s are friends now.")
+                    if friends
+                    else _("You follow %(name)s now.")
+                )
+                % {"name": member.name},
             )
     return redirect(safe_next(request, f"/@{member.username}"))
 
@@ -164,7 +180,7 @@ def unfollow(request: HttpRequest, username: str) -> HttpResponse:
     except RateLimited as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"You no longer follow {member.name}.")
+        messages.success(request, _("You no longer follow %(name)s.") % {"name": member.name})
     return redirect(safe_next(request, f"/@{member.username}"))
 
 
@@ -186,11 +202,12 @@ def answer_follow_request(request: HttpRequest, request_id: int, answer: str) ->
         if answer == "approve":
             actions.approve_request(request.user, request_id)
             messages.success(
-                request, "You are friends now." if friends else "Approved: they follow you now."
+                request,
+                _("You are friends now.") if friends else _("Approved: they follow you now."),
             )
         else:  # the URL admits only "approve" and "reject"
             actions.reject_request(request.user, request_id)
-            messages.success(request, "Request declined.")
+            messages.success(request, _("Request declined."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect("follow_requests")
@@ -202,7 +219,7 @@ def remove_follower(request: HttpRequest, username: str) -> HttpResponse:
     assert isinstance(request.user, User)
     member = _member_or_404(username)
     actions.remove_follower(request.user, member)
-    messages.success(request, f"{member.name} no longer follows you.")
+    messages.success(request, _("%(name)s no longer follows you.") % {"name": member.name})
     return redirect(safe_next(request, f"/@{request.user.username}/followers"))
 
 
@@ -218,7 +235,7 @@ def _relation_change(
     except RateLimited as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done.format(name=member.name))
+        messages.success(request, done % {"name": member.name})
     return redirect(safe_next(request, f"/@{member.username}"))
 
 
@@ -229,14 +246,17 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
         request,
         username,
         actions.block,
-        "You blocked {name}: neither of you sees the other's posts, and follows between you ended.",
+        _(
+            "You blocked %(name)s: neither of you sees the other's posts, and follows between "
+            "you ended."
+        ),
     )
 
 
 @login_required
 @require_POST
 def unblock(request: HttpRequest, username: str) -> HttpResponse:
-    return _relation_change(request, username, actions.unblock, "You unblocked {name}.")
+    return _relation_change(request, username, actions.unblock, _("You unblocked %(name)s."))
 
 
 @login_required
@@ -244,7 +264,7 @@ def unblock(request: HttpRequest, username: str) -> HttpResponse:
 def mute(request: HttpRequest, username: str) -> HttpResponse:
     form = MuteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how long to mute for.")
+        messages.error(request, _("Choose how long to mute for."))
         return redirect(safe_next(request, f"/@{username}"))
     seconds = form.cleaned_data["duration"]
     duration = timedelta(seconds=int(seconds)) if seconds else None
@@ -254,14 +274,14 @@ def mute(request: HttpRequest, username: str) -> HttpResponse:
         return actions.mute(muter, muted, notifications=notifications, duration=duration)
 
     return _relation_change(
-        request, username, change, "You muted {name}: their posts are hidden from you."
+        request, username, change, _("You muted %(name)s: their posts are hidden from you.")
     )
 
 
 @login_required
 @require_POST
 def unmute(request: HttpRequest, username: str) -> HttpResponse:
-    return _relation_change(request, username, actions.unmute, "You unmuted {name}.")
+    return _relation_change(request, username, actions.unmute, _("You unmuted %(name)s."))
 
 
 @login_required
@@ -279,7 +299,7 @@ def blocks_and_mutes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def feature(request: HttpRequest, username: str) -> HttpResponse:
     return _relation_change(
-        request, username, actions.endorse, "{name} is featured on your profile now."
+        request, username, actions.endorse, _("%(name)s is featured on your profile now.")
     )
 
 
@@ -287,7 +307,7 @@ def feature(request: HttpRequest, username: str) -> HttpResponse:
 @require_POST
 def unfeature(request: HttpRequest, username: str) -> HttpResponse:
     return _relation_change(
-        request, username, actions.unendorse, "{name} is no longer featured on your profile."
+        request, username, actions.unendorse, _("%(name)s is no longer featured on your profile.")
     )
 
 
@@ -303,5 +323,5 @@ def note(request: HttpRequest, username: str) -> HttpResponse:
     def change(author: User, target: User) -> None:
         actions.set_note(author, target, comment)
 
-    done = "Note saved: only you see it." if comment.strip() else "Note removed."
+    done = _("Note saved: only you see it.") if comment.strip() else _("Note removed.")
     return _relation_change(request, username, change, done)

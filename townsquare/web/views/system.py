@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils._os import safe_join
+from django.utils.translation import gettext as _
 
 from townsquare.core.middleware import current_request_id
 
@@ -73,24 +74,27 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "That request did not make sense to us.")
+    return _error(request, 400, _("That request did not make sense to us."))
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception) if exception and str(exception) else "You may not do that."
+    message = str(exception) if exception and str(exception) else _("You may not do that.")
     return _error(request, 403, message)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "There is nothing here, or you cannot see it.")
+    return _error(request, 404, _("There is nothing here, or you cannot see it."))
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return _error(
         request,
         500,
-        "Something went wrong on our side. Try again in a moment; if it keeps happening, "
-        f"tell the site's operator the request id {current_request_id()}.",
+        _(
+            "Something went wrong on our side. Try again in a moment; if it keeps happening, "
+            "tell the site's operator the request id %(request_id)s."
+        )
+        % {"request_id": current_request_id()},
     )
 
 
@@ -98,7 +102,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error(
         request,
         403,
-        "This form expired or was sent from another site. Go back, reload the page and try again.",
+        _(
+            "This form expired or was sent from another site. Go back, reload the page and "
+            "try again."
+        ),
     )
 
 

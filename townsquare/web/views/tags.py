@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
@@ -16,6 +18,7 @@ from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.posts import actions, queries
 from townsquare.posts.hashtags import follows_hashtag, trending
+from townsquare.site import features
 from townsquare.web.views.common import safe_next
 
 DAY = timedelta(days=1)
@@ -24,6 +27,8 @@ WEEK = timedelta(days=7)
 
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
+    if not request.user.is_authenticated and not features.enabled("public_timeline"):
+        return redirect_to_login(request.get_full_path())  # as the public timeline
     cursor = parse_cursor(request.GET)
     posts = queries.tag_timeline(request.user, name, max_id=cursor.max_id, limit=cursor.limit)
     member = request.user if isinstance(request.user, User) else None
@@ -41,7 +46,10 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 def trends(request: HttpRequest) -> HttpResponse:
-    columns = [("Today", trending(DAY, limit=20)), ("This week", trending(WEEK, limit=20))]
+    columns = [
+        (_("Today"), trending(DAY, limit=20)),
+        (_("This week"), trending(WEEK, limit=20)),
+    ]
     return render(request, "web/trending.html", {"columns": columns})
 
 
@@ -50,10 +58,13 @@ def _change(request: HttpRequest, name: str, follow: bool) -> HttpResponse:
     try:
         if follow:
             actions.follow_hashtag(request.user, name)
-            messages.success(request, f"You follow #{name.lower()}: its posts reach your home.")
+            messages.success(
+                request,
+                _("You follow #%(tag)s: its posts reach your home.") % {"tag": name.lower()},
+            )
         else:
             actions.unfollow_hashtag(request.user, name)
-            messages.success(request, f"You no longer follow #{name.lower()}.")
+            messages.success(request, _("You no longer follow #%(tag)s.") % {"tag": name.lower()})
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except RateLimited as exc:

@@ -79,7 +79,9 @@
 
   function showTyping(name) {
     if (!typingLine) return;
-    typingLine.textContent = name + " is typing…";
+    // The sentence comes translated from the page (data-typing: "{name} is typing…").
+    var sentence = typingLine.getAttribute("data-typing") || "{name} is typing…";
+    typingLine.textContent = sentence.replace("{name}", name);
     typingLine.hidden = false;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { typingLine.hidden = true; }, 5000);
@@ -99,7 +101,7 @@
     } else if (data.kind === "read" && here) {
       refreshThread();
     } else if (data.kind === "typing" && here) {
-      showTyping(data.name || "Someone");
+      showTyping(data.name || (typingLine && typingLine.getAttribute("data-someone")) || "…");
     }
   }
 

@@ -1,10 +1,10 @@
 // Progressive enhancement only: every page works without this file.
-// Shows post times as "5 min ago" in the reader's own language and time zone.
+// Shows post times as "5 min ago" in the page's language (<html lang>) and the reader's time zone.
 (function () {
   "use strict";
   var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
                ["hour", 3600], ["minute", 60]];
-  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" }) : null;
   function humanize(root) {
     if (!relative) return;
     var now = Date.now();

@@ -1,0 +1,5 @@
+# 5 mars 2026 · 5 mars 2026, 14:30 · 14:30 · 5 mars, 14:30
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+TIME_FORMAT = "H:i"
+SHORT_DATETIME_FORMAT = "j F, H:i"

@@ -1,0 +1,66 @@
+"""URL patterns for the staff dashboard, under /admin (included by townsquare/urls.py)."""
+
+from django.urls import URLPattern, path
+
+from townsquare.web.views.staff import (
+    announcements,
+    appearance,
+    applications,
+    dashboard,
+    members,
+    roles,
+    site_settings,
+)
+from townsquare.web.views.staff import email as staff_email
+from townsquare.web.views.staff import emoji as staff_emoji
+
+urlpatterns: list[URLPattern] = [
+    path("admin", dashboard.dashboard, name="staff_dashboard"),
+    path("admin/applications", applications.queue, name="staff_applications"),
+    path(
+        "admin/applications/<id:application_id>/accept",
+        applications.accept,
+        name="staff_accept_application",
+    ),
+    path(
+        "admin/applications/<id:application_id>/decline",
+        applications.decline,
+        name="staff_decline_application",
+    ),
+    path("admin/appearance", appearance.appearance_page, name="staff_appearance"),
+    path("admin/appearance/look", appearance.save_look, name="staff_appearance_look"),
+    path("admin/appearance/pages", appearance.save_pages, name="staff_appearance_pages"),
+    path("admin/appearance/rules", appearance.save_rules, name="staff_appearance_rules"),
+    path("admin/members", members.members, name="staff_members"),
+    path("admin/members/<username:username>", members.member, name="staff_member"),
+    path(
+        "admin/members/<username:username>/<slug:action>",
+        members.member_action,
+        name="staff_member_action",
+    ),
+    path("admin/roles", roles.roles, name="staff_roles"),
+    path("admin/roles/<id:role_id>", roles.edit_role, name="staff_role"),
+    path("admin/roles/<id:role_id>/delete", roles.delete_role, name="staff_delete_role"),
+    path("admin/settings", site_settings.site_settings, name="staff_settings"),
+    path("admin/announcements", announcements.index, name="staff_announcements"),
+    path(
+        "admin/announcements/<id:announcement_id>",
+        announcements.edit,
+        name="staff_announcement",
+    ),
+    path(
+        "admin/announcements/<id:announcement_id>/publish",
+        announcements.publish,
+        name="staff_publish_announcement",
+    ),
+    path(
+        "admin/announcements/<id:announcement_id>/delete",
+        announcements.delete,
+        name="staff_delete_announcement",
+    ),
+    path("admin/emoji", staff_emoji.index, name="staff_emoji"),
+    path("admin/emoji/<id:emoji_id>", staff_emoji.change, name="staff_change_emoji"),
+    path("admin/emoji/<id:emoji_id>/delete", staff_emoji.delete, name="staff_delete_emoji"),
+    path("admin/email", staff_email.settings_page, name="staff_email"),
+    path("admin/email/test", staff_email.send_test, name="staff_test_email"),
+]

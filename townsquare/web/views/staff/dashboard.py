@@ -1,0 +1,65 @@
+"""Staff: the operator's dashboard. Figures and charts of the site's life, the job queue, what
+the site runs on and whether it is configured right (`townsquare check` in the browser)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from townsquare.site import health, stats
+from townsquare.web.charts import bar_chart
+from townsquare.web.views.common import permission_required
+
+
+@require_GET
+@permission_required("view_dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    figures = stats.overview()
+    days = stats.DAYS
+    charts = [
+        bar_chart(
+            figures.signups.points(),
+            title=_("Sign-ups per day"),
+            description=ngettext(
+                "Accounts created on each of the last %(days)d day.",
+                "Accounts created on each of the last %(days)d days.",
+                days,
+            )
+            % {"days": days},
+            chart_id="chart-signups",
+        ),
+        bar_chart(
+            figures.posts_per_day.points(),
+            title=_("Posts per day"),
+            description=ngettext(
+                "Posts written on each of the last %(days)d day (shares left out).",
+                "Posts written on each of the last %(days)d days (shares left out).",
+                days,
+            )
+            % {"days": days},
+            chart_id="chart-posts",
+        ),
+        bar_chart(
+            figures.reports.points(),
+            title=_("Reports per day"),
+            description=ngettext(
+                "Reports sent to the moderators on each of the last %(days)d day.",
+                "Reports sent to the moderators on each of the last %(days)d days.",
+                days,
+            )
+            % {"days": days},
+            chart_id="chart-reports",
+        ),
+    ]
+    context = {
+        "figures": figures,
+        "charts": charts,
+        "days": days,
+        "failed_jobs_days": stats.FAILED_JOBS_DAYS,
+        "health": health.check(),
+        "may_approve": request.user.can("approve_signups"),  # type: ignore[union-attr]
+    }
+    return render(request, "web/staff/dashboard.html", context)
