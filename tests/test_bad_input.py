@@ -443,11 +443,33 @@ def test_other_forms_never_follow_next_to_another_site(
 def test_an_oversized_request_body_is_refused_before_it_is_read(browser: Client) -> None:
     from django.conf import settings
 
-    too_big = settings.TOWNSQUARE["MAX_UPLOAD_BYTES"] * 2 + 2 * 1024 * 1024
+    config = settings.TOWNSQUARE
+    largest_form = max(
+        config["MAX_UPLOAD_BYTES"] * config["MAX_MEDIA_PER_POST"], config["MAX_VIDEO_BYTES"]
+    )
+    too_big = largest_form + 2 * 1024 * 1024
     response = browser.post(
         "/settings/profile", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(too_big)
     )
     assert response.status_code == 413
+
+
+def test_a_post_with_its_most_images_or_a_video_is_not_refused_for_its_size(
+    browser: Client,
+) -> None:
+    """A post may carry MAX_MEDIA_PER_POST images of MAX_UPLOAD_BYTES each, or one video of
+    MAX_VIDEO_BYTES: such a body must reach the composer (which checks each file)."""
+    from django.conf import settings
+
+    config = settings.TOWNSQUARE
+    for size in (
+        config["MAX_UPLOAD_BYTES"] * config["MAX_MEDIA_PER_POST"],
+        config["MAX_VIDEO_BYTES"],
+    ):
+        response = browser.post(
+            "/posts", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(size)
+        )
+        assert response.status_code != 413
 
 
 def test_live_updates_stop_quietly_once_signed_out() -> None:

@@ -152,3 +152,17 @@ def test_an_admin_may_make_a_role_that_manages_roles(admin: User) -> None:
     kit = with_role("kit", ["manage_roles"])
     with pytest.raises(PermissionDenied):
         staff_actions.update_role(kit, role.pk, "Role makers", ["manage_roles", "manage_users"])
+
+
+def test_the_command_lines_set_role_keeps_the_last_admin_too() -> None:
+    """`townsquare user set-role` goes through accounts.actions.set_role: it may not leave
+    the site without an admin who can log in either."""
+    from townsquare.accounts.actions import set_role
+
+    warden = make_user("warden", role="admin")
+    with pytest.raises(ValidationError, match="last admin"):
+        set_role(warden, "member")
+    assert User.objects.get(pk=warden.pk).role == "admin"
+    make_user("keeper", role="admin")
+    set_role(warden, "moderator")
+    assert User.objects.get(pk=warden.pk).role == "moderator"

@@ -426,8 +426,15 @@ def set_role(user: User, role: str) -> None:
         raise ValidationError(
             {"role": _("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)}}
         )
+    from townsquare.accounts.staff_actions import _keep_an_admin, _locked
+
+    with transaction.atomic():
+        current = _locked(user)
+        if role != Role.ADMIN:
+            _keep_an_admin(current)  # the site always keeps an admin who can log in
+        User.objects.filter(pk=user.pk).update(role=role)
     user.role = role
-    user.save(update_fields=["role"])
+    user.__dict__.pop("permissions", None)
 
 
 def _clean_fields(fields: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -117,7 +117,12 @@ class RequestSizeMiddleware:
         from django.conf import settings
         from django.shortcuts import render
 
-        limit = settings.TOWNSQUARE["MAX_UPLOAD_BYTES"] * 2 + 1024 * 1024  # avatar + header
+        config = settings.TOWNSQUARE
+        image = config["MAX_UPLOAD_BYTES"]
+        # The largest form: a post with its most images, a post with a video, or a profile
+        # with an avatar and a header; plus room for the text fields.
+        biggest = max(image * config["MAX_MEDIA_PER_POST"], config["MAX_VIDEO_BYTES"], image * 2)
+        limit = biggest + 1024 * 1024
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
