@@ -47,3 +47,17 @@ def follow(follower: User, followee: User) -> str:
 def run_jobs() -> None:
     """Run every queued job (fan-out, back-fill, email) to completion."""
     run_pending_jobs()
+
+
+def sign_up_checks() -> dict[str, str]:
+    """The sign-up form's anti-spam fields as a person's browser sends them: the honeypot
+    left empty, the form shown a minute ago, and the proof of work solved (a challenge of
+    this site, made small so that solving it here is quick)."""
+    from townsquare.accounts import signup_guard
+    from townsquare.core import altcha, ratelimit
+
+    return {
+        signup_guard.HONEYPOT_FIELD: "",
+        signup_guard.STAMP_FIELD: signup_guard.form_stamp(ratelimit.now() - 60),
+        signup_guard.PROOF_FIELD: altcha.solve(altcha.create_challenge(max_number=50)),
+    }

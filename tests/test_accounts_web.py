@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.factories import PASSWORD, make_user, run_jobs
+from tests.factories import PASSWORD, make_user, run_jobs, sign_up_checks
 from townsquare.accounts.models import User, UserSession
 from townsquare.core import ratelimit
 
@@ -63,7 +63,13 @@ def sign_up(
 ) -> HttpResponse:
     return client.post(
         "/signup",
-        {"username": username, "email": email, "password": password, "agreement": "on"},
+        {
+            "username": username,
+            "email": email,
+            "password": password,
+            "agreement": "on",
+            **sign_up_checks(),
+        },
     )
 
 
@@ -255,7 +261,8 @@ def test_too_many_sign_ups_from_one_address_is_a_form_error() -> None:
         response = sign_up(client, username=f"gardener_{i}", email=f"gardener{i}@example.org")
         assert response.status_code == 200
     refused = sign_up(client, username="one_more", email="one.more@example.org")
-    assert refused.status_code == 400
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
     assert "try again" in text_of(refused).lower()
     assert not User.objects.filter(username="one_more").exists()
     elsewhere = sign_up(Client(REMOTE_ADDR="198.51.100.50"), "one_more", "one.more@example.org")
@@ -419,6 +426,7 @@ def test_the_whole_sign_up_through_real_forms_with_csrf_checks() -> None:
             "password": PASSWORD,
             "agreement": "on",
             "csrfmiddlewaretoken": form_token(page),
+            **sign_up_checks(),
         },
     )
     assert response.status_code == 200

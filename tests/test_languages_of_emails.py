@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import formats, translation
 
 from tests.conftest import client_of, text_of
-from tests.factories import PASSWORD, make_user, run_jobs
+from tests.factories import PASSWORD, make_user, run_jobs, sign_up_checks
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts import export
 from townsquare.accounts.models import AccountDeletion, Application, User
@@ -73,6 +73,7 @@ def join(browser_language: str, username: str = "basil", **fields: str) -> Any:
         "email": f"{username}@example.org",
         "password": PASSWORD,
         "agreement": "on",
+        **sign_up_checks(),
         **fields,
     }
     return Client().post("/signup", data, HTTP_ACCEPT_LANGUAGE=browser_language)

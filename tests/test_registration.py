@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import client_of, text_of
-from tests.factories import PASSWORD, make_user, run_jobs
+from tests.factories import PASSWORD, make_user, run_jobs, sign_up_checks
 from townsquare.accounts import registration
 from townsquare.accounts.models import Application, Invite, StaffRole, User
 from townsquare.site import actions as site_actions
@@ -31,6 +31,7 @@ def join(client: Client | None = None, query: str = "", **fields: str) -> object
         "email": "basil@example.org",
         "password": PASSWORD,
         "agreement": "on",
+        **sign_up_checks(),
         **fields,
     }
     return (client or Client()).post("/signup" + query, data)

@@ -166,3 +166,15 @@ def test_the_command_lines_set_role_keeps_the_last_admin_too() -> None:
     make_user("keeper", role="admin")
     set_role(warden, "moderator")
     assert User.objects.get(pk=warden.pk).role == "moderator"
+
+
+def test_a_role_changed_from_the_command_line_is_in_the_audit_log() -> None:
+    from townsquare.accounts.actions import set_role
+    from townsquare.moderation.models import AuditEntry
+
+    make_user("warden", role="admin")
+    moss = make_user("moss")
+    set_role(moss, "moderator")
+    entry = AuditEntry.objects.get(action="member.role", target_id=str(moss.pk))
+    assert entry.actor_id is None
+    assert (entry.before, entry.after) == ({"role": "member"}, {"role": "moderator"})

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import client_of, text_of
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sign_up_checks
 from townsquare.accounts.models import StaffRole, User
 from townsquare.site import features, state
 from townsquare.site.models import Rule
@@ -34,6 +34,7 @@ def form(**changes: str | bool) -> dict[str, str]:
         "allowed_email_domains": "",
         "blocked_email_domains": "",
         "min_age": "0",
+        "signup_proof_of_work": True,
         "rules": "Be kind to beginners | Everyone was new once.\nNo engines during games",
         "feature_messages": True,
         "feature_groups": True,
@@ -69,7 +70,14 @@ def save(actor: User, **changes: str | bool) -> int:
 def sign_up(email: str = "fern@example.org", **extra: str) -> Client:
     return Client().post(
         "/signup",
-        {"username": "fern", "email": email, "password": PASSWORD, "agreement": "on", **extra},
+        {
+            "username": "fern",
+            "email": email,
+            "password": PASSWORD,
+            "agreement": "on",
+            **sign_up_checks(),
+            **extra,
+        },
     )
 
 

@@ -289,6 +289,21 @@ def cmd_user_set_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_disable_two_factor(args: argparse.Namespace) -> int:
+    from townsquare.accounts import two_factor
+    from townsquare.accounts.models import User
+
+    _migrate()
+    user = User.objects.filter(username__iexact=args.username).first()
+    if user is None:
+        return _no_member(args.username)
+    if two_factor.remove(user):
+        print(f"Two-factor authentication is off for @{user.username}; their password logs in.")
+    else:
+        print(f"@{user.username} had no two-factor authentication.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from townsquare.demo import fill_demo
 
@@ -465,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     setrole.add_argument("username")
     setrole.add_argument("role", choices=["admin", "moderator", "member"])
     setrole.set_defaults(func=cmd_user_set_role, needs_services=True)
+    no2fa = user_sub.add_parser(
+        "disable-2fa", help="turn off a member's two-factor authentication (a lost phone)"
+    )
+    no2fa.add_argument("username")
+    no2fa.set_defaults(func=cmd_user_disable_two_factor, needs_services=True)
 
     demo = sub.add_parser("demo", help="fill the site with a friendly demo community")
     demo.add_argument("--members", type=_positive, default=50)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.moderation.audit.AuditIpMiddleware",
     "townsquare.api.cors.CorsMiddleware",
     "townsquare.core.middleware.SecurityHeadersMiddleware",
     "townsquare.core.middleware.RequestSizeMiddleware",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "townsquare.moderation.middleware.SuspendedMemberMiddleware",
     "townsquare.accounts.middleware.LanguageMiddleware",
     "townsquare.accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
 # messages and static files: see townsquare.api.handler.
 API_MIDDLEWARE = [
     "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.moderation.audit.AuditIpMiddleware",
     "townsquare.api.cors.CorsMiddleware",
     "townsquare.core.middleware.SecurityHeadersMiddleware",
     "townsquare.core.middleware.RequestSizeMiddleware",

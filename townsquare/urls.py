@@ -3,6 +3,7 @@ from django.urls import include, path
 from townsquare.web import converters  # noqa: F401 - registers the path converters first
 from townsquare.web.routes import (
     data,
+    enforcement,
     events,
     groups,
     languages,
@@ -12,9 +13,11 @@ from townsquare.web.routes import (
     notifications,
     pages,
     polls,
+    reports,
     search,
     site,
     staff,
+    two_factor,
 )
 from townsquare.web.views import (
     accounts,
@@ -98,7 +101,10 @@ urlpatterns = [
     *languages.urlpatterns,
     *site.urlpatterns,
     *staff.urlpatterns,
+    *reports.urlpatterns,
     *data.urlpatterns,
+    *enforcement.urlpatterns,
+    *two_factor.urlpatterns,
 ]
 
 handler400 = "townsquare.web.views.system.error_400"

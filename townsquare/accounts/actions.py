@@ -248,7 +248,12 @@ def authenticate_member(request: HttpRequest, login_name: str, password: str) ->
         raise LoginRefused(
             _("Please confirm your email address first: we sent you a link."), unconfirmed=True
         )
-    ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(f"{account}|{ip}")
+    from townsquare.accounts import two_factor
+
+    # With two-factor authentication the failures are forgiven only after the code, or the
+    # password would buy ten more guesses of the code each time.
+    if not two_factor.is_enabled(user):
+        ratelimit.LOGIN_FAILURES_PER_ACCOUNT.reset(f"{account}|{ip}")
     return user
 
 
@@ -433,6 +438,11 @@ def set_role(user: User, role: str) -> None:
         if role != Role.ADMIN:
             _keep_an_admin(current)  # the site always keeps an admin who can log in
         User.objects.filter(pk=user.pk).update(role=role)
+        from townsquare.moderation import audit
+
+        audit.record(
+            None, "member.role", target=current, before={"role": current.role}, after={"role": role}
+        )
     user.role = role
     user.__dict__.pop("permissions", None)
 

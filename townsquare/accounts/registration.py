@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from townsquare.accounts import signup_guard
 from townsquare.accounts.actions import create_user, send_confirmation
 from townsquare.accounts.languages import site_language, speaking_to
 from townsquare.accounts.models import (
@@ -29,7 +30,8 @@ from townsquare.accounts.models import (
 from townsquare.accounts.tasks import send_email
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
-from townsquare.site import state
+from townsquare.moderation import audit
+from townsquare.site import ip_blocks, state
 from townsquare.site.models import InvitePolicy, RegistrationMode
 
 MAX_INVITE_DAYS = 365
@@ -138,10 +140,21 @@ def create_invite(member: User, *, days: int | None = 7, max_uses: int | None = 
 
 def revoke_invite(member: User, invite_id: int) -> None:
     """Withdraw an invite: its creator, or staff who manage members."""
-    invite = Invite.objects.filter(pk=invite_id).first()
+    invite = Invite.objects.select_related("creator").filter(pk=invite_id).first()
     if invite is None or (invite.creator_id != member.pk and not member.can("manage_users")):
         raise PermissionDenied(_("That invite is not yours."))
-    Invite.objects.filter(pk=invite.pk, revoked_at=None).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        revoked = Invite.objects.filter(pk=invite.pk, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        if revoked and invite.creator_id != member.pk:  # staff withdrew someone's invite
+            audit.record(
+                member,
+                "invite.revoke",
+                target=invite,
+                before={"revoked": False, "uses": invite.uses},
+                after={"revoked": True, "uses": invite.uses},
+            )
 
 
 def invite_status(code: str, *, invite: Invite | None = None) -> str | None:
@@ -219,13 +232,16 @@ def sign_up(
     """Public sign-up (the web form and the API). Every attempt counts against the address's
     limit (so the form cannot be used to probe names and emails). By mode: open, or invite
     only with a valid invite: the member confirms their email and logs in. Approval: the
-    account waits, unable to log in, for a moderator (an invite skips the wait). Closed:
-    PermissionDenied. Sends the confirmation email."""
+    account waits, unable to log in, for a moderator (an invite skips the wait); so does an
+    open site's sign-up during a wave of them (see signup_guard). Closed, or a blocked
+    address: PermissionDenied. Sends the confirmation email."""
     current = mode()
     code = joining.invite_code.strip()
     if current == RegistrationMode.CLOSED or (current == RegistrationMode.INVITE and not code):
         raise PermissionDenied(closed_message())
-    ratelimit.SIGNUPS_PER_IP.hit(ip or "-")
+    if ip_blocks.is_blocked(ip):
+        raise PermissionDenied(signup_guard.refused_message())
+    signup_guard.count_attempt(ip)  # RateLimited past the address's limit
     errors: dict[str, list[str]] = {}
     row = state.site_settings()
     if not joining.accepted_terms:
@@ -240,8 +256,10 @@ def sign_up(
             % {"age": row.min_age}
         ]
     answer = joining.answer.strip()
-    waits = current == RegistrationMode.APPROVAL and not code
-    if waits and row.approval_question and not answer:
+    asked = current == RegistrationMode.APPROVAL and not code
+    # On an open site, a sign-up also waits during a wave of them (signup_guard).
+    waits = asked or (current == RegistrationMode.OPEN and signup_guard.must_wait(ip))
+    if asked and row.approval_question and not answer:
         errors["answer"] = [_("Please answer the question: moderators read it.")]
     if len(answer) > MAX_ANSWER:
         errors["answer"] = [_at_most(MAX_ANSWER)]
@@ -345,6 +363,13 @@ def accept_application(moderator: User, application_id: int) -> Application:
         application.state = ApplicationState.ACCEPTED
         application.decided_at, application.decided_by = timezone.now(), moderator
         application.save(update_fields=["state", "decided_at", "decided_by"])
+        audit.record(
+            moderator,
+            "application.accept",
+            target=application,
+            before={"state": ApplicationState.PENDING},
+            after={"state": ApplicationState.ACCEPTED},
+        )
         applicant = _applicant(application.user_id)
         if applicant is not None:
             User.objects.filter(pk=applicant.pk).update(is_active=True)
@@ -367,6 +392,13 @@ def decline_application(moderator: User, application_id: int, reason: str = "") 
         application.reason = reason
         application.user = None
         application.save(update_fields=["state", "decided_at", "decided_by", "reason", "user"])
+        audit.record(
+            moderator,
+            "application.decline",
+            target=application,
+            before={"state": ApplicationState.PENDING},
+            after={"state": ApplicationState.DECLINED, "reason": reason},
+        )
         if user_id is not None:  # an applicant never logged in: no sessions to end
             User.objects.filter(pk=user_id, is_active=False).delete()
         _decision_email(application, applicant, accepted=False)

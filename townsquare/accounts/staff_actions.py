@@ -38,6 +38,7 @@ from townsquare.accounts.models import Role, StaffRole, User, UserSession
 from townsquare.accounts.permissions import MODERATOR_PERMISSIONS, PERMISSIONS
 from townsquare.core import ratelimit, words
 from townsquare.core.jobs import enqueue
+from townsquare.moderation import audit
 
 MAX_ROLE_NAME = 40
 _RANKS: dict[str, int] = {Role.ADMIN.value: 3, Role.MODERATOR.value: 2}
@@ -221,9 +222,12 @@ def set_member_role(actor: User, member: User, role: str, staff_role_id: int | N
             raise PermissionDenied(_("Only an admin can change an admin's role."))
         if fresh.role == Role.ADMIN and role != Role.ADMIN:
             _keep_an_admin(fresh)
+        before = {"role": fresh.role, "staff_role": _role_name(fresh.staff_role_id)}
         fresh.role = role
         fresh.staff_role = staff_role
         fresh.save(update_fields=["role", "staff_role"])
+        after = {"role": role, "staff_role": staff_role.name if staff_role else None}
+        audit.record(actor, "member.role", target=fresh, before=before, after=after)
     member.role, member.staff_role = fresh.role, fresh.staff_role
     _forget_permissions(member)
     return fresh
@@ -238,6 +242,13 @@ def set_verified(actor: User, member: User, on: bool) -> User:
         if (fresh.verified_at is not None) != on:
             fresh.verified_at = value
             fresh.save(update_fields=["verified_at"])
+            audit.record(
+                actor,
+                "member.verify",
+                target=fresh,
+                before={"verified": not on},
+                after={"verified": on},
+            )
     member.verified_at = fresh.verified_at
     return fresh
 
@@ -252,7 +263,9 @@ def send_password_reset(actor: User, member: User) -> None:
     if not member.is_active:
         raise ValidationError(_("This account is not active: it cannot reset its password."))
     try:
-        account_actions.send_password_reset_link(member)
+        with transaction.atomic():
+            account_actions.send_password_reset_link(member)
+            audit.record(actor, "member.password_reset", target=member)
     except ratelimit.RateLimited as exc:
         raise _email_limit(member, exc) from None
 
@@ -265,6 +278,16 @@ def require_email_confirmation(actor: User, member: User) -> User:
     with transaction.atomic():
         fresh = _locked(member)
         _keep_an_admin(fresh)
+        if fresh.email_confirmed:
+            audit.record(
+                actor,
+                "member.require_confirmation",
+                target=fresh,
+                before={"email_confirmed": True},
+                after={"email_confirmed": False},
+            )
+        else:  # a new link, and signed out again
+            audit.record(actor, "member.require_confirmation", target=fresh)
         fresh.email_confirmed = False
         fresh.save(update_fields=["email_confirmed"])
         try:
@@ -287,6 +310,13 @@ def disable_login(actor: User, member: User) -> User:
             _keep_an_admin(fresh)
             fresh.login_disabled_at = timezone.now()
             fresh.save(update_fields=["login_disabled_at"])
+            audit.record(
+                actor,
+                "member.disable",
+                target=fresh,
+                before={"login_disabled": False},
+                after={"login_disabled": True},
+            )
         _sign_out_everywhere(fresh)
     member.login_disabled_at = fresh.login_disabled_at
     return fresh
@@ -299,6 +329,13 @@ def enable_login(actor: User, member: User) -> User:
         if fresh.login_disabled_at is not None:
             fresh.login_disabled_at = None
             fresh.save(update_fields=["login_disabled_at"])
+            audit.record(
+                actor,
+                "member.enable",
+                target=fresh,
+                before={"login_disabled": True},
+                after={"login_disabled": False},
+            )
     member.login_disabled_at = None
     return fresh
 
@@ -322,6 +359,13 @@ def delete_member(actor: User, member: User) -> None:
             member_id=fresh.pk, defaults={"requested_at": now, "due_at": now, "deleted_at": None}
         )
         User.objects.filter(pk=fresh.pk).update(is_active=False)
+        audit.record(
+            actor,
+            "member.delete",
+            target=fresh,
+            before={"active": fresh.is_active, "deleted": False},
+            after={"active": False, "deleted": True},
+        )
         _sign_out_everywhere(fresh)
         enqueue(tasks.delete_account_data, fresh.pk)
     member.is_active = False
@@ -369,13 +413,31 @@ def _clean_role(
     return name, [permission for permission in PERMISSIONS if permission in wanted]
 
 
-def _save_role(role: StaffRole, fields: list[str] | None = None) -> StaffRole:
+def _role_name(role_id: int | None) -> str | None:
+    if role_id is None:
+        return None
+    return StaffRole.objects.filter(pk=role_id).values_list("name", flat=True).first()
+
+
+def _save_role(
+    actor: User,
+    role: StaffRole,
+    fields: list[str] | None = None,
+    before: dict[str, Any] | None = None,
+) -> StaffRole:
     try:
         with transaction.atomic():
             if fields is None:
                 role.save(force_insert=True)
             else:
                 role.save(update_fields=fields)
+            audit.record(
+                actor,
+                "role.create" if fields is None else "role.update",
+                target=role,
+                before=before or {},
+                after={"name": role.name, "permissions": role.permissions},
+            )
     except IntegrityError:  # the same name, saved by someone else in the meantime
         raise ValidationError({"name": [_("There is already a role with that name.")]}) from None
     return role
@@ -385,7 +447,7 @@ def create_role(actor: User, name: str, permissions: Iterable[str]) -> StaffRole
     """A custom role built from named permissions (accounts.permissions.PERMISSIONS)."""
     _begin(actor, "manage_roles")
     name, granted = _clean_role(actor, name, permissions)
-    return _save_role(StaffRole(name=name, permissions=granted))
+    return _save_role(actor, StaffRole(name=name, permissions=granted))
 
 
 def _role_in_reach(actor: User, role_id: int) -> StaffRole:
@@ -405,15 +467,25 @@ def update_role(actor: User, role_id: int, name: str, permissions: Iterable[str]
     """Rename a custom role or change its permissions (its members have the new ones at once)."""
     _begin(actor, "manage_roles")
     role = _role_in_reach(actor, role_id)
+    before = {"name": role.name, "permissions": list(role.permissions)}
     role.name, role.permissions = _clean_role(actor, name, permissions, exclude=role.pk)
-    return _save_role(role, ["name", "permissions"])
+    return _save_role(actor, role, ["name", "permissions"], before)
 
 
 def delete_role(actor: User, role_id: int) -> None:
     """Delete a custom role: its members keep their built-in role only."""
     _begin(actor, "manage_roles")
     role = _role_in_reach(actor, role_id)
-    role.delete()
+    with transaction.atomic():
+        holders = User.objects.filter(staff_role_id=role.pk).count()
+        audit.record(
+            actor,
+            "role.delete",
+            target=role,
+            before={"name": role.name, "permissions": role.permissions, "members": holders},
+            after={},
+        )
+        role.delete()
 
 
 # --- the site's settings page ----------------------------------------------------------------
@@ -452,7 +524,7 @@ def save_site_settings(
                 raise ValidationError(errors)
             for name, on in switches.items():
                 if before.get(name) != on:
-                    site_actions.set_feature(name, enabled=on)
+                    site_actions.set_feature(name, enabled=on, actor=actor)
     finally:
         # What was read inside the transaction may have been rolled back since.
         state.forget()

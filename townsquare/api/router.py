@@ -31,7 +31,7 @@ from townsquare.api.auth import Auth, bearer, token_auth
 from townsquare.api.errors import ApiError
 from townsquare.api.json import dumps
 from townsquare.api.params import Params, collect, parse
-from townsquare.core.ratelimit import WRITES_PER_ACCOUNT, RateLimited
+from townsquare.core.ratelimit import API_WRITES_PER_IP, WRITES_PER_ACCOUNT, RateLimited
 
 AuthRule = Literal["none", "optional", "user", "app"]
 Scope = str | tuple[str, ...] | None
@@ -259,6 +259,9 @@ def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
             raise ApiError(422, _("This method requires an authenticated user"))
     if route.auth == "app" and auth is None:
         raise errors.unauthorized()
+    if auth is not None and auth.user is not None and auth.user.is_suspended:
+        # As Mastodon: a suspended member's apps are refused (the web shows them why).
+        raise ApiError(403, _("Your login is currently disabled"))
     if auth is not None and route.scope and not auth.allows(route.scope):
         raise errors.forbidden_scope()
     return auth
@@ -268,8 +271,10 @@ def _run(route: Route, request: HttpRequest, kwargs: dict[str, str]) -> HttpResp
     if any("\x00" in value for value in kwargs.values()):
         raise errors.not_found()  # no id or name has a NUL in it (PostgreSQL cannot look one up)
     auth = _authenticate(route, request)
-    if route.rate_limited and request.method in WRITE_METHODS and auth and auth.user:
-        WRITES_PER_ACCOUNT.hit(str(auth.user.pk))
+    if request.method in WRITE_METHODS:
+        API_WRITES_PER_IP.hit(request.META.get("REMOTE_ADDR") or "-")
+        if route.rate_limited and auth and auth.user:
+            WRITES_PER_ACCOUNT.hit(str(auth.user.pk))
     params = parse(route.params, collect(request)) if route.params is not None else None
     result = route.handler(Call(request, auth, params), **kwargs)
     if isinstance(result, HttpResponse):

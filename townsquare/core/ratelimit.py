@@ -10,6 +10,11 @@ from django.core.cache import BaseCache, caches
 from django.utils.translation import ngettext
 
 
+def now() -> float:
+    """The limits' clock (tests move it by replacing this module's `time`)."""
+    return time.time()
+
+
 def _counters() -> BaseCache:
     return caches["ratelimit"]
 
@@ -60,6 +65,10 @@ class Limit:
         if (_counters().get(key) or 0) >= self.count:
             raise RateLimited(self._retry_after(window))
 
+    def used(self, subject: str) -> int:
+        """How many attempts `subject` made in the current window."""
+        return int(_counters().get(self._key(subject)[0]) or 0)
+
     def reset(self, subject: str) -> None:
         _counters().delete(self._key(subject)[0])
 
@@ -88,3 +97,6 @@ EVENTS_PER_ACCOUNT = Limit("event-account", 20, 60 * 60)  # new events
 TYPING_PER_ACCOUNT = Limit("typing-account", 2000, 60 * 60)
 INVITES_PER_ACCOUNT = Limit("invite-account", 50, 24 * 60 * 60)  # new invite links
 STAFF_ACTIONS_PER_ACCOUNT = Limit("staff-account", 2000, 60 * 60)  # dashboard changes
+# Every write through the API from one address, whoever sends it (apps, scripts): a ceiling
+# above what the people behind one address do, under what a script floods.
+API_WRITES_PER_IP = Limit("api-write-ip", 3000, 60 * 60)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from townsquare.accounts.models import User
+from townsquare.accounts.restrictions import check_can_write
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
@@ -43,9 +44,14 @@ def follow(
     changes just those options, as Mastodon does. A new follow back-fills the followee's
     recent posts into the follower's home feed (in a job).
     """
+    check_can_write(follower)
     if follower.pk == followee.pk:
         raise ValidationError(gettext("You cannot follow yourself."))
-    if not followee.is_active or is_blocked_between(follower.pk, followee.pk):
+    if (
+        not followee.is_active
+        or followee.is_suspended
+        or is_blocked_between(follower.pk, followee.pk)
+    ):
         raise ValidationError(gettext("That account is not available."))
     ratelimit.FOLLOWS_PER_ACCOUNT.hit(str(follower.pk))
     options: dict[str, bool] = {}

@@ -20,6 +20,7 @@ from townsquare.core import ratelimit, words
 from townsquare.core.jobs import enqueue
 from townsquare.media import storage, tasks, validation
 from townsquare.media.models import MAX_DESCRIPTION, Kind, MediaAttachment, Status
+from townsquare.moderation import hash_banks
 from townsquare.posts.models import Post
 from townsquare.site.limits import current_limits
 
@@ -66,6 +67,7 @@ def upload(
     focus_x, focus_y = parse_focus(focus)
     UPLOADS_PER_ACCOUNT.hit(str(owner.pk))
     with validation.checked(file) as checked:
+        screening = hash_banks.screen_upload(checked.path, checked.kind)
         path = storage.original_path(checked.extension)
         with open(checked.path, "rb") as handle:
             storage.put(path, File(handle))
@@ -84,6 +86,7 @@ def upload(
                 focus_x=focus_x,
                 focus_y=focus_y,
             )
+            hash_banks.record_upload(attachment, screening)
             enqueue(tasks.process_attachment, attachment.pk)
     except BaseException:
         storage.remove([path])
@@ -111,6 +114,8 @@ def _check_media(ids: list[int], rows: dict[int, MediaAttachment], *, holder: st
         raise ValidationError(
             {"media": _("Some of those files are not your uploads, or are already in a post.")}
         )
+    if hash_banks.held_attachments(rows):  # in a hash bank: a moderator decides
+        raise ValidationError({"media": _("This image cannot be posted here.")})
     if any(row.status == Status.FAILED for row in rows.values()):
         raise ValidationError(
             {"media": _("One of the files could not be processed: remove it and try again.")}
@@ -324,12 +329,14 @@ def discard_uploads(owner: User, attachment_ids: list[int]) -> None:
     and, once that commits, their files. Other ids are ignored."""
     with transaction.atomic():
         rows = list(
-            MediaAttachment.objects.select_for_update().filter(
+            MediaAttachment.objects.select_for_update()
+            .filter(
                 pk__in=[int(i) for i in attachment_ids],
                 owner=owner,
                 post__isnull=True,
                 message__isnull=True,
             )
+            .exclude(pk__in=hash_banks.open_match_attachments())  # kept for a moderator
         )
         if rows:
             MediaAttachment.objects.filter(pk__in=[row.pk for row in rows]).delete()
@@ -350,6 +357,7 @@ def remove_orphans(older_than: timedelta) -> int:
                     message__isnull=True,
                     created_at__lt=cutoff,
                 )
+                .exclude(pk__in=hash_banks.open_match_attachments())  # kept for a moderator
                 .order_by("created_at")[:ORPHAN_BATCH]
             )
             if not rows:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
+from townsquare.accounts.restrictions import check_can_write
 from townsquare.core import ratelimit, words
 from townsquare.graph.queries import is_blocked_between
 from townsquare.media import actions as media_actions
@@ -158,6 +159,7 @@ def start_conversation(
     group conversation with several. Lands in each recipient's inbox or message requests,
     as their setting says; refused when any recipient blocks or is blocked by the sender or
     takes no new conversations."""
+    check_can_write(sender)
     text = _clean_text(text, with_images=bool(media_ids))
     title = " ".join((title or "").split())
     if len(title) > TITLE_MAX:
@@ -201,6 +203,7 @@ def send_message(
 ) -> Message:
     """A new message in a conversation the sender is in. Answering a message request accepts
     it. In a one-to-one conversation a block either way stops new messages."""
+    check_can_write(sender)
     text = _clean_text(text, with_images=bool(media_ids))
     ratelimit.MESSAGES_PER_ACCOUNT.hit(str(sender.pk))
     with transaction.atomic():

@@ -31,6 +31,7 @@ def trending(window: timedelta, *, limit: int = 10) -> list[Trend]:
     if found is not None:
         return found
     since = id_for_time((timezone.now() - window).timestamp())
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT h.name, COUNT(DISTINCT p.author_id) AS authors FROM posts_post p"
@@ -39,8 +40,11 @@ def trending(window: timedelta, *, limit: int = 10) -> list[Trend]:
             " JOIN accounts_user u ON u.id = p.author_id"
             " WHERE p.id >= %s AND p.visibility = %s AND p.group_id IS NULL"
             " AND u.is_active AND u.discoverable AND u.show_posts_to_visitors"
+            # Nothing removed, nor of accounts a moderator limited or suspended.
+            " AND p.removed_at IS NULL AND (u.limited_until IS NULL OR u.limited_until <= %s)"
+            " AND (u.suspended_until IS NULL OR u.suspended_until <= %s)"
             " GROUP BY h.name ORDER BY authors DESC, h.name LIMIT %s",
-            [since, int(Visibility.PUBLIC), limit],
+            [since, int(Visibility.PUBLIC), now, now, limit],
         )
         found = [Trend(name, authors) for name, authors in cursor.fetchall()]
     cache.set(key, found, TRENDING_CACHE_SECONDS)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.communities.models.pin import MAX_PINS as MAX_GROUP_PINS
@@ -469,11 +470,13 @@ def popular_posts(
     where = (
         f"p.visibility = {int(Visibility.PUBLIC)} AND p.reblog_of_id IS NULL AND p.group_id IS NULL"  # noqa: S608
         " AND p.id > %s AND u.discoverable AND p.likes_count + p.shares_count > 0"
+        # Never a limited account's, even for its followers.
+        " AND (u.limited_until IS NULL OR u.limited_until <= %s)"
     )
     found = list_posts(
         viewer,
         where=where,
-        params=[since_id],
+        params=[since_id, connection.ops.adapt_datetimefield_value(timezone.now())],
         # An ordering, not a cursor column: no max_id with it.
         order_column="p.likes_count + p.shares_count DESC, p.id",
         limit=offset + limit,

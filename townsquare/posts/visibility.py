@@ -9,7 +9,10 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 - public and unlisted posts: anyone, including visitors who are not signed in;
 - followers-only posts: the author, accepted followers, and members the post mentions;
 - mentioned-people-only posts: the author and the members the post mentions;
-- nothing from a deactivated (suspended) author;
+- nothing from a deactivated author, nor from one a moderator suspended (`suspended_until`
+  in the future), nor a post a moderator removed (`removed_at`);
+- from an account a moderator limited (`limited_until` in the future): only for its accepted
+  followers, itself, and staff who moderate (so for nobody else on any listing or page);
 - nothing between two members when either blocked the other (both ways, as Mastodon does);
 - nothing for visitors who are not signed in from a member who keeps posts from visitors;
 - a post in a group: when the group is public, or to its members (communities); a group
@@ -25,6 +28,8 @@ but listings (home, public and tag timelines, threads, search) leave them out.
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -45,6 +50,36 @@ OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 def _member(viewer: Viewer) -> User | None:
     return viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+
+
+# Moderation (moderation.enforcement): staff who moderate see a limited account's posts.
+MODERATE = "moderate_content"
+
+
+def _sees_limited(member: User | None) -> bool:
+    return member is not None and member.can(MODERATE)
+
+
+def _moderated(member: User | None, prefix: str) -> Q:
+    """Posts (at `prefix`) not removed, whose author is not suspended and, when limited, is
+    followed by the member (or is the member; staff see them all)."""
+    now = timezone.now()
+    author = f"{prefix}author__"
+    rule = Q(**{f"{prefix}removed_at__isnull": True}) & (
+        Q(**{f"{author}suspended_until__isnull": True})
+        | Q(**{f"{author}suspended_until__lte": now})
+    )
+    if _sees_limited(member):
+        return rule
+    unlimited = Q(**{f"{author}limited_until__isnull": True}) | Q(
+        **{f"{author}limited_until__lte": now}
+    )
+    if member is not None:
+        followed = Follow.objects.filter(follower_id=member.pk).values("followee_id")
+        unlimited |= Q(**{f"{prefix}author_id": member.pk}) | Q(
+            **{f"{prefix}author_id__in": followed}
+        )
+    return rule & unlimited
 
 
 def _blocked_authors(member: User, author_field: str) -> Q:
@@ -103,8 +138,12 @@ def visibility_filter(viewer: Viewer) -> Q:
     else:  # visitors without an account: not the posts of members who keep them from visitors
         rule &= Q(author__show_posts_to_visitors=True)
         original_seen &= Q(reblog_of__author__show_posts_to_visitors=True)
-    rule &= _in_open_group(member, "") & _switched_off("")
-    original_seen &= _in_open_group(member, "reblog_of__") & _switched_off("reblog_of__")
+    rule &= _in_open_group(member, "") & _switched_off("") & _moderated(member, "")
+    original_seen &= (
+        _in_open_group(member, "reblog_of__")
+        & _switched_off("reblog_of__")
+        & _moderated(member, "reblog_of__")
+    )
     return rule & Q(author__is_active=True) & (Q(reblog_of__isnull=True) | original_seen)
 
 
@@ -116,13 +155,15 @@ def visible_to(viewer: Viewer, posts: QuerySet[Post] | None = None) -> QuerySet[
 
 def can_see(viewer: Viewer, post: Post) -> bool:
     """Whether `viewer` may see `post`: the same rules as `visible_to`, for one post."""
-    if not post.author.is_active:
+    if not post.author.is_active or post.removed_at is not None or post.author.is_suspended:
         return False
     if post.group_id is not None and not features.enabled("groups"):
         return False
     if post.author.is_page and not features.enabled("pages"):
         return False
     member = _member(viewer)
+    if post.author.is_limited and not _follows_limited(member, post.author_id):
+        return False
     if post.group_id is not None and not _group_open_to(member, post.group_id):
         return False
     if post.held and (member is None or member.pk != post.author_id):
@@ -148,6 +189,17 @@ def can_see(viewer: Viewer, post: Post) -> bool:
     return (
         post.visibility == Visibility.FOLLOWERS
         and Follow.objects.filter(follower_id=member.pk, followee_id=post.author_id).exists()
+    )
+
+
+def _follows_limited(member: User | None, author_id: int) -> bool:
+    """Whether `member` may see the posts of the limited account `author_id`."""
+    if member is None:
+        return False
+    return (
+        member.pk == author_id
+        or _sees_limited(member)
+        or Follow.objects.filter(follower_id=member.pk, followee_id=author_id).exists()
     )
 
 
@@ -198,22 +250,59 @@ def _blocks_sql(author_column: str) -> str:
     )
 
 
-def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
+@cache
+def _moderated_text(post_alias: str, author_alias: str, kind: str) -> str:
+    """The SQL of `_moderated_sql` for a staff member, a visitor or another member (built
+    once: it is the same for every viewer of a kind)."""
+    rule = (
+        f" AND {post_alias}.removed_at IS NULL AND ({author_alias}.suspended_until IS NULL"
+        f" OR {author_alias}.suspended_until <= %s)"
+    )
+    if kind == "staff":
+        return rule
+    rule += f" AND ({author_alias}.limited_until IS NULL OR {author_alias}.limited_until <= %s"
+    if kind == "visitor":
+        return rule + ")"
+    followed = " (SELECT lf.followee_id FROM graph_follow lf WHERE lf.follower_id = %s))"
+    return f"{rule} OR {post_alias}.author_id = %s OR {post_alias}.author_id IN{followed}"
+
+
+def _moderated_sql(
+    post_alias: str, author_alias: str, member: User | None, now: datetime
+) -> tuple[str, list[Any]]:
+    """`_moderated` in SQL: the post is not removed, its author not suspended, and not
+    limited unless the viewer follows them (or is them, or moderates). The limited check
+    reads a column of the author row already joined, so for the accounts nobody limited (all
+    but a few) the follow probe is never run. `now` is passed as it is (an aware UTC time:
+    both databases compare it with the stored times, as `muted_sql` does)."""
+    if _sees_limited(member):
+        return _moderated_text(post_alias, author_alias, "staff"), [now]
+    if member is None:
+        return _moderated_text(post_alias, author_alias, "visitor"), [now, now]
+    text = _moderated_text(post_alias, author_alias, "member")
+    return text, [now, now, member.pk, member.pk]
+
+
+def visibility_sql(viewer: Viewer) -> tuple[str, list[Any]]:
     """The visibility rule as an SQL condition on `p` (posts_post) and `u` (its author)."""
     member = _member(viewer)
+    now = timezone.now()
+    moderated, moderated_params = _moderated_sql("p", "u", member, now)
+    original_moderated, original_params = _moderated_sql("o", "ou", member, now)
     # A share (no level of its own beyond the sharer's) needs its original seen, too.
     original = (
         " AND (p.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM posts_post o"  # noqa: S608
         " JOIN accounts_user ou ON ou.id = o.author_id WHERE o.id = p.reblog_of_id"
-        f" AND ou.is_active{_switched_off_sql('o', 'ou')} AND o.visibility IN {_OPEN_LEVELS}"
+        f" AND ou.is_active{_switched_off_sql('o', 'ou')}{original_moderated}"
+        f" AND o.visibility IN {_OPEN_LEVELS}"
     )
-    off = _switched_off_sql("p", "u")
+    off = _switched_off_sql("p", "u") + moderated
     if member is None:  # a visitor: not the posts of members who keep them from visitors
         return (
             f"(u.is_active{off} AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
             f"{_group_sql('p', member=False)}"
             f"{original} AND ou.show_posts_to_visitors{_group_sql('o', member=False)})))",
-            [],
+            [*moderated_params, *original_params],
         )
     condition = (
         f"(u.is_active{off} AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
@@ -229,7 +318,7 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[int]]:
         + ")))"
     )
     me = member.pk
-    return condition, [me] * 15
+    return condition, [*moderated_params, *[me] * 9, *original_params, *[me] * 6]
 
 
 def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -245,6 +334,19 @@ def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:
         " AND (mu.expires_at IS NULL OR mu.expires_at > %s)))"
     )
     return condition, [member.pk, member.pk, timezone.now()]
+
+
+# The site's moderation queue: staff who handle reports (`moderate_content`) see the reported
+# posts and their context whatever their audience, to decide about them and document it.
+
+
+def reported_sql(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The rule, in place of `visibility_sql`, for posts shown on a report's case page: every
+    post for a member with `moderate_content`; the usual rule for anyone else."""
+    member = _member(viewer)
+    if member is not None and member.can("moderate_content"):
+        return "1 = 1", []
+    return visibility_sql(viewer)
 
 
 # The moderation queue of a group that approves posts: the one place a post held for approval

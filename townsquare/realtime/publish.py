@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from django.db import connection, transaction
+from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.lists.queries import owners_excluding
@@ -120,11 +121,20 @@ def _in_group(post_id: int) -> bool:
     return row is not None and row[0] is not None
 
 
+def _listed_publicly(post_id: int) -> bool:
+    """Whether the post may reach the site-wide streams: its author is not limited by the
+    moderators (posts.visibility decides the same for the public timelines)."""
+    limited = User.objects.filter(posts__id=post_id, limited_until__gt=timezone.now()).exists()
+    return not limited
+
+
 def _public_streams(entity: dict[str, Any], post_id: int, *, in_group: bool) -> list[str]:
     """The site-wide streams of a post: public ones that are not shares, nor posts in a
     group (those reach the group's members only; every member is local, so "public" and
     "public:local" carry the same posts)."""
     if entity.get("visibility") != "public" or entity.get("reblog") is not None or in_group:
+        return []
+    if not _listed_publicly(post_id):  # a limited account's: its followers' homes only
         return []
     streams = ["public", "public:local"]
     if entity.get("media_attachments"):

@@ -52,7 +52,9 @@ def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
         return []
     matches = Q(username__icontains=text) | Q(display_name__icontains=text)
     prefix = Q(username__istartswith=text) | Q(display_name__istartswith=text)
-    people = User.objects.filter(matches, is_active=True, discoverable=True)
+    people = User.objects.filter(matches, is_active=True, discoverable=True).exclude(
+        suspended_until__gt=timezone.now()
+    )
     if not features.enabled("pages"):
         people = people.exclude(is_page=True)
     member = _member(viewer)

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from townsquare.accounts.models import Role, User
 from townsquare.media import images
-from townsquare.site import appearance, checks, features, state
+from townsquare.site import appearance, checks, features, signup_settings, state
 from townsquare.site.models import (
     FeatureSwitch,
     InvitePolicy,
@@ -28,15 +28,28 @@ from townsquare.site.models import (
 MAX_RULES = 30
 
 
-def set_feature(name: str, *, enabled: bool) -> None:
+def set_feature(name: str, *, enabled: bool, actor: User | None = None) -> None:
     """Switch a feature on or off for the whole site (UnknownFeature for a name not in the
     list). Switching friends mode off turns the friend requests waiting for members who do
-    not approve followers into follows."""
+    not approve followers into follows. `actor`: who did it, for the audit log (None: the
+    command line)."""
+    from townsquare.moderation import audit
+    from townsquare.site.catalog import OFF_BY_DEFAULT
+
     if name not in features.FEATURES:
         raise features.UnknownFeature(name)
     with transaction.atomic():
+        was = FeatureSwitch.objects.select_for_update().filter(name=name).first()
         FeatureSwitch.objects.update_or_create(
             name=name, defaults={"enabled": enabled, "changed_at": timezone.now()}
+        )
+        before = was.enabled if was is not None else name not in OFF_BY_DEFAULT
+        audit.record(
+            actor,
+            "feature.switch",
+            target=audit.Target("feature", name, name),
+            before={"enabled": before},
+            after={"enabled": enabled},
         )
     state.changed()
     if name == "friends_mode" and not enabled:
@@ -59,6 +72,7 @@ FIELD_PERMISSIONS: dict[str, str] = {
     "allowed_email_domains": "manage_settings",
     "blocked_email_domains": "manage_settings",
     "min_age": "manage_settings",
+    "require_staff_2fa": "manage_settings",
     "theme": "manage_appearance",
     "color_mode": "manage_appearance",
     "accent_color": "manage_appearance",
@@ -119,6 +133,18 @@ def _email(value: Any) -> str:
     return text
 
 
+def _flag(value: Any) -> bool:
+    """A yes-or-no setting: a bool, or its usual spellings."""
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValidationError(_("Choose yes or no."))
+
+
 # How each field's value is checked and normalized; other apps add theirs (appearance).
 FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": checks.text(60),
@@ -131,8 +157,11 @@ FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "allowed_email_domains": _domains,
     "blocked_email_domains": _domains,
     "min_age": _min_age,
+    "require_staff_2fa": _flag,
 }
 FIELD_CHECKS.update(appearance.FIELD_CHECKS)  # theme, colours, custom CSS, pages
+FIELD_CHECKS.update(signup_settings.FIELD_CHECKS)  # against spam sign-ups
+FIELD_PERMISSIONS.update(signup_settings.FIELD_PERMISSIONS)
 
 
 def update_settings(actor: User | None, **changes: Any) -> SiteSettings:
@@ -156,12 +185,16 @@ def update_settings(actor: User | None, **changes: Any) -> SiteSettings:
             errors[field] = exc.messages
     if errors:
         raise ValidationError(errors)
+    from townsquare.moderation import audit
+
     with transaction.atomic():
         row, _created = SiteSettings.objects.select_for_update().get_or_create(pk=1)
+        before = {field: getattr(row, field) for field in cleaned}
         for field, value in cleaned.items():
             setattr(row, field, value)
         row.updated_at = timezone.now()
         row.save()
+        audit.record_settings(actor, before, cleaned)  # only the fields that changed
     state.changed()
     return row
 
@@ -187,8 +220,12 @@ def set_rules(actor: User | None, rules: list[tuple[str, str]]) -> list[Rule]:
             raise ValidationError(
                 {"rules": [_("A rule has at most 300 characters, its explanation 500.")]}
             )
+    from townsquare.moderation import audit
+
     with transaction.atomic():
         existing = {rule.text: rule for rule in Rule.objects.select_for_update()}
+        listed = sorted(existing.values(), key=lambda rule: rule.position)
+        before = [{"text": rule.text, "hint": rule.hint} for rule in listed]
         kept: list[Rule] = []
         for position, (text, hint) in enumerate(wanted):
             rule = existing.pop(text, None) or Rule(text=text)
@@ -196,6 +233,14 @@ def set_rules(actor: User | None, rules: list[tuple[str, str]]) -> list[Rule]:
             rule.save()
             kept.append(rule)
         Rule.objects.filter(pk__in=[rule.pk for rule in existing.values()]).delete()
+        after = [{"text": text, "hint": hint} for text, hint in wanted]
+        audit.record(
+            actor,
+            "rules.update",
+            target=audit.Target("site", "", "rules"),
+            before={"rules": before},
+            after={"rules": after},
+        )
     return kept
 
 
@@ -217,11 +262,21 @@ def setup_needed() -> bool:
 def start_setup() -> str:
     """A new one-time setup link's token (the previous one stops working). While a setup link
     is outstanding nobody can sign up."""
+    from townsquare.moderation import audit
+
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
         row, _created = SiteSettings.objects.select_for_update().get_or_create(pk=1)
+        before = row.setup_token_hash
         row.setup_token_hash = _hash(token)
         row.save(update_fields=["setup_token_hash"])
+        audit.record(
+            None,
+            "setup.start",
+            target=audit.Target("site", "", "setup"),
+            before={"setup_token": before},
+            after={"setup_token": row.setup_token_hash},
+        )
     state.changed()
     return token
 
@@ -260,19 +315,29 @@ def use_setup_token(token: str) -> None:
 def finish_setup(actor: User) -> None:
     if not actor.can("manage_settings"):
         raise PermissionDenied(_("Only an admin can finish setting up the site."))
-    _finish_setup()
+    _finish_setup(actor)
 
 
 def finish_setup_from_command_line() -> None:
-    _finish_setup()
+    _finish_setup(None)
 
 
-def _finish_setup() -> None:
+def _finish_setup(actor: User | None) -> None:
+    from townsquare.moderation import audit
+
     with transaction.atomic():
         row, _created = SiteSettings.objects.select_for_update().get_or_create(pk=1)
+        before = {"setup_done": row.setup_done_at is not None, "setup_token": row.setup_token_hash}
         row.setup_token_hash = ""
         row.setup_done_at = timezone.now()
         row.save(update_fields=["setup_token_hash", "setup_done_at"])
+        audit.record(
+            actor,
+            "setup.finish",
+            target=audit.Target("site", "", "setup"),
+            before=before,
+            after={"setup_done": True, "setup_token": ""},
+        )
     state.changed()
 
 
@@ -285,6 +350,8 @@ def set_image(actor: User | None, field: str, upload: IO[bytes] | None) -> SiteS
     """Replace (or, with None, remove) the site's logo or favicon. The image is checked and
     stored before the settings change; a file that is not an image is a ValidationError on
     the field and changes nothing."""
+    from townsquare.moderation import audit
+
     if field not in IMAGE_FIELDS:
         raise ValueError(f"not a site image: {field}")
     _require(actor, "manage_appearance")
@@ -301,6 +368,7 @@ def set_image(actor: User | None, field: str, upload: IO[bytes] | None) -> SiteS
             setattr(row, field, new_path)
             row.updated_at = timezone.now()
             row.save()
+            audit.record_settings(actor, {field: old_path}, {field: new_path})
     except BaseException:
         images.delete_image(new_path)
         raise

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from townsquare.accounts.models import User
+from townsquare.moderation import audit
 from townsquare.site import markdown, state
 from townsquare.site.models import Announcement, AnnouncementDismissal
 
@@ -158,6 +159,14 @@ def _changed() -> None:
     state.changed()
 
 
+_LOGGED = ("text", "starts_at", "ends_at", "all_day", "published")
+
+
+def _fields(announcement: Announcement) -> dict[str, Any]:
+    """What the audit log keeps of an announcement."""
+    return {name: getattr(announcement, name) for name in _LOGGED}
+
+
 def _get(announcement_id: int, *, lock: bool = False) -> Announcement:
     rows = Announcement.objects.select_for_update() if lock else Announcement.objects
     found = rows.filter(pk=announcement_id).first()
@@ -189,6 +198,13 @@ def create_announcement(
             created_at=now,
             updated_at=now,
         )
+        audit.record(
+            actor,
+            "announcement.create",
+            target=announcement,
+            before={},
+            after=_fields(announcement),
+        )
         _changed()
     return announcement
 
@@ -207,10 +223,18 @@ def update_announcement(
     body, starts_at, ends_at = _clean(text, starts_at, ends_at)
     with transaction.atomic():
         announcement = _get(announcement_id, lock=True)
+        before = _fields(announcement)
         announcement.text, announcement.all_day = body, all_day
         announcement.starts_at, announcement.ends_at = starts_at, ends_at
         announcement.updated_at = timezone.now()
         announcement.save()
+        audit.record(
+            actor,
+            "announcement.update",
+            target=announcement,
+            before=before,
+            after=_fields(announcement),
+        )
         _changed()
     return announcement
 
@@ -225,6 +249,13 @@ def set_published(actor: User | None, announcement_id: int, *, published: bool) 
             announcement.published_at = now if published else None
             announcement.updated_at = now
             announcement.save(update_fields=["published_at", "updated_at"])
+            audit.record(
+                actor,
+                "announcement.publish" if published else "announcement.unpublish",
+                target=announcement,
+                before={"published": not published},
+                after={"published": published},
+            )
             _changed()
     return announcement
 
@@ -232,7 +263,15 @@ def set_published(actor: User | None, announcement_id: int, *, published: bool) 
 def delete_announcement(actor: User | None, announcement_id: int) -> None:
     _require(actor)
     with transaction.atomic():
-        _get(announcement_id, lock=True).delete()
+        announcement = _get(announcement_id, lock=True)
+        audit.record(
+            actor,
+            "announcement.delete",
+            target=announcement,
+            before=_fields(announcement),
+            after={},
+        )
+        announcement.delete()
         _changed()
 
 

@@ -316,7 +316,21 @@ def send_test_email(actor: User) -> MailSettings:
     try:
         message.send()
     except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
-        raise TestEmailFailed(_why(exc, connection.chosen)) from exc
+        why = _why(exc, connection.chosen)
+        _log_test(actor, connection.chosen, error=why)
+        raise TestEmailFailed(why) from exc
     finally:
         connection.close()
+    _log_test(actor, connection.chosen, error="")
     return connection.chosen or mail_settings()
+
+
+def _log_test(actor: User, chosen: MailSettings | None, *, error: str) -> None:
+    """The audit log's entry for a test email (sent, or why not; never the password)."""
+    from townsquare.moderation import audit
+
+    server = f"{chosen.host}:{chosen.effective_port}" if chosen and chosen.smtp else ""
+    outcome: dict[str, Any] = {"to": actor.email, "server": server, "sent": not error}
+    if error:
+        outcome["error"] = error
+    audit.record(actor, "email.test", target=audit.Target("site", "", "email"), after=outcome)

@@ -37,6 +37,7 @@ from PIL import Image, ImageSequence
 from townsquare.accounts.models import User
 from townsquare.core.ids import next_id
 from townsquare.media import images
+from townsquare.moderation import audit
 from townsquare.site import state
 from townsquare.site.models import CustomEmoji
 
@@ -260,6 +261,14 @@ def _changed() -> None:
     _version[0] = float("-inf")
 
 
+_LOGGED = ("shortcode", "category", "visible_in_picker", "disabled", "image")
+
+
+def _fields(emoji: CustomEmoji) -> dict[str, Any]:
+    """What the audit log keeps of an emoji."""
+    return {name: getattr(emoji, name) for name in _LOGGED}
+
+
 def create_emoji(
     actor: User | None,
     *,
@@ -292,6 +301,7 @@ def create_emoji(
                 category=cleaned_category,
                 visible_in_picker=visible_in_picker,
             )
+            audit.record(actor, "emoji.create", target=emoji, before={}, after=_fields(emoji))
             _changed()
     except IntegrityError:
         _delete_files(image, still)
@@ -333,6 +343,7 @@ def update_emoji(
     try:
         with transaction.atomic():
             emoji = _get(emoji_id)
+            before = _fields(emoji)
             old_files = (emoji.image, emoji.static_image)
             emoji.category, emoji.visible_in_picker = cleaned_category, visible_in_picker
             emoji.disabled = disabled
@@ -340,6 +351,7 @@ def update_emoji(
                 emoji.image, emoji.static_image = new_files
             emoji.updated_at = timezone.now()
             emoji.save()
+            audit.record(actor, "emoji.update", target=emoji, before=before, after=_fields(emoji))
             if new_files is not None:
                 transaction.on_commit(lambda: _delete_files(*old_files))
             _changed()
@@ -356,6 +368,7 @@ def delete_emoji(actor: User | None, emoji_id: int) -> None:
     with transaction.atomic():
         emoji = _get(emoji_id)
         files = (emoji.image, emoji.static_image)
+        audit.record(actor, "emoji.delete", target=emoji, before=_fields(emoji), after={})
         emoji.delete()
         transaction.on_commit(lambda: _delete_files(*files))
         _changed()

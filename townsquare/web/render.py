@@ -59,6 +59,7 @@ def _words(language: str | None) -> dict[str, str]:
         "group_pin": gettext("Pin to the group"),
         "group_unpin": gettext("Unpin from the group"),
         "delete": gettext("Delete"),
+        "report": gettext("Report"),
         "remove": gettext("Remove from the group"),
         "decline": gettext("Decline"),
         "pinned": gettext("Pinned"),
@@ -261,6 +262,10 @@ def _foot(view: PostView, viewer: User | None, token: str, next_path: str) -> st
         buttons.append(
             f'<button type="submit" class="link danger" formaction="/posts/{post.pk}/delete"'
             f' aria-label="{described}">{label}</button>'
+        )
+    if post.author_id != viewer.pk and not view.as_team:
+        buttons.append(
+            f'<a class="link" href="/report?kind=post&amp;id={post.pk}">{words["report"]}</a>'
         )
     form = (
         f'<form method="post" class="actions" hx-target="closest article" hx-swap="outerHTML">'

@@ -144,6 +144,36 @@ class SiteSettingsForm(SiteIdentityForm):
         max_value=99,
         help_text=_("People confirm at sign-up that they are at least this old. 0: not asked."),
     )
+    require_staff_2fa = forms.BooleanField(
+        label=_("Staff must use two-factor authentication"),
+        required=False,
+        help_text=_(
+            "Anyone with a staff permission is sent to set up an authenticator app before "
+            "opening a staff page."
+        ),
+    )
+    signup_proof_of_work = forms.BooleanField(
+        label=_("Anti-spam check on the sign-up form (proof of work in the browser)"),
+        required=False,
+        help_text=_(
+            "The visitor's browser solves a small puzzle, made and checked by this site (no "
+            "other service). People need JavaScript to sign up while it is on."
+        ),
+    )
+    approval_when_staff_idle_days = forms.IntegerField(
+        label=_("Hold sign-ups for approval when no staff member was active for (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("0: never. Empty: unchanged."),
+    )
+    signup_burst_per_hour = forms.IntegerField(
+        label=_("Hold sign-ups for approval for a few hours after more attempts in an hour than"),
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        help_text=_("0: never. Empty: unchanged."),
+    )
     rules = _lines(
         _("Rules"),
         _("One rule per line; an explanation may follow a “|”: Be kind | No insults."),
@@ -180,6 +210,11 @@ class SiteSettingsForm(SiteIdentityForm):
             )
         }
         fields["min_age"] = data["min_age"] or 0
+        fields["require_staff_2fa"] = bool(data["require_staff_2fa"])
+        fields["signup_proof_of_work"] = bool(data["signup_proof_of_work"])
+        for name in ("approval_when_staff_idle_days", "signup_burst_per_hour"):
+            if data.get(name) is not None:
+                fields[name] = data[name]
         return fields
 
     def rule_pairs(self) -> list[tuple[str, str]]:

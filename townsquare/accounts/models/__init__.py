@@ -9,6 +9,7 @@ from townsquare.accounts.models.data_rights import (
 )
 from townsquare.accounts.models.session import UserSession
 from townsquare.accounts.models.staff import Application, ApplicationState, Invite, StaffRole
+from townsquare.accounts.models.two_factor import RecoveryCode, TwoFactor
 from townsquare.accounts.models.user import (
     ConnectionsVisibility,
     FriendsVisibility,
@@ -29,6 +30,8 @@ __all__ = [
     "ApplicationState",
     "Invite",
     "StaffRole",
+    "RecoveryCode",
+    "TwoFactor",
     "ConnectionsVisibility",
     "FriendsVisibility",
     "MessagePolicy",

@@ -104,6 +104,12 @@ class User(AbstractBaseUser):
     verified_at = models.DateTimeField(null=True, blank=True)
     # Staff stopped this member from logging in (their posts stay up): accounts.staff_actions.
     login_disabled_at = models.DateTimeField(null=True, blank=True)
+    # Moderators' restrictions in force (moderation.enforcement keeps them; each is in force
+    # while the time is in the future, a far future for "until lifted"): limited (posts seen
+    # by followers only), frozen (reads but cannot write), suspended (profile and posts hidden).
+    limited_until = models.DateTimeField(null=True, blank=True)
+    frozen_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
     # Joining: who invited them, and when they accepted the terms and confirmed their age.
     invited_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -159,3 +165,15 @@ class User(AbstractBaseUser):
 
     def can(self, permission: str) -> bool:
         return self.is_active and permission in self.permissions
+
+    @property
+    def is_limited(self) -> bool:
+        return self.limited_until is not None and self.limited_until > timezone.now()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_until is not None and self.frozen_until > timezone.now()
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()

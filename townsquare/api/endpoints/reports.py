@@ -33,7 +33,9 @@ class ReportParams(Params):
     comment: str = Field(default="", max_length=100_000, description="At most 1,000 characters")
     forward: bool = False
     category: str = Field(
-        default=ReportCategory.OTHER, description="spam, legal, violation or other"
+        default=ReportCategory.OTHER,
+        description="spam, legal, violation or other (Mastodon's); also harassment, hate,"
+        " violence, sexual or self_harm",
     )
     rule_ids: list[Annotated[str, Field(max_length=40)]] = Field(
         default_factory=list, description="rule_ids[]: the site's rules broken"

@@ -115,6 +115,9 @@ _SUGGESTIONS_SQL = (
     " OR (b.blocker_id = u.id AND b.blocked_id = %s))"
     " AND NOT EXISTS (SELECT 1 FROM graph_mute mu WHERE mu.muter_id = %s AND mu.muted_id = u.id"
     " AND (mu.expires_at IS NULL OR mu.expires_at > %s))"
+    # Nobody a moderator limited or suspended.
+    " AND (u.limited_until IS NULL OR u.limited_until <= %s)"
+    " AND (u.suspended_until IS NULL OR u.suspended_until <= %s)"
     " ORDER BY COALESCE(c.followers, 0) DESC, u.id LIMIT %s"
 )
 
@@ -122,7 +125,9 @@ _SUGGESTIONS_SQL = (
 def _suggested(member: User, limit: int) -> list[dict[str, Any]]:
     me = member.pk
     with connection.cursor() as cursor:
-        cursor.execute(_SUGGESTIONS_SQL, [me, me, me, me, me, me, timezone.now(), limit])
+        now = timezone.now()
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(_SUGGESTIONS_SQL, [me, me, me, me, me, me, now, moment, moment, limit])
         ids = [row[0] for row in cursor.fetchall()]
     return accounts(ids)
 

@@ -51,10 +51,16 @@ class Validator(OAuth2Validator):
         self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         """The password grant signs in only those the login page would: a member whose email
-        is not confirmed (new, or sent back to confirm it by staff) gets no token this way."""
+        is not confirmed (new, or sent back to confirm it by staff) gets no token this way;
+        nor does an account with two-factor authentication (as on Mastodon, its apps log in
+        through the browser, which asks for the code)."""
         if not super().validate_user(username, password, client, request, *args, **kwargs):
             return False
-        return bool(getattr(request.user, "email_confirmed", False))
+        if not getattr(request.user, "email_confirmed", False):
+            return False
+        from townsquare.accounts import two_factor
+
+        return not two_factor.is_enabled(request.user)
 
     def validate_scopes(
         self,

@@ -58,6 +58,8 @@ class Account(BaseModel):
     followers_count: int
     following_count: int
     mute_expires_at: str | None = None  # in GET /api/v1/mutes only
+    suspended: bool | None = None  # only when a moderator suspended the account
+    limited: bool | None = None  # only when a moderator limited the account
 
 
 class Source(BaseModel):

@@ -139,10 +139,23 @@ def accounts_of_authors(authors: Mapping[int, ListedAuthor]) -> dict[int, dict[s
 
 
 def account(user: User) -> dict[str, Any]:
+    if user.is_suspended:
+        return suspended_account(user)
     found = accounts_by_id([user.pk])
     if user.pk not in found:  # an inactive member, shown to themselves or to staff
         found = {user.pk: _entity(_row_of(user))}
+    if user.is_limited:
+        return {**found[user.pk], "limited": True}
     return found[user.pk]
+
+
+def suspended_account(user: User) -> dict[str, Any]:
+    """A suspended account, as Mastodon shows one: `suspended`, and nothing of its profile."""
+    entity = _entity(
+        (user.pk, user.username, "", "", [], "", "", False, False, user.created_at, 0, 0, 0, None)
+    )
+    entity["suspended"] = True
+    return entity
 
 
 def accounts(ids: list[int]) -> list[dict[str, Any]]:

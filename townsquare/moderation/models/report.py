@@ -13,16 +13,45 @@ class ReportCategory(models.TextChoices):
     LEGAL = "legal", _("Illegal content")
     VIOLATION = "violation", _("Breaks the site's rules")
     OTHER = "other", _("Something else")
+    HARASSMENT = "harassment", _("Harassment or bullying")
+    HATE = "hate", _("Hate")
+    VIOLENCE = "violence", _("Violence or terrorism")
+    SEXUAL = "sexual", _("Sexual content")
+    SELF_HARM = "self_harm", _("Self-harm or suicide")
+
+
+# How urgent each category is for the queue (higher first): harm to people and illegal
+# content before everything else.
+SEVERITY = {
+    ReportCategory.LEGAL: 3,
+    ReportCategory.VIOLENCE: 3,
+    ReportCategory.SELF_HARM: 3,
+    ReportCategory.SEXUAL: 3,
+    ReportCategory.HARASSMENT: 2,
+    ReportCategory.HATE: 2,
+    ReportCategory.SPAM: 1,
+    ReportCategory.VIOLATION: 1,
+    ReportCategory.OTHER: 1,
+}
 
 
 class Report(models.Model):
-    """A member tells the moderators about an account (and some of its posts)."""
+    """A member tells the moderators about a post, an account, a message, a group or a page
+    (`kind`, `object_id`); `target` is the account responsible (None for a group whose creator
+    is gone). Reports about the same thing while it is undecided share a `case`."""
 
     id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10, default="account")  # a case.TargetKind
+    object_id = models.BigIntegerField(null=True, blank=True)  # the post, message, group...
+    case = models.ForeignKey(
+        "moderation.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     # The posts reported, by id: kept as evidence even when a post is deleted later.
     post_ids = models.JSONField(default=list)
     category = models.CharField(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import render_member_text
+from townsquare.accounts.restrictions import check_can_write
 from townsquare.core import ratelimit
 from townsquare.media import actions as media_actions
 from townsquare.media.models import MediaAttachment
@@ -110,6 +111,7 @@ def edit_post(
     The post's level stays as it was."""
     if post.author_id != author.pk or not author.is_active:
         raise PermissionDenied(_("You can only edit your own posts."))
+    check_can_write(author)
     if post.reblog_of_id is not None:
         raise ValidationError(_("A share has no text to edit."))
     current_media = _media_ids(post)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from townsquare.accounts.models import User
 from townsquare.accounts.queries import can_act_as, render_member_text
+from townsquare.accounts.restrictions import check_can_write
 from townsquare.communities import queries as group_queries
 from townsquare.communities.models import Group, Role
 from townsquare.core import ratelimit, words
@@ -135,6 +136,7 @@ def create_post(
     """
     if not author.is_active:
         raise PermissionDenied(_("This account cannot post."))
+    check_can_write(author)
     text = _clean_text(text, required=not media_ids)
     spoiler = _clean_spoiler(spoiler_text)
     level = _level(visibility)

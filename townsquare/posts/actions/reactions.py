@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext, gettext_lazy
 
 from townsquare.accounts.models import User
+from townsquare.accounts.restrictions import check_can_write
 from townsquare.core import ratelimit
 from townsquare.core.jobs import enqueue
 from townsquare.feeds import tasks as feed_tasks
@@ -42,6 +43,7 @@ def _seen_original(member: User, post: Post) -> Post:
 
 
 def like(member: User, post: Post) -> Post:
+    check_can_write(member)
     post = _seen_original(member, post)
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     with transaction.atomic():
@@ -69,6 +71,7 @@ def unlike(member: User, post: Post) -> Post:
 def share(member: User, post: Post, *, visibility: int = Visibility.PUBLIC) -> Post:
     """Share (boost) a public or unlisted post to one's followers. Sharing twice is one share.
     Returns the share."""
+    check_can_write(member)
     original = _seen_original(member, post)
     if original.visibility not in OPEN:
         raise ValidationError(gettext("Only public posts can be shared."))

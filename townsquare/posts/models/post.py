@@ -83,6 +83,9 @@ class Post(models.Model):
     # The client application it was posted with (an OAuth application id; shown to the author
     # only). A plain column, not a key: deleting an app must not touch every post it made.
     application_id = models.BigIntegerField(null=True, blank=True)
+    # Removed by a moderator (moderation.enforcement; not the author deleting it): hidden
+    # everywhere, kept for the evidence hold, restored when the removal is undone.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     replies_count = models.PositiveIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)

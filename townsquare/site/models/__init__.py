@@ -1,5 +1,6 @@
 from townsquare.site.models.announcement import Announcement, AnnouncementDismissal
 from townsquare.site.models.emoji import CustomEmoji
+from townsquare.site.models.ip_block import IpBlock
 from townsquare.site.models.rule import Rule
 from townsquare.site.models.settings import (
     ColorMode,
@@ -18,6 +19,7 @@ __all__ = [
     "CustomEmoji",
     "FeatureSwitch",
     "InvitePolicy",
+    "IpBlock",
     "RegistrationMode",
     "Rule",
     "SiteSettings",

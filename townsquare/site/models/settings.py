@@ -70,6 +70,15 @@ class SiteSettings(models.Model):
     allowed_email_domains = models.TextField(blank=True)  # one per line; empty: any
     blocked_email_domains = models.TextField(blank=True)  # one per line
     min_age = models.PositiveSmallIntegerField(default=0)  # 0: no age question
+    # Against spam sign-ups (townsquare.accounts.signup_guard): the browser's proof of work
+    # on the sign-up form; sign-ups wait for approval when no staff member acted for this
+    # many days (0: never), or for a few hours after more attempts than this in an hour
+    # (0: never).
+    signup_proof_of_work = models.BooleanField(default=True)
+    approval_when_staff_idle_days = models.PositiveSmallIntegerField(default=14)
+    signup_burst_per_hour = models.PositiveIntegerField(default=30)
+    # Staff (anyone with a permission) must use two-factor authentication to open staff pages.
+    require_staff_2fa = models.BooleanField(default=False)
     # Limits (None: the environment's TOWNSQUARE_MAX_* value; see townsquare.site.limits,
     # which also keeps the upload sizes within the environment's, the web server's hard cap)
     max_post_length = models.PositiveIntegerField(null=True, blank=True)  # characters

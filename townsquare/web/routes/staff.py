@@ -6,13 +6,17 @@ from townsquare.web.views.staff import (
     announcements,
     appearance,
     applications,
+    audit,
     dashboard,
+    ip_blocks,
     members,
+    moderation,
     roles,
     site_settings,
 )
 from townsquare.web.views.staff import email as staff_email
 from townsquare.web.views.staff import emoji as staff_emoji
+from townsquare.web.views.staff import hash_banks as staff_hash_banks
 
 urlpatterns: list[URLPattern] = [
     path("admin", dashboard.dashboard, name="staff_dashboard"),
@@ -38,10 +42,20 @@ urlpatterns: list[URLPattern] = [
         members.member_action,
         name="staff_member_action",
     ),
+    path("admin/moderation", moderation.queue, name="staff_moderation"),
+    path("admin/moderation/bulk", moderation.bulk, name="staff_moderation_bulk"),
+    path("admin/moderation/<id:case_id>", moderation.case_page, name="staff_case"),
+    path(
+        "admin/moderation/<id:case_id>/<slug:action>",
+        moderation.case_action,
+        name="staff_case_action",
+    ),
     path("admin/roles", roles.roles, name="staff_roles"),
     path("admin/roles/<id:role_id>", roles.edit_role, name="staff_role"),
     path("admin/roles/<id:role_id>/delete", roles.delete_role, name="staff_delete_role"),
     path("admin/settings", site_settings.site_settings, name="staff_settings"),
+    path("admin/ip-blocks", ip_blocks.index, name="staff_ip_blocks"),
+    path("admin/ip-blocks/<id:block_id>/remove", ip_blocks.remove, name="staff_remove_ip_block"),
     path("admin/announcements", announcements.index, name="staff_announcements"),
     path(
         "admin/announcements/<id:announcement_id>",
@@ -61,6 +75,30 @@ urlpatterns: list[URLPattern] = [
     path("admin/emoji", staff_emoji.index, name="staff_emoji"),
     path("admin/emoji/<id:emoji_id>", staff_emoji.change, name="staff_change_emoji"),
     path("admin/emoji/<id:emoji_id>/delete", staff_emoji.delete, name="staff_delete_emoji"),
+    path("admin/hash-banks", staff_hash_banks.index, name="staff_hash_banks"),
+    path(
+        "admin/hash-banks/<id:bank_id>/import",
+        staff_hash_banks.import_list,
+        name="staff_hash_bank_import",
+    ),
+    path(
+        "admin/hash-banks/<id:bank_id>/switch",
+        staff_hash_banks.switch,
+        name="staff_hash_bank_switch",
+    ),
+    path(
+        "admin/hash-banks/<id:bank_id>/delete",
+        staff_hash_banks.delete,
+        name="staff_hash_bank_delete",
+    ),
+    path(
+        "admin/hash-matches/<id:match_id>/review",
+        staff_hash_banks.review,
+        name="staff_hash_match_review",
+    ),
     path("admin/email", staff_email.settings_page, name="staff_email"),
     path("admin/email/test", staff_email.send_test, name="staff_test_email"),
+    path("admin/audit", audit.log, name="staff_audit"),
+    path("admin/audit/export.csv", audit.export_csv, name="staff_audit_csv"),
+    path("admin/audit/export.json", audit.export_json, name="staff_audit_json"),
 ]

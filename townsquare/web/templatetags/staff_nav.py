@@ -20,12 +20,16 @@ STAFF_PAGES = (
     ("staff_dashboard", "view_dashboard", _("Dashboard")),
     ("staff_members", "manage_users", _("Members")),
     ("staff_applications", "approve_signups", _("Applications")),
+    ("staff_moderation", "moderate_content", _("Moderation")),
+    ("staff_hash_banks", "moderate_content", _("Hash banks")),
     ("staff_settings", "manage_settings", _("Settings")),
     ("staff_email", "manage_settings", _("Email")),
+    ("staff_ip_blocks", "manage_settings", _("Blocked networks")),
     ("staff_roles", "manage_roles", _("Roles")),
     ("staff_appearance", "manage_appearance", _("Appearance")),
     ("staff_announcements", "manage_announcements", _("Announcements")),
     ("staff_emoji", "manage_announcements", _("Custom emoji")),
+    ("staff_audit", "view_audit_log", _("Audit log")),
 )
 
 

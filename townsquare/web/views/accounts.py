@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,13 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from townsquare.accounts import actions, registration
+from townsquare.accounts import actions, registration, signup_guard, two_factor
 from townsquare.accounts.deletion import DeletionPending
+from townsquare.core import altcha
 from townsquare.core.ratelimit import RateLimited
 from townsquare.site import state as site_state
 from townsquare.site.models import RegistrationMode, Rule
 from townsquare.web.forms import EmailForm, JoinForm, LoginForm, SetPasswordForm
 from townsquare.web.views import data as data_views
+from townsquare.web.views import two_factor as two_factor_views
 from townsquare.web.views.common import apply_errors, client_ip, safe_next
 
 
@@ -42,9 +46,32 @@ def signup(request: HttpRequest) -> HttpResponse:
         context["closed"] = problem or registration.closed_message()
         return render(request, "web/accounts/signup.html", context, status=403)
     form = _join_form(request, invite)
-    context.update(
-        form=form, approval=registration.mode() == RegistrationMode.APPROVAL and not invite
+    approval = registration.mode() == RegistrationMode.APPROVAL or (
+        registration.mode() == RegistrationMode.OPEN and signup_guard.site_queue_reason()
     )
+    proof_of_work = signup_guard.proof_of_work_on()
+    context.update(
+        form=form,
+        approval=approval and not invite,
+        guard={
+            "honeypot": signup_guard.HONEYPOT_FIELD,
+            "stamp_field": signup_guard.STAMP_FIELD,
+            "stamp": signup_guard.form_stamp(),
+            "min_seconds": signup_guard.MIN_FILL_SECONDS,
+            "proof_field": signup_guard.PROOF_FIELD,
+            "challenge": json.dumps(altcha.create_challenge()) if proof_of_work else "",
+        },
+    )
+    retry_after = 0
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup_guard.check_form(request.POST, proof_of_work=proof_of_work)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            try:  # a refused form counts against the address like any attempt
+                signup_guard.count_attempt(client_ip(request))
+            except RateLimited as limited:
+                retry_after = limited.retry_after
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         joining = registration.Joining(
@@ -68,11 +95,16 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         except RateLimited as exc:
             form.add_error(None, str(exc))
+            retry_after = exc.retry_after
         else:
             waiting = registration.pending_application(user.pk) is not None
             return render(
                 request, "web/accounts/signup_done.html", {"email": user.email, "waiting": waiting}
             )
+    if retry_after:  # too many attempts from this address: 429, and when to come back
+        response = render(request, "web/accounts/signup.html", context, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     return render(request, "web/accounts/signup.html", context, status=_status(form))
 
 
@@ -116,11 +148,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request, form.cleaned_data["login"], form.cleaned_data["password"]
             )
         except DeletionPending as pending:  # the right password: it may cancel the deletion
+            if two_factor.is_enabled(pending.member):  # after the code
+                return two_factor_views.begin_login(request, pending.member, restore=True)
             return data_views.offer_restore(request, pending.member)
         except actions.LoginRefused as exc:
             form.add_error(None, str(exc))
             unconfirmed = exc.unconfirmed
         else:
+            if two_factor.is_enabled(user):  # logged in only once the code is right
+                return two_factor_views.begin_login(request, user)
             actions.log_in(request, user)
             return redirect(safe_next(request, "/"))
     context = {"form": form, "next": safe_next(request, ""), "unconfirmed": unconfirmed}

@@ -71,6 +71,24 @@ def feature_required(
     return wrap
 
 
+def to_two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """A staff page opened by staff without two-factor authentication while the operator
+    requires it: to its setup, and back here afterwards."""
+    from urllib.parse import urlencode
+
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    messages.info(
+        request,
+        _("This site requires staff to use two-factor authentication: set it up to go on."),
+    )
+    back = request.get_full_path() if request.method == "GET" else ""
+    query = f"?{urlencode({'next': back})}" if back else ""
+    return redirect(reverse("two_factor_settings") + query)
+
+
 def permission_required(
     name: str,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -87,6 +105,10 @@ def permission_required(
                 return redirect_to_login(request.get_full_path())
             if not user.can(name):
                 raise PermissionDenied(_("Only staff with that permission can open this page."))
+            from townsquare.accounts import two_factor
+
+            if two_factor.required_but_missing(user):  # the operator requires it of staff
+                return to_two_factor_setup(request)
             return view(request, *args, **kwargs)
 
         return guarded

@@ -25,6 +25,7 @@ from townsquare.posts import queries as post_queries
 from townsquare.posts.display import pinned_posts
 from townsquare.site import features
 from townsquare.web.forms import MuteForm, NoteForm, PostForm
+from townsquare.web.views import enforcement as enforcement_views
 from townsquare.web.views.common import safe_next
 
 
@@ -41,6 +42,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = _member_or_404(username)
     if member.username != username:
         return redirect("profile", member.username, permanent=True)
+    if member.is_suspended:
+        return enforcement_views.suspended_profile(request, member)
     cursor = parse_cursor(request.GET)
     with_replies = request.GET.get("with_replies") == "1"
     posts = post_queries.profile_posts(

@@ -61,5 +61,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "failed_jobs_days": stats.FAILED_JOBS_DAYS,
         "health": health.check(),
         "may_approve": request.user.can("approve_signups"),  # type: ignore[union-attr]
+        "signups_held": _signups_held(),
     }
     return render(request, "web/staff/dashboard.html", context)
+
+
+def _signups_held() -> str:
+    """Why an open site's sign-ups wait for approval now ("" when they do not)."""
+    from townsquare.accounts import registration, signup_guard
+    from townsquare.site.models import RegistrationMode
+
+    if registration.mode() != RegistrationMode.OPEN:
+        return ""
+    return signup_guard.site_queue_reason() or ""

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from townsquare.accounts import staff_actions, staff_queries
+from townsquare.accounts import staff_actions, staff_queries, two_factor
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.posts import queries as post_queries
 from townsquare.web.staff_forms import ROLE_LABELS, MemberFilterForm, MemberRoleForm
+from townsquare.web.views.common import to_two_factor_setup
 
 RECENT_POSTS = 10
 
@@ -38,6 +39,8 @@ def members_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return redirect_to_login(request.get_full_path())
         if not (user.can("manage_users") or user.can("manage_roles")):
             raise PermissionDenied(_("Only staff with that permission can open this page."))
+        if two_factor.required_but_missing(user):  # the operator requires it of staff
+            return to_two_factor_setup(request)
         return view(request, *args, **kwargs)
 
     return guarded

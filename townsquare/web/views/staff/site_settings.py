@@ -31,6 +31,10 @@ def _initial() -> dict[str, object]:
         "allowed_email_domains": row.allowed_email_domains,
         "blocked_email_domains": row.blocked_email_domains,
         "min_age": row.min_age,
+        "require_staff_2fa": row.require_staff_2fa,
+        "signup_proof_of_work": row.signup_proof_of_work,
+        "approval_when_staff_idle_days": row.approval_when_staff_idle_days,
+        "signup_burst_per_hour": row.signup_burst_per_hour,
         "rules": rules_text(list(Rule.objects.all())),
     }
     for name, on in features.switches().items():
