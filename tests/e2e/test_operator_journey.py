@@ -18,6 +18,7 @@ import io
 import re
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ import pytest
 from tests.e2e.conftest import Server, _townsquare_command, wait_until
 from tests.e2e.test_member_journey import Watch
 from tests.e2e.test_messages_journey import DESKTOP, PHONE, _fits_the_screen
+from townsquare.site.state import REFRESH_SECONDS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -136,6 +138,10 @@ def test_an_operator_sets_up_a_french_site_invites_a_member_and_backs_it_up(
         camille.get_by_role("button", name=said("fr", "Create an invite link")).click()
         invite = camille.get_by_label(said("fr", "Invite link")).first.input_value()
         assert "/signup?invite=" in invite
+
+        # Every web process reads the operator's settings again within REFRESH_SECONDS: Mateo
+        # comes by a little later, as visitors do.
+        time.sleep(REFRESH_SECONDS + 1)
 
         # Mateo joins with it, in Spanish, on his phone.
         mateo.goto(invite)

@@ -297,7 +297,13 @@ SPENT = "spent"  # never a SHA-256 digest: the link was used and the wizard goes
 def setup_in_progress() -> bool:
     """Whether a setup link was printed and the wizard is not finished: nobody signs up."""
     row = state.site_settings()
-    return bool(row.setup_token_hash) and row.setup_done_at is None
+    if not row.setup_token_hash or row.setup_done_at is not None:
+        return False  # a finished setup never starts again: the cached answer holds
+    # The cache (a few seconds old) says so: ask the database, so that the moment the wizard
+    # is finished every web process lets people sign up.
+    fresh = SiteSettings.objects.filter(pk=1).values_list("setup_token_hash", "setup_done_at")
+    token_hash, done_at = fresh.first() or ("", None)
+    return bool(token_hash) and done_at is None
 
 
 def use_setup_token(token: str) -> None:

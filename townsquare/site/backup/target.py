@@ -86,6 +86,12 @@ def check_empty_target() -> None:
         )
 
 
+def _has_rows(db: sqlite3.Connection, present: set[str], table: str, where: str = "1=1") -> bool:
+    if table not in present:
+        return False
+    return db.execute(f'SELECT 1 FROM "{table}" WHERE {where} LIMIT 1').fetchone() is not None  # noqa: S608
+
+
 def _check_empty_sqlite(database: Path) -> None:
     """Looks inside an existing database file without Django (whose connection would create
     one): a file that `migrate` made but nobody used counts as empty, and is replaced."""
@@ -94,13 +100,13 @@ def _check_empty_sqlite(database: Path) -> None:
     try:
         with contextlib.closing(sqlite3.connect(database, timeout=20)) as db:
             present = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-            for table in sorted(_content_tables() & present):
-                if table == "site_sitesettings":
-                    # `serve` on a new site writes the setup link's hash there: a site whose
-                    # setup was never finished holds nothing of anyone's.
-                    used = 'SELECT 1 FROM "site_sitesettings" WHERE setup_done_at IS NOT NULL'
-                    if not db.execute(used).fetchone():
-                        continue
+            # Migrations load some defaults, and `serve` on a new site writes the setup link's
+            # hash (and its audit entry): a site whose setup was never finished, with no
+            # account yet, holds nothing of anyone's.
+            unused = not _has_rows(db, present, "accounts_user") and not _has_rows(
+                db, present, "site_sitesettings", "setup_done_at IS NOT NULL"
+            )
+            for table in [] if unused else sorted(_content_tables() & present):
                 if db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():  # noqa: S608
                     raise BackupError(
                         f"the site in {database} is not empty (table {table} has rows): "
