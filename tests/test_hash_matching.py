@@ -282,3 +282,82 @@ def test_the_api_refuses_a_matched_image_with_422(banked_garden: Image.Image) ->
     assert response.json()["error"].endswith("This image cannot be posted here.")
     assert HashMatch.objects.filter(attachment_id=int(media_id)).exists()
     assert not Post.objects.filter(author=fern).exists()
+
+
+# Matches as moderation cases
+
+
+def test_a_matching_upload_opens_an_automated_case(
+    banked_garden: Image.Image, warden: User
+) -> None:
+    from townsquare.moderation.models import Case, Source, TargetKind
+
+    basil = make_user("basil")
+    held = upload(basil, encoded(banked_garden, quality=80))
+    match = HashMatch.objects.get(attachment=held)
+    case = Case.objects.get(kind=TargetKind.MEDIA, target_id=match.pk)
+    assert case.source == Source.AUTOMATED and case.account == basil and case.is_open
+    attach_refused(basil, held)  # held while the case is open: nothing is published
+    page = client_of(warden).get(f"/admin/moderation/{case.pk}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Removed by moderators" in text and "distance" in text
+    assert "<details" in text  # the upload shown only behind a click
+    assert "confirm-match" in text and "release-match" in text
+    assert client_of(basil).get(f"/admin/moderation/{case.pk}").status_code in (302, 403, 404)
+    assert "/admin/moderation/" in text_of(client_of(warden).get("/admin/moderation"))
+
+
+def test_an_unrelated_upload_opens_no_case(banked_garden: Image.Image) -> None:
+    from townsquare.moderation.models import Case
+
+    upload(make_user("basil"), encoded(allotment(99), quality=90))
+    assert not Case.objects.exists()
+
+
+def test_confirming_a_match_deletes_the_upload_and_banks_it(
+    banked_garden: Image.Image, warden: User
+) -> None:
+    from townsquare.moderation.models import Case, CaseNote
+
+    basil = make_user("basil")
+    held = upload(basil, encoded(ImageOps.mirror(banked_garden), quality=85))
+    case = Case.objects.get(kind="media")
+    bank = hash_banks.removed_bank()
+    before = bank.hashes.count()
+    response = client_of(warden).post(f"/admin/moderation/{case.pk}/confirm-match")
+    assert response.status_code == 302
+    assert not MediaAttachment.objects.filter(pk=held.pk).exists()
+    match = HashMatch.objects.get()
+    assert match.status == MatchStatus.CONFIRMED and match.bank_name == bank.name
+    assert bank.hashes.count() > before  # this copy's own hashes, so it cannot come back
+    [note] = CaseNote.objects.filter(case=case)
+    assert "@basil" in note.text
+    case.refresh_from_db()
+    assert case.is_open  # the moderator decides what to do about the account
+    page = text_of(client_of(warden).get(f"/admin/moderation/{case.pk}"))
+    assert "The upload was deleted." in page and "confirm-match" not in page
+    # The same file again is held at once.
+    again = upload(basil, encoded(ImageOps.mirror(banked_garden), quality=85))
+    attach_refused(basil, again)
+
+
+def test_releasing_a_match_lets_the_upload_be_posted(
+    banked_garden: Image.Image, warden: User
+) -> None:
+    from townsquare.moderation.models import Case, CaseState
+
+    basil = make_user("basil")
+    held = upload(basil, encoded(banked_garden, quality=75))
+    case = Case.objects.get(kind="media")
+    response = client_of(warden).post(f"/admin/moderation/{case.pk}/release-match")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.DISMISSED
+    assert HashMatch.objects.get().status == MatchStatus.RELEASED
+    post = make_post(basil, "Our plot this week.")
+    media_actions.attach(basil, post, [held.pk])
+    assert MediaAttachment.objects.get(pk=held.pk).post_id == post.pk
+    # Reviewed once: a second decision is refused.
+    client_of(warden).post(f"/admin/moderation/{case.pk}/confirm-match")
+    assert MediaAttachment.objects.filter(pk=held.pk).exists()

@@ -297,6 +297,26 @@ def test_deactivated_author_is_seen_by_nobody(
         assert not shown(response.content.decode(), post, marker), surface
 
 
+@pytest.mark.parametrize(("level", "relationship"), cells())
+def test_a_post_held_by_a_content_rule_is_seen_by_its_author_only(
+    client: Client, level: str, relationship: str
+) -> None:
+    """moderation.rules' "hold", outside groups: gone from every surface for everyone else
+    (also from home feeds it already reached), until a moderator releases it."""
+    world = build_world()
+    post = world.post(level, relationship)
+    Post.objects.filter(pk=post.pk).update(held=True)
+    viewer = world.viewer(relationship)
+    is_author = viewer is not None and viewer.pk == post.author_id
+    check_query_layer(viewer, post, is_author)
+    if viewer is not None:
+        client.force_login(viewer)
+    marker = world.markers[post.pk]
+    for surface in SURFACES:
+        want = is_author and expected(level, relationship, surface)
+        check_page(client, surface, post, marker, want)
+
+
 # --- the query layer agrees with itself on the whole world ------------------------------------
 
 

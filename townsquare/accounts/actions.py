@@ -476,6 +476,25 @@ def _clean_fields(fields: list[dict[str, str]]) -> list[dict[str, str]]:
     return cleaned
 
 
+def _check_profile_rules(user: User, changes: dict[str, Any]) -> Any:
+    """The operator's content rules over the profile's new words (moderation.rules)."""
+    from townsquare.moderation import rules as content_rules
+    from townsquare.moderation.models import RuleSubject
+
+    parts = [changes.get("display_name", ""), changes.get("bio", "")]
+    for item in changes.get("fields", []):
+        parts += [str(item.get("name", "")), str(item.get("value", ""))]
+    text = "\n".join(p for p in parts if p)
+    if not text:
+        return None
+    where = (
+        "bio"
+        if changes.get("bio")
+        else ("display_name" if changes.get("display_name") else "fields")
+    )
+    return content_rules.check(RuleSubject.PROFILES, user, text, field_name=where)
+
+
 def update_profile(
     user: User,
     *,
@@ -509,6 +528,7 @@ def update_profile(
         changes["locked"] = locked
     if discoverable is not None:
         changes["discoverable"] = discoverable
+    caught = _check_profile_rules(user, changes)
     old_files: list[str] = []
     new_files: list[str] = []
     try:
@@ -532,6 +552,10 @@ def update_profile(
                 setattr(user, attr, value)
             if changes:
                 user.save(update_fields=list(changes))
+            if caught is not None:
+                from townsquare.moderation import rules as content_rules
+
+                content_rules.apply(caught, subject_id=user.pk, account=user)
     except BaseException:
         for path in new_files:
             images.delete_image(path)

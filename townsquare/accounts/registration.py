@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -267,8 +268,16 @@ def sign_up(
         check_email_domain(email)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    caught = None
+    if not errors:
+        try:
+            caught = _check_rules(username, email)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    if caught is not None and caught.hold:  # a content rule holds it for a moderator
+        waits = True
     now = timezone.now()
     with transaction.atomic():
         invite = _spend_invite(code) if code else None
@@ -291,8 +300,29 @@ def sign_up(
             Application.objects.create(
                 user=user, username=user.username, email=user.email, answer=answer
             )
+        if caught is not None:
+            from townsquare.moderation import rules as content_rules
+
+            content_rules.apply(caught, subject_id=user.pk, account=user)
         send_confirmation(user)
     return user
+
+
+def _check_rules(username: str, email: str) -> Any:
+    """The operator's content rules over a sign-up: its name and email (a link-domain rule
+    matches the email's domain)."""
+    from townsquare.moderation import rules as content_rules
+    from townsquare.moderation.models import RuleSubject
+
+    domain = email.rpartition("@")[2].strip().lower()
+    return content_rules.check(
+        RuleSubject.SIGNUPS,
+        None,
+        f"{username}\n{email}",
+        links=[f"https://{domain}/"] if domain else [],
+        mentions=[],
+        field_name="username",
+    )
 
 
 def pending_application(user_id: int) -> Application | None:

@@ -33,6 +33,8 @@ from townsquare.messaging.models import (
 )
 from townsquare.messaging.models.conversation import TITLE_MAX
 from townsquare.messaging.models.message import MESSAGE_MAX
+from townsquare.moderation import rules as content_rules
+from townsquare.moderation.models import RuleSubject
 from townsquare.realtime import live
 
 
@@ -60,6 +62,7 @@ def _write(
     text: str,
     kind: int = MessageKind.TEXT,
     media_ids: Sequence[int] = (),
+    caught: content_rules.Decision | None = None,
 ) -> Message:
     """Store a message (with the sender's uploaded images) and move the conversation up the
     inbox, inside the caller's transaction. The sender has read their own message."""
@@ -71,6 +74,8 @@ def _write(
         conversation=conversation, sender=sender, kind=kind, text=text, html=html
     )
     media_actions.attach_to_message(sender, message.pk, media_ids)
+    if caught is not None:
+        content_rules.apply(caught, subject_id=message.pk, account=sender)
     # Only ever forward (a message written a moment earlier elsewhere may commit later).
     Conversation.objects.filter(pk=conversation.pk, last_message_id__lt=message.pk).update(
         last_message_id=message.pk
@@ -171,6 +176,7 @@ def start_conversation(
         existing = queries.pair_conversation(sender, placed[0][0])
         if existing is not None:
             return send_message(sender, existing.pk, text, media_ids=media_ids)
+    caught = content_rules.check(RuleSubject.MESSAGES, sender, text)
     ratelimit.CONVERSATIONS_PER_ACCOUNT.hit(str(sender.pk))
     ratelimit.MESSAGES_PER_ACCOUNT.hit(str(sender.pk))
     is_group = len(placed) > 1
@@ -189,7 +195,7 @@ def start_conversation(
                     for person, state in placed
                 ]
             )
-            return _write(conversation, sender, text, media_ids=media_ids)
+            return _write(conversation, sender, text, media_ids=media_ids, caught=caught)
     except IntegrityError:
         # The other person started the same one-to-one conversation at the same moment.
         existing = queries.pair_conversation(sender, placed[0][0])
@@ -205,6 +211,7 @@ def send_message(
     it. In a one-to-one conversation a block either way stops new messages."""
     check_can_write(sender)
     text = _clean_text(text, with_images=bool(media_ids))
+    caught = content_rules.check(RuleSubject.MESSAGES, sender, text)
     ratelimit.MESSAGES_PER_ACCOUNT.hit(str(sender.pk))
     with transaction.atomic():
         place = queries.current_participant(sender, conversation_id)
@@ -229,7 +236,7 @@ def send_message(
                 )
         if place.state != ParticipantState.ACCEPTED:
             Participant.objects.filter(pk=place.pk).update(state=ParticipantState.ACCEPTED)
-        return _write(conversation, sender, text, media_ids=media_ids)
+        return _write(conversation, sender, text, media_ids=media_ids, caught=caught)
 
 
 def mark_read(member: User, conversation_id: int, *, up_to: int | None = None) -> None:

@@ -229,7 +229,7 @@ def _open_case(about: Target) -> Case:
 
 
 def _file(
-    reporter: User,
+    reporter: User | None,
     about: Target,
     post_ids: Sequence[int],
     comment: str,
@@ -237,6 +237,7 @@ def _file(
     rules: list[str],
     *,
     forward: bool = False,
+    source: str = "member",
 ) -> Report:
     with transaction.atomic():
         case = _open_case(about)
@@ -251,6 +252,7 @@ def _file(
             category=category,
             rule_ids=rules,
             forward=forward,
+            source=source,
         )
         categories = set(case.reports.values_list("category", flat=True))
         case.report_count = case.reports.count()

@@ -87,6 +87,10 @@ def _close(moderator: User, case: Case, state: str, note: str) -> None:
     case.save(update_fields=["state", "resolved_by", "resolved_at", "updated_at"])
     # The reporters' apps see their reports as handled (Mastodon's action_taken).
     Report.objects.filter(case=case).update(action_taken=True, action_taken_at=now)
+    # Whoever sent a notice about it is told the decision (by email, once committed).
+    from townsquare.moderation.notices import notify_decided
+
+    notify_decided(case)
 
 
 def dismiss(moderator: User, case_id: int, note: str = "") -> Case:

@@ -98,14 +98,15 @@ def _refresh_account(account_id: int) -> dict[str, datetime | None]:
 
 def _restrict(
     kind: EnforcementKind,
-    actor: User,
+    actor: User | None,
     account: User,
     *,
     reason: str,
     until: datetime | None,
     duration: timedelta | None,
 ) -> Enforcement:
-    _check(actor, account)
+    if actor is not None:  # None: the site itself (`system_limit`)
+        _check(actor, account)
     reason = _clean_reason(reason)
     ends_at = _end(until, duration)
     now = timezone.now()
@@ -136,6 +137,30 @@ def limit_account(
     return _restrict(
         EnforcementKind.LIMIT, actor, account, reason=reason, until=until, duration=duration
     )
+
+
+def system_limit(account: User, *, reason: str, duration: timedelta) -> Enforcement:
+    """The site itself limits `account` (an operator's content rule caught it): recorded with
+    no actor. Callers are the site's own automated checks, never a member's request."""
+    return _restrict(
+        EnforcementKind.LIMIT, None, account, reason=reason, until=None, duration=duration
+    )
+
+
+def system_mark_sensitive(post: Post, reason: str) -> Enforcement:
+    """The site itself marks `post` sensitive (a content rule caught it), with no actor."""
+    with transaction.atomic():
+        record = Enforcement.objects.create(
+            kind=EnforcementKind.SENSITIVE,
+            account_id=post.author_id,
+            post_id=post.pk,
+            actor=None,
+            reason=_clean_reason(reason),
+            was_sensitive=post.sensitive,
+        )
+        Post.objects.filter(pk=post.pk).update(sensitive=True)
+        post.sensitive = True
+    return record
 
 
 def freeze_account(

@@ -55,6 +55,9 @@ def _require(actor: User | None) -> None:
         raise PermissionDenied(_("You do not have permission to manage hash banks."))
 
 
+require_moderator = _require
+
+
 def _target(bank: HashBank) -> audit.Target:
     return audit.Target("hash_bank", bank.pk, bank.name)
 
@@ -384,7 +387,7 @@ def record_upload(attachment: MediaAttachment, screening: Screening | None) -> H
     banked = BankedHash.objects.select_related("bank").filter(pk=found.banked_hash_id).first()
     if banked is None:  # removed since the lookup: held all the same, to be safe
         logger.warning("banked hash %s went away during an upload", found.banked_hash_id)
-    return HashMatch.objects.create(
+    match = HashMatch.objects.create(
         attachment=attachment,
         owner_id=attachment.owner_id,
         banked_hash=banked,
@@ -396,6 +399,10 @@ def record_upload(attachment: MediaAttachment, screening: Screening | None) -> H
         banked_value=banked.value if banked else "",
         upload_value=found.upload_value,
     )
+    from townsquare.moderation import match_cases
+
+    match_cases.open_for(match)  # a case for moderators, source: automated detection
+    return match
 
 
 def held_attachments(attachment_ids: Iterable[int]) -> set[int]:

@@ -14,6 +14,7 @@ ALLOWED_PREFIXES = (
     "/logout",
     "/settings/data",
     "/appeals",
+    "/statements",
     "/static/",
     "/media/",
     "/site/",

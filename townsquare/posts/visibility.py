@@ -17,7 +17,8 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
 - nothing for visitors who are not signed in from a member who keeps posts from visitors;
 - a post in a group: when the group is public, or to its members (communities); a group
   post waiting for a moderator's approval (`held`): its author only, and the group's
-  moderators in their queue (`awaiting_approval`);
+  moderators in their queue (`awaiting_approval`); any post a content rule held (`held`,
+  outside groups too) is likewise its author's alone until a moderator releases it;
 - a share is seen only when its original is seen too;
 - nothing of a part of the site the operator switched off: no group posts while groups are
   off, no posts of pages while pages are off.
@@ -99,7 +100,8 @@ def _in_open_group(member: User | None, prefix: str) -> Q:
         mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
         open_group |= Q(**{f"{group_field}__in": mine.values("group_id")})
         released |= Q(**{f"{prefix}author_id": member.pk})
-    return Q(**{f"{group_field}__isnull": True}) | (open_group & released)
+    # Held posts (a group's approval queue, or a content rule) are their author's alone.
+    return released & (Q(**{f"{group_field}__isnull": True}) | open_group)
 
 
 def _switched_off(prefix: str) -> Q:
@@ -218,7 +220,7 @@ def _group_sql(post_alias: str, *, member: bool) -> str:
     one more %s) in a group the viewer belongs to."""
     released = f"NOT {post_alias}.held" + (f" OR {post_alias}.author_id = %s" if member else "")
     rule = (
-        f" AND ({post_alias}.group_id IS NULL OR (({released}) AND (EXISTS"  # noqa: S608
+        f" AND ({released}) AND ({post_alias}.group_id IS NULL OR ((EXISTS"  # noqa: S608
         f" (SELECT 1 FROM communities_group g WHERE g.id = {post_alias}.group_id"
         f" AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
     )

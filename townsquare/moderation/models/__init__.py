@@ -1,5 +1,6 @@
+from townsquare.moderation.models.appeal import Appeal, AppealRole, AppealState
 from townsquare.moderation.models.audit import AppendOnly, AuditEntry
-from townsquare.moderation.models.case import Case, CaseNote, CaseState, TargetKind
+from townsquare.moderation.models.case import Case, CaseNote, CaseState, Source, TargetKind
 from townsquare.moderation.models.enforcement import Enforcement, EnforcementKind
 from townsquare.moderation.models.hashes import (
     BankedHash,
@@ -9,9 +10,42 @@ from townsquare.moderation.models.hashes import (
     MatchStatus,
     MediaHash,
 )
+from townsquare.moderation.models.notice import Notice
 from townsquare.moderation.models.report import SEVERITY, Report, ReportCategory
+from townsquare.moderation.models.rules import (
+    ContentRule,
+    RuleHit,
+    RuleKind,
+    RuleOutcome,
+    RuleSubject,
+)
+from townsquare.moderation.models.statement import (
+    AutomatedDecision,
+    DecisionAction,
+    DecisionGround,
+    SourceType,
+    Statement,
+    StatementCategory,
+    StepAction,
+    Strike,
+    StrikePolicy,
+    StrikeStep,
+)
 
 __all__ = [
+    "Appeal",
+    "AppealRole",
+    "AppealState",
+    "AutomatedDecision",
+    "DecisionAction",
+    "DecisionGround",
+    "SourceType",
+    "Statement",
+    "StatementCategory",
+    "StepAction",
+    "Strike",
+    "StrikePolicy",
+    "StrikeStep",
     "SEVERITY",
     "AppendOnly",
     "AuditEntry",
@@ -19,6 +53,7 @@ __all__ = [
     "Case",
     "CaseNote",
     "CaseState",
+    "ContentRule",
     "Enforcement",
     "EnforcementKind",
     "HashBank",
@@ -26,7 +61,13 @@ __all__ = [
     "HashMatch",
     "MatchStatus",
     "MediaHash",
+    "Notice",
     "Report",
     "ReportCategory",
+    "Source",
+    "RuleHit",
+    "RuleKind",
+    "RuleOutcome",
+    "RuleSubject",
     "TargetKind",
 ]

@@ -17,6 +17,15 @@ class TargetKind(models.TextChoices):
     MESSAGE = "message", _("Message")
     GROUP = "group", _("Group")
     PAGE = "page", _("Page")
+    MEDIA = "media", _("Upload")  # an upload a hash bank matched (target: the HashMatch)
+
+
+class Source(models.TextChoices):
+    """Where a report or case came from (the DSA's notice / own initiative / automated)."""
+
+    MEMBER = "member", _("A member's report")
+    NOTICE = "notice", _("A notice")
+    AUTOMATED = "automated", _("Automated detection")
 
 
 class CaseState(models.TextChoices):
@@ -44,6 +53,8 @@ class Case(models.Model):
         related_name="+",
     )
     state = models.CharField(max_length=10, choices=CaseState.choices, default=CaseState.OPEN)
+    # How the case was opened (its first report's source, or automated detection).
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MEMBER)
     priority = models.IntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

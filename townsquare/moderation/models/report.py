@@ -41,9 +41,15 @@ class Report(models.Model):
     is gone). Reports about the same thing while it is undecided share a `case`."""
 
     id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    # None for an automated report (`source` "automated": a content rule filed it).
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
+    source = models.CharField(max_length=10, default="member")  # "member" or "automated"
     target = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -60,6 +66,13 @@ class Report(models.Model):
     rule_ids = models.JSONField(default=list)
     comment = models.TextField(blank=True)
     forward = models.BooleanField(default=False)  # asked to forward to the account's server
+    notice = models.ForeignKey(
+        "moderation.Notice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     action_taken = models.BooleanField(default=False)
     action_taken_at = models.DateTimeField(null=True, blank=True)

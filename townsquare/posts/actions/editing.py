@@ -18,6 +18,8 @@ from townsquare.accounts.restrictions import check_can_write
 from townsquare.core import ratelimit
 from townsquare.media import actions as media_actions
 from townsquare.media.models import MediaAttachment
+from townsquare.moderation import rules as content_rules
+from townsquare.moderation.models import RuleSubject
 from townsquare.notifications.actions import notify
 from townsquare.notifications.models import Kind
 from townsquare.polls import actions as poll_actions
@@ -147,6 +149,11 @@ def edit_post(
         return post
     ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
     rendered = render_member_text(text)
+    caught = None
+    if (text, spoiler) != (post.text, post.spoiler_text):  # the operator's content rules
+        caught = content_rules.check(
+            RuleSubject.POSTS, author, f"{spoiler}\n{text}".strip(), mentions=rendered.mentions
+        )
     now = timezone.now()
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
@@ -185,7 +192,10 @@ def edit_post(
                 )
         post.text, post.html, post.spoiler_text = text, rendered.html, spoiler
         post.sensitive, post.edited_at = sensitive, now
-        post.save(update_fields=["text", "html", "spoiler_text", "sensitive", "edited_at"])
+        post.held = post.held or bool(caught and caught.hold)  # hidden until released
+        post.save(update_fields=["text", "html", "spoiler_text", "sensitive", "edited_at", "held"])
+        if caught is not None:
+            content_rules.apply(caught, subject_id=post.pk, account=author, post=post)
         after_poll = _poll_now(post)
         PostEdit.objects.create(
             post=post,

@@ -25,21 +25,24 @@ from townsquare.posts.models import Post
 
 
 def release_held(post: Post) -> Post | None:
-    """Publish a held group post (the caller, the groups' write layer, checked who approves).
+    """Publish a held group post, or one a content rule held (the caller, the groups' write layer, checked who approves).
     Refused (ValidationError) when its author may no longer post in the group (they left,
     were banned or are muted); None when it is not waiting any more (approved or deleted at
     the same moment). Returns the published post."""
     with transaction.atomic():
         held = Post.objects.select_for_update().filter(pk=post.pk, held=True).first()
-        if held is None or held.group_id is None:
+        if held is None:
             return None
-        _check_group_posting(held.author, held.group_id, reply=True)
+        if held.group_id is not None:  # else held by a content rule (moderation.rules)
+            _check_group_posting(held.author, held.group_id, reply=True)
         old_id = held.pk
-        _settle_pending_notice(held)
+        if held.group_id is not None:
+            _settle_pending_notice(held)
         held.pk = next_id()
         held.held = False
         held.created_at = timezone.now()
-        held.conversation_id = held.pk
+        if held.in_reply_to_id is None:  # a reply (held by a rule) stays in its thread
+            held.conversation_id = held.pk
         held.save(force_insert=True)
         _move_references(old_id, held.pk)
         Post.objects.filter(pk=old_id).delete()

@@ -24,6 +24,8 @@ from townsquare.feeds.actions import add_to_home
 from townsquare.graph.queries import is_blocked_between
 from townsquare.links import actions as link_actions
 from townsquare.media import actions as media_actions
+from townsquare.moderation import rules as content_rules
+from townsquare.moderation.models import RuleSubject
 from townsquare.notifications.actions import notify, withdraw
 from townsquare.notifications.models import Kind
 from townsquare.polls import actions as poll_actions
@@ -162,6 +164,9 @@ def create_post(
     ratelimit.POSTS_PER_ACCOUNT.hit(str(author.pk))
 
     rendered = render_member_text(text)
+    caught = content_rules.check(
+        RuleSubject.POSTS, author, f"{spoiler}\n{text}".strip(), mentions=rendered.mentions
+    )
     with transaction.atomic():
         post = Post.objects.create(
             author=author,
@@ -175,7 +180,7 @@ def create_post(
             quote_of=quoted,
             application_id=application_id,
             group_id=group_id,
-            held=held,
+            held=held or caught.hold,
         )
         post.conversation_id = parent.thread_root_id if parent is not None else post.pk
         Post.objects.filter(pk=post.pk).update(conversation_id=post.conversation_id)
@@ -196,11 +201,12 @@ def create_post(
         _schedule_preview(post)
         if parent is not None:
             Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
+        content_rules.apply(caught, subject_id=post.pk, account=author, post=post)
         if held:
             for moderator_id in group_queries.moderator_ids_of(group_id or 0):
                 # Without the post: the moderators reach it through the group's queue.
                 notify(moderator_id, Kind.GROUP_POST_PENDING, actor_id=author.pk, group_id=group_id)
-        else:
+        elif not caught.hold:  # held by a content rule: announced when released
             _announce(post, parent, quoted, mentioned)
     return post
 

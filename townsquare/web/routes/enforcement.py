@@ -2,8 +2,11 @@
 
 from django.urls import URLPattern, path
 
-from townsquare.web.views import enforcement
+from townsquare.web.views import appeals, enforcement, statements
 
 urlpatterns: list[URLPattern] = [
     path("suspended", enforcement.suspended, name="account_suspended"),
+    path("statements", statements.statement_list, name="statements"),
+    path("statements/<id:statement_id>", statements.statement_page, name="statement"),
+    path("statements/<id:statement_id>/appeal", appeals.appeal, name="statement_appeal"),
 ]

@@ -4,16 +4,20 @@ from django.urls import URLPattern, path
 
 from townsquare.web.views.staff import (
     announcements,
+    appeals,
     appearance,
     applications,
     audit,
     dashboard,
+    decisions,
     ip_blocks,
     members,
     moderation,
     roles,
     site_settings,
+    transparency,
 )
+from townsquare.web.views.staff import content_rules as staff_content_rules
 from townsquare.web.views.staff import email as staff_email
 from townsquare.web.views.staff import emoji as staff_emoji
 from townsquare.web.views.staff import hash_banks as staff_hash_banks
@@ -44,7 +48,14 @@ urlpatterns: list[URLPattern] = [
     ),
     path("admin/moderation", moderation.queue, name="staff_moderation"),
     path("admin/moderation/bulk", moderation.bulk, name="staff_moderation_bulk"),
+    path("admin/moderation/act", decisions.bulk_act, name="staff_moderation_bulk_act"),
+    path("admin/moderation/ladder", decisions.ladder, name="staff_ladder"),
+    path("admin/moderation/statements.json", decisions.export, name="staff_statements_json"),
+    path("admin/moderation/appeals", appeals.appeal_list, name="staff_appeals"),
+    path("admin/moderation/appeals/<id:appeal_id>", appeals.decide, name="staff_appeal_decide"),
     path("admin/moderation/<id:case_id>", moderation.case_page, name="staff_case"),
+    path("admin/moderation/<id:case_id>/act", decisions.act, name="staff_case_act"),
+    path("admin/moderation/<id:case_id>/lift", decisions.lift, name="staff_case_lift"),
     path(
         "admin/moderation/<id:case_id>/<slug:action>",
         moderation.case_action,
@@ -54,6 +65,8 @@ urlpatterns: list[URLPattern] = [
     path("admin/roles/<id:role_id>", roles.edit_role, name="staff_role"),
     path("admin/roles/<id:role_id>/delete", roles.delete_role, name="staff_delete_role"),
     path("admin/settings", site_settings.site_settings, name="staff_settings"),
+    path("admin/rules", staff_content_rules.index, name="staff_rules"),
+    path("admin/rules/<id:rule_id>", staff_content_rules.detail, name="staff_rule"),
     path("admin/ip-blocks", ip_blocks.index, name="staff_ip_blocks"),
     path("admin/ip-blocks/<id:block_id>/remove", ip_blocks.remove, name="staff_remove_ip_block"),
     path("admin/announcements", announcements.index, name="staff_announcements"),
@@ -99,6 +112,8 @@ urlpatterns: list[URLPattern] = [
     path("admin/email", staff_email.settings_page, name="staff_email"),
     path("admin/email/test", staff_email.send_test, name="staff_test_email"),
     path("admin/audit", audit.log, name="staff_audit"),
+    path("admin/transparency", transparency.report, name="staff_transparency"),
+    path("admin/transparency.csv", transparency.report_csv, name="staff_transparency_csv"),
     path("admin/audit/export.csv", audit.export_csv, name="staff_audit_csv"),
     path("admin/audit/export.json", audit.export_json, name="staff_audit_json"),
 ]

@@ -21,15 +21,19 @@ STAFF_PAGES = (
     ("staff_members", "manage_users", _("Members")),
     ("staff_applications", "approve_signups", _("Applications")),
     ("staff_moderation", "moderate_content", _("Moderation")),
+    ("staff_appeals", "moderate_content", _("Appeals")),
     ("staff_hash_banks", "moderate_content", _("Hash banks")),
+    ("staff_ladder", "manage_settings", _("Strike ladder")),
     ("staff_settings", "manage_settings", _("Settings")),
     ("staff_email", "manage_settings", _("Email")),
     ("staff_ip_blocks", "manage_settings", _("Blocked networks")),
+    ("staff_rules", "manage_settings", _("Content rules")),
     ("staff_roles", "manage_roles", _("Roles")),
     ("staff_appearance", "manage_appearance", _("Appearance")),
     ("staff_announcements", "manage_announcements", _("Announcements")),
     ("staff_emoji", "manage_announcements", _("Custom emoji")),
     ("staff_audit", "view_audit_log", _("Audit log")),
+    ("staff_transparency", "view_audit_log", _("Transparency report")),
 )
 
 

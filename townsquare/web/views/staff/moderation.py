@@ -20,13 +20,22 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts.models import User
 from townsquare.moderation import cases, queries
 from townsquare.moderation.models import Case, CaseState, ReportCategory, TargetKind
+from townsquare.posts.models import Post
 from townsquare.web.report_forms import DecisionForm, NoteForm, QueueFilterForm
 from townsquare.web.views.common import apply_errors, parse_id, permission_required
 from townsquare.web.views.staff.moderation_content import reported_content
 
 PERMISSION = "moderate_content"
 QUEUE_SIZE = 100
-CASE_ACTIONS = ("assign", "note", "dismiss", "resolve")
+CASE_ACTIONS = (
+    "assign",
+    "note",
+    "dismiss",
+    "resolve",
+    "confirm-match",
+    "release-match",
+    "release-post",
+)
 
 
 def _filters(form: QueueFilterForm) -> queries.QueueFilter:
@@ -57,7 +66,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         {"case": case, "categories": [labels.get(c, c) for c in categories.get(case.pk, [])]}
         for case in shown
     ]
+    from townsquare.web.views.staff import decisions as decisions_views
+
     context = {
+        "act_form": decisions_views.ActForm(prefix="act"),
         "form": form,
         "rows": rows,
         "more": len(found) > QUEUE_SIZE,
@@ -138,6 +150,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         for report in reports
     ]
     post_ids = sorted({pk for report in reports for pk in report.post_ids})
+    from townsquare.web.views.staff import decisions as decisions_views
+
     return {
         "case": case,
         "kind_label": dict(TargetKind.choices).get(case.kind, case.kind),
@@ -148,6 +162,10 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "moderators": queries.moderators(),
         "note_form": NoteForm(),
         "decision_form": DecisionForm(),
+        # A post a content rule holds back waits for a moderator to let it out.
+        "held_post": case.kind == TargetKind.POST
+        and Post.objects.filter(pk=case.target_id, held=True).exists(),
+        **decisions_views.case_extras(case),
     }
 
 
@@ -168,6 +186,24 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         if action == "assign":
             cases.assign(request.user, case.pk, _assignee(request))
             messages.success(request, _("The case's assignment was saved."))
+        elif action in ("confirm-match", "release-match"):
+            from townsquare.moderation import match_cases
+
+            if action == "confirm-match":
+                match_cases.confirm(request.user, case.pk)
+                messages.success(request, _("Match confirmed: the upload was deleted."))
+            else:
+                match_cases.release(request.user, case.pk)
+                messages.success(request, _("Match released: the upload may be posted."))
+        elif action == "release-post":
+            from townsquare.moderation import rule_reports
+
+            post = Post.objects.filter(pk=case.target_id, held=True).first()
+            if case.kind != TargetKind.POST or post is None:
+                raise ValidationError(_("That post is not waiting any more."))
+            rule_reports.release_post(request.user, post)
+            cases.resolve(request.user, case.pk, _("The held post was published."))
+            messages.success(request, _("The post is published."))
         elif action == "note":
             form = NoteForm(request.POST)
             if not form.is_valid():

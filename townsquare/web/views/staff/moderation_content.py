@@ -88,6 +88,14 @@ def reported_content(request: HttpRequest, case: Case, post_ids: list[int]) -> d
         content["missing"] = content["account"] is None
     elif case.kind == TargetKind.MESSAGE:
         content.update(_message(case))
+    elif case.kind == TargetKind.MEDIA:  # a hash match: the upload, behind a click
+        from townsquare.moderation.match_cases import match_of
+
+        match = match_of(case)
+        content["match"] = match
+        content["missing"] = match is None
+        if match is not None and match.attachment is not None:
+            content["gallery"] = gallery_html([match.attachment], sensitive=True)
     elif case.kind == TargetKind.GROUP:
         from townsquare.communities.models import Group
 
