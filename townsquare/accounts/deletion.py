@@ -15,7 +15,8 @@ in batches, each batch one transaction, safe to run twice:
 What stays: the account row, anonymised (no email, password, name, bio or pictures; the
 username stays reserved so nobody can take it to pass for them), with this module's
 AccountDeletion row as the tombstone (`deleted_at`); the reports they filed and the reports
-about them (the trust-and-safety work decides how long evidence is held); their votes in
+about them, and the records of moderators' decisions on the account (enforcements, strikes,
+statements: no content; see moderation.evidence for how long content is held); their votes in
 others' polls, which count anonymously (a tally does not change after the fact).
 
 Everything else pointing at the account goes by a sweep over the models that cascade from
@@ -71,6 +72,8 @@ SECONDS_PER_RUN = 30.0  # then the job hands over to a new one
 KEPT = frozenset(
     {
         ("moderation", "report"),  # evidence: reports by them and about them
+        ("moderation", "enforcement"),  # the record of moderators' actions (no content)
+        ("moderation", "strike"),
         ("polls", "pollvote"),  # tallies stay as they were; the voter is the tombstone
         ("accounts", "accountdeletion"),  # the tombstone itself
     }

@@ -162,6 +162,8 @@ FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
 FIELD_CHECKS.update(appearance.FIELD_CHECKS)  # theme, colours, custom CSS, pages
 FIELD_CHECKS.update(signup_settings.FIELD_CHECKS)  # against spam sign-ups
 FIELD_PERMISSIONS.update(signup_settings.FIELD_PERMISSIONS)
+FIELD_CHECKS["evidence_hold_days"] = checks.whole_number(0, 3650)  # moderation.evidence
+FIELD_PERMISSIONS["evidence_hold_days"] = "manage_settings"
 
 
 def update_settings(actor: User | None, **changes: Any) -> SiteSettings:

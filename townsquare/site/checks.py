@@ -40,3 +40,20 @@ def text(limit: int) -> Callable[[Any], str]:
         return cleaned
 
     return check
+
+
+def whole_number(low: int, high: int) -> Callable[[Any], int]:
+    """A whole number from `low` to `high` (empty: `low`)."""
+
+    def check(value: Any) -> int:
+        try:
+            number = int(str(value if value is not None else "").strip() or low)
+        except ValueError:
+            raise ValidationError(_("Enter a whole number.")) from None
+        if not low <= number <= high:
+            raise ValidationError(
+                _("Enter a number between %(low)d and %(high)d.") % {"low": low, "high": high}
+            )
+        return number
+
+    return check

@@ -174,6 +174,16 @@ class SiteSettingsForm(SiteIdentityForm):
         max_value=100_000,
         help_text=_("0: never. Empty: unchanged."),
     )
+    evidence_hold_days = forms.IntegerField(
+        label=_("Keep removed content and suspended accounts' content for (days)"),
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text=_(
+            "Posts removed by moderators, and the content of accounts suspended until lifted, "
+            "stay hidden this long for lawful requests, then are deleted. Empty: unchanged."
+        ),
+    )
     rules = _lines(
         _("Rules"),
         _("One rule per line; an explanation may follow a “|”: Be kind | No insults."),
@@ -212,7 +222,11 @@ class SiteSettingsForm(SiteIdentityForm):
         fields["min_age"] = data["min_age"] or 0
         fields["require_staff_2fa"] = bool(data["require_staff_2fa"])
         fields["signup_proof_of_work"] = bool(data["signup_proof_of_work"])
-        for name in ("approval_when_staff_idle_days", "signup_burst_per_hour"):
+        for name in (
+            "approval_when_staff_idle_days",
+            "signup_burst_per_hour",
+            "evidence_hold_days",
+        ):
             if data.get(name) is not None:
                 fields[name] = data[name]
         return fields

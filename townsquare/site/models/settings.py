@@ -79,6 +79,10 @@ class SiteSettings(models.Model):
     signup_burst_per_hour = models.PositiveIntegerField(default=30)
     # Staff (anyone with a permission) must use two-factor authentication to open staff pages.
     require_staff_2fa = models.BooleanField(default=False)
+    # Evidence hold (townsquare.moderation.evidence): posts removed by moderators, and the
+    # content of accounts suspended until lifted, are kept hidden this many days for lawful
+    # requests, then deleted.
+    evidence_hold_days = models.PositiveSmallIntegerField(default=180)
     # Limits (None: the environment's TOWNSQUARE_MAX_* value; see townsquare.site.limits,
     # which also keeps the upload sizes within the environment's, the web server's hard cap)
     max_post_length = models.PositiveIntegerField(null=True, blank=True)  # characters

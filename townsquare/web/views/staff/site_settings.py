@@ -35,6 +35,7 @@ def _initial() -> dict[str, object]:
         "signup_proof_of_work": row.signup_proof_of_work,
         "approval_when_staff_idle_days": row.approval_when_staff_idle_days,
         "signup_burst_per_hour": row.signup_burst_per_hour,
+        "evidence_hold_days": row.evidence_hold_days,
         "rules": rules_text(list(Rule.objects.all())),
     }
     for name, on in features.switches().items():
