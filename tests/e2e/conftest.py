@@ -290,8 +290,12 @@ def browser() -> Iterator[Browser]:
     problem = _browser_problem()
     if problem is not None:
         pytest.fail(f"end-to-end tests need a browser, and CI=true: {problem}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do (10 s, set on each context): CI runs this pass
+    # beside the PostgreSQL one, and a live connection can take more than Playwright's 5 s
+    # default to open there; an assertion that never holds still fails.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -88,3 +88,16 @@ class StepForm(forms.Form):
 class ExportForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To"), required=False)
+
+
+class AccountActForm(ActForm):
+    """A decision about accounts without a case (moderation.account_decisions): the account
+    restrictions and the warning, not the decisions about posts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from townsquare.moderation.account_decisions import ACTIONS
+
+        self.fields["action"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in DecisionAction.choices if value in ACTIONS
+        ]

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 
 from townsquare.web.views.staff import (
+    account_decisions,
     announcements,
     appeals,
     appearance,
@@ -40,6 +41,8 @@ urlpatterns: list[URLPattern] = [
     path("admin/appearance/pages", appearance.save_pages, name="staff_appearance_pages"),
     path("admin/appearance/rules", appearance.save_rules, name="staff_appearance_rules"),
     path("admin/members", members.members, name="staff_members"),
+    path("admin/members-act", account_decisions.act, name="staff_members_act"),
+    path("admin/members-lift", account_decisions.lift, name="staff_members_lift"),
     path("admin/members/<username:username>", members.member, name="staff_member"),
     path(
         "admin/members/<username:username>/<slug:action>",

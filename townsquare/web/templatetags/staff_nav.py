@@ -19,6 +19,8 @@ register = template.Library()
 STAFF_PAGES = (
     ("staff_dashboard", "view_dashboard", _("Dashboard")),
     ("staff_members", "manage_users", _("Members")),
+    ("staff_members", "manage_roles", _("Members")),
+    ("staff_members", "moderate_content", _("Members")),
     ("staff_applications", "approve_signups", _("Applications")),
     ("staff_moderation", "moderate_content", _("Moderation")),
     ("staff_appeals", "moderate_content", _("Appeals")),

@@ -19,7 +19,9 @@ from townsquare.accounts import staff_actions, staff_queries, two_factor
 from townsquare.accounts.models import User
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
+from townsquare.moderation.enforcement import in_force
 from townsquare.posts import queries as post_queries
+from townsquare.web.decision_forms import AccountActForm
 from townsquare.web.staff_forms import ROLE_LABELS, MemberFilterForm, MemberRoleForm
 from townsquare.web.views.common import to_two_factor_setup
 
@@ -27,8 +29,9 @@ RECENT_POSTS = 10
 
 
 def members_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Pages for staff who manage members or roles (the verified badge): visitors go to the
-    login page, anyone else gets a 403."""
+    """Pages for staff who manage members or roles (the verified badge), and for moderators
+    (who find accounts here and decide about them): visitors go to the login page, anyone
+    else gets a 403. Each action on these pages checks its own permission."""
 
     @functools.wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -37,7 +40,7 @@ def members_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        if not (user.can("manage_users") or user.can("manage_roles")):
+        if not any(user.can(name) for name in ("manage_users", "manage_roles", "moderate_content")):
             raise PermissionDenied(_("Only staff with that permission can open this page."))
         if two_factor.required_but_missing(user):  # the operator requires it of staff
             return to_two_factor_setup(request)
@@ -72,6 +75,7 @@ def members(request: HttpRequest) -> HttpResponse:
         ],
         "next_page": next_page,
         "show_email": by_email,
+        "act_form": AccountActForm(prefix="act") if actor.can("moderate_content") else None,
     }
     return render(request, "web/staff/members.html", context)
 
@@ -108,6 +112,12 @@ def member(request: HttpRequest, username: str) -> HttpResponse:
         "manages_users": actor.can("manage_users") and in_reach,
         "manages_roles": actor.can("manage_roles") and in_reach,
         "show_email": actor.can("manage_users"),
+        "act_form": (
+            AccountActForm(prefix="act")
+            if actor.can("moderate_content") and not itself and in_reach
+            else None
+        ),
+        "in_force": in_force(shown),
     }
     return render(request, "web/staff/member.html", context)
 
