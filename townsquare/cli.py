@@ -304,6 +304,39 @@ def cmd_user_disable_two_factor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ip_block_list(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from townsquare.site import ip_blocks
+
+    _migrate()
+    now = timezone.now()
+    print(f"{'id':>8} {'network':45} {'until':22} note")
+    for block in ip_blocks.all_blocks():
+        if block.expires_at is None:
+            until = "until removed"
+        else:
+            until = block.expires_at.strftime("%Y-%m-%d %H:%M")
+            if block.expires_at <= now:
+                until += " (ended)"
+        print(f"{block.pk:>8} {block.network:45} {until:22} {block.note}")
+    return 0
+
+
+def cmd_ip_block_remove(args: argparse.Namespace) -> int:
+    """Lift a block (by network or id): the way back in for staff blocked from logging in."""
+    from townsquare.site import ip_blocks
+
+    _migrate()
+    block = ip_blocks.find(args.block)
+    if block is None:
+        print(f"townsquare: no blocked network {args.block}", file=sys.stderr)
+        return 1
+    ip_blocks.remove_block(None, block.pk)
+    print(f"{block.network} is no longer blocked: sign-ups and logins from it work again.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from townsquare.demo import fill_demo
 
@@ -485,6 +518,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     no2fa.add_argument("username")
     no2fa.set_defaults(func=cmd_user_disable_two_factor, needs_services=True)
+
+    blocks = sub.add_parser(
+        "ip-block", help="list or remove blocked networks (no sign-up or login from them)"
+    )
+    blocks_sub = blocks.add_subparsers(dest="ip_block_command", required=True, metavar="ACTION")
+    blist = blocks_sub.add_parser("list", help="list blocked networks, ended ones included")
+    blist.set_defaults(func=cmd_ip_block_list, needs_services=True)
+    bremove = blocks_sub.add_parser("remove", help="remove a block")
+    bremove.add_argument("block", help="the network (203.0.113.0/24) or the id from the list")
+    bremove.set_defaults(func=cmd_ip_block_remove, needs_services=True)
 
     demo = sub.add_parser("demo", help="fill the site with a friendly demo community")
     demo.add_argument("--members", type=_positive, default=50)

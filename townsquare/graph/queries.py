@@ -209,7 +209,10 @@ def featured_by(member: User, viewer: User | AnonymousUser | None) -> list[User]
     hidden = member.connections_visibility != ConnectionsVisibility.EVERYONE
     if hidden and not connections_shown_to(viewer, member):
         return []
-    found = featured_rows(member.pk, viewer_id).select_related("endorsed").order_by("-id")
+    from townsquare.accounts.queries import listed_people
+
+    found = featured_rows(member.pk, viewer_id).filter(listed_people(viewer, "endorsed__"))
+    found = found.select_related("endorsed").order_by("-id")
     if viewer_id is not None and viewer_id != member.pk:
         # Not to someone the member blocked (in the same statement: profiles count queries).
         found = found.exclude(

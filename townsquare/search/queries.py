@@ -25,6 +25,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import listed_people, not_suspended
 from townsquare.core.sql import id_in
 from townsquare.graph.models import Block
 from townsquare.posts.models import Hashtag, PostHashtag, Visibility
@@ -46,15 +47,14 @@ def _member(viewer: Viewer) -> User | None:
 def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
     """Active, discoverable members whose username or display name contains `q` (a leading @
     is ignored): names starting with it first, then shorter usernames. Members who blocked
-    the viewer, or whom the viewer blocked, are left out; muted ones are not (to unmute)."""
+    the viewer, or whom the viewer blocked, are left out; muted ones are not (to unmute);
+    suspended ones are, but for staff who moderate (accounts.queries.listed_people)."""
     text = clean(q).lstrip("@").strip()
     if len(text) < 2:
         return []
     matches = Q(username__icontains=text) | Q(display_name__icontains=text)
     prefix = Q(username__istartswith=text) | Q(display_name__istartswith=text)
-    people = User.objects.filter(matches, is_active=True, discoverable=True).exclude(
-        suspended_until__gt=timezone.now()
-    )
+    people = User.objects.filter(matches, listed_people(viewer), is_active=True, discoverable=True)
     if not features.enabled("pages"):
         people = people.exclude(is_page=True)
     member = _member(viewer)
@@ -75,8 +75,9 @@ def search_people(viewer: Viewer, q: str, limit: int = 20) -> list[User]:
 def search_hashtags(q: str, limit: int = 20) -> list[Hashtag]:
     """Hashtags whose name contains `q` (a leading # is ignored): the exact name first, then
     names starting with it, shortest first. Only hashtags of some public post (outside groups)
-    by an active member who appears in search and shows posts to visitors are found (a tag
-    used only in private posts stays private)."""
+    by an active member who appears in search and shows posts to visitors, not removed, and
+    whose author is neither suspended nor limited, are found (a tag used only in private or
+    hidden posts stays private)."""
     text = "".join(words_of(clean(q).lstrip("#")))
     if len(text) < 2:
         return []
@@ -87,6 +88,11 @@ def search_hashtags(q: str, limit: int = 20) -> list[Hashtag]:
         post__author__is_active=True,
         post__author__discoverable=True,
         post__author__show_posts_to_visitors=True,
+        post__removed_at__isnull=True,
+    ).filter(  # nor of posts hidden from search: a suspended or limited author's
+        not_suspended("post__author__"),
+        Q(post__author__limited_until__isnull=True)
+        | Q(post__author__limited_until__lte=timezone.now()),
     )
     ranked = Hashtag.objects.filter(Exists(used_in_public), name__contains=text).annotate(
         exact=Case(When(name=text, then=Value(0)), default=Value(1)),

@@ -1,5 +1,8 @@
-"""Blocked networks: addresses and CIDR ranges that may not sign up (townsquare.site.models
-.IpBlock). Staff with `manage_settings` add and remove them at /admin/ip-blocks."""
+"""Blocked networks: addresses and CIDR ranges from which nobody may sign up or log in
+(townsquare.site.models.IpBlock; the login check is accounts.actions.refuse_blocked_network).
+Staff with `manage_settings` add and remove them at /admin/ip-blocks, where a block covering
+the staff member's own address is refused; operators list and remove them from the command
+line too (`townsquare ip-block list|remove`), the way back in for staff who are blocked."""
 
 from __future__ import annotations
 
@@ -67,10 +70,37 @@ def is_blocked(ip: str | None) -> bool:
     return False
 
 
+def _covers(network: str, ip: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((ip or "").strip()) in ipaddress.ip_network(network)
+    except (ValueError, TypeError):
+        return False
+
+
+def find(raw: str) -> IpBlock | None:
+    """The block with this id, or for this network (as typed: "203.0.113.9/24" finds
+    203.0.113.0/24), None when there is none."""
+    raw = (raw or "").strip()
+    if raw.isdigit():
+        return IpBlock.objects.filter(pk=int(raw)).first()
+    try:
+        normalised = str(ipaddress.ip_network(raw, strict=False))
+    except ValueError:
+        return None
+    return IpBlock.objects.filter(network=normalised).first()
+
+
 def add_block(
-    actor: User | None, network: str, *, note: str = "", days: int | None = None
+    actor: User | None,
+    network: str,
+    *,
+    note: str = "",
+    days: int | None = None,
+    actor_ip: str | None = None,
 ) -> IpBlock:
-    """Block `network` (for `days`, None: until removed); blocking it again updates it."""
+    """Block `network` (for `days`, None: until removed); blocking it again updates it.
+    `actor_ip`: the address the staff member is using; a block covering it is refused, since
+    it would stop them logging in."""
     _require(actor)
     errors: dict[str, list[str]] = {}
     try:
@@ -78,6 +108,14 @@ def add_block(
     except ValidationError as exc:
         errors.update(exc.message_dict)
         normalised = ""
+    if normalised and _covers(normalised, actor_ip):
+        errors["network"] = [
+            _(
+                "This range includes the address you are using now (%(ip)s): blocking it "
+                "would stop you from logging in."
+            )
+            % {"ip": actor_ip}
+        ]
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = [_("At most %(count)d characters.") % {"count": MAX_NOTE}]

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts import registration
 from townsquare.accounts.models import ConnectionsVisibility, User
-from townsquare.accounts.queries import active_member
+from townsquare.accounts.queries import active_member, listed_people
 from townsquare.api import actions as api_actions
 from townsquare.api import errors
 from townsquare.api import scopes as scope_rules
@@ -443,7 +443,9 @@ def search_accounts(call: Call) -> list[dict[str, Any]]:
     if name is None:
         return []
     found = [user.pk for user in search_people(viewer, name, limit=wanted + 40)]
-    exact = active_member(name)
+    exact = User.objects.filter(
+        listed_people(viewer), username__iexact=name, is_active=True
+    ).first()
     if exact is not None and exact.pk not in found and not is_blocked_between(viewer.pk, exact.pk):
         found.insert(0, exact.pk)  # found by exact name even when not discoverable
     if params.following:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from pydantic import Field, field_validator
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import listed_people
 from townsquare.api.endpoints.accounts import member_or_404
 from townsquare.api.errors import ApiError
 from townsquare.api.pagination import Page, PageParams, link_header, page_of
@@ -365,6 +366,7 @@ def followers(call: Call, id: str) -> Reply:
     if _hidden_from(call, member):
         return Reply([])
     rows = Follow.objects.filter(followee_id=member.pk, follower__is_active=True)
+    rows = rows.filter(listed_people(call.viewer, "follower__"))
     return _account_page(call, rows, "follower_id")
 
 
@@ -382,6 +384,7 @@ def following(call: Call, id: str) -> Reply:
     if _hidden_from(call, member):
         return Reply([])
     rows = Follow.objects.filter(follower_id=member.pk, followee__is_active=True)
+    rows = rows.filter(listed_people(call.viewer, "followee__"))
     return _account_page(call, rows, "followee_id")
 
 
@@ -400,7 +403,8 @@ def featured_accounts(call: Call, id: str) -> Reply:
     if _hidden_from(call, member):
         return Reply([])
     viewer_id = call.viewer.pk if call.viewer is not None else None
-    return _account_page(call, graph_queries.featured_rows(member.pk, viewer_id), "endorsed_id")
+    rows = graph_queries.featured_rows(member.pk, viewer_id)
+    return _account_page(call, rows.filter(listed_people(call.viewer, "endorsed__")), "endorsed_id")
 
 
 @api.get(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from pydantic import Field
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import listed_people
 from townsquare.api.errors import ApiError
 from townsquare.api.pagination import MAX_ID
 from townsquare.api.params import Params
@@ -67,7 +68,7 @@ def _exact_account(viewer: User | None, q: str) -> User | None:
     name = _local_acct(q)
     if name is None:
         return None
-    user = User.objects.filter(username__iexact=name, is_active=True).first()
+    user = User.objects.filter(listed_people(viewer), username__iexact=name, is_active=True).first()
     if user is None or (viewer is not None and is_blocked_between(viewer.pk, user.pk)):
         return None
     return user

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
+from townsquare.accounts.queries import listed_people
 from townsquare.api.endpoints.statuses import post_or_404, render
 from townsquare.api.errors import ApiError
 from townsquare.api.pagination import PageParams, link_header, page_of
@@ -160,7 +161,8 @@ def _page(call: Call, rows: QuerySet[Any], user_column: str) -> Reply:
 def favourited_by(call: Call, id: str) -> Reply:
     """Who favourited a status (newest first, with Link pagination)."""
     original = _original(post_or_404(call.viewer, id))
-    return _page(call, Like.objects.filter(post_id=original.pk), "user_id")
+    likes = Like.objects.filter(post_id=original.pk).filter(listed_people(call.viewer, "user__"))
+    return _page(call, likes, "user_id")
 
 
 @api.get(

@@ -20,6 +20,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
+from townsquare.accounts import actions as account_actions
 from townsquare.api import scopes as scope_rules
 from townsquare.api.errors import ApiError
 from townsquare.api.oauth.validator import OOB
@@ -78,6 +79,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('login')}?{urlencode({'next': here})}")
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+    try:  # signed in before the block: no new app token from a blocked network either
+        account_actions.refuse_blocked_network(client_ip(request))
+    except account_actions.LoginRefused as exc:
+        return _error_page(request, str(exc), status=403)
     core = _core()
     try:
         scopes, credentials = core.validate_authorization_request(request)
@@ -148,6 +153,12 @@ def token(request: HttpRequest) -> HttpResponse:
     except ApiError as exc:  # a body that is not JSON, a NUL character
         return JsonResponse({"error": exc.message}, status=exc.status)
     if password_grant:
+        try:
+            account_actions.refuse_blocked_network(client_ip(request))
+        except account_actions.LoginRefused as exc:
+            return JsonResponse(
+                {"error": "invalid_grant", "error_description": str(exc)}, status=403
+            )
         try:
             LOGIN_FAILURES_PER_IP.check(client_ip(request) or "-")
         except RateLimited as exc:

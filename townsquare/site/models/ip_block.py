@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 class IpBlock(models.Model):
-    """A network (an address or a CIDR range, IPv4 or IPv6) that may not sign up, until
+    """A network (an address or a CIDR range, IPv4 or IPv6) that may not sign up or log in, until
     `expires_at` (None: until removed). Managed at /admin/ip-blocks."""
 
     network = models.CharField(max_length=49, unique=True)  # normalised: "203.0.113.0/24"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import listed_people
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
 from townsquare.graph.queries import blocked_either_way as silencing_blocks
@@ -113,6 +114,7 @@ def liked_by(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = _post_or_404(request, username, post_id)
     cursor = parse_cursor(request.GET, default_limit=40, max_limit=80)
     likes = Like.objects.filter(post=post, user__is_active=True).select_related("user")
+    likes = likes.filter(listed_people(request.user, "user__"))
     if isinstance(request.user, User):  # nobody blocked either way
         likes = likes.exclude(silencing_blocks(request.user.pk, "user_id"))
     if cursor.max_id:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts.models import User
-from townsquare.accounts.queries import active_member
+from townsquare.accounts.queries import active_member, listed_people
 from townsquare.communities import queries as group_queries
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
@@ -109,6 +109,8 @@ def _people(
         follows = queries.friends_of(member)
     else:
         follows = queries.followers_of(member) if followers else queries.following_of(member)
+    person = "follower__" if followers and not friends else "followee__"
+    follows = follows.filter(listed_people(request.user, person))
     if cursor.max_id:
         follows = follows.filter(id__lt=cursor.max_id)
     rows = list(follows[: cursor.limit])

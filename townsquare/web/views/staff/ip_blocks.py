@@ -1,4 +1,4 @@
-"""Staff: blocked networks (addresses and ranges that may not sign up)."""
+"""Staff: blocked networks (addresses and ranges that may not sign up or log in)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from townsquare.core.ratelimit import RateLimited
 from townsquare.site import ip_blocks
-from townsquare.web.views.common import apply_errors, permission_required
+from townsquare.web.views.common import apply_errors, client_ip, permission_required
 
 
 class IpBlockForm(forms.Form):
@@ -60,6 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 data["network"],
                 note=data["note"],
                 days=data["days"],
+                actor_ip=client_ip(request),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -67,7 +68,9 @@ def index(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, _("%(network)s may not sign up now.") % {"network": block.network}
+                request,
+                _("Nobody can sign up or log in from %(network)s now.")
+                % {"network": block.network},
             )
             return redirect("staff_ip_blocks")
     return _page(request, form, status=400)
