@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import formats, translation
 
 from tests.conftest import client_of, text_of
@@ -265,6 +266,7 @@ def test_the_export_has_the_databases_fields_without_personal_data(rowan: User, 
     rows = json.loads(answer.content)["statements"]
     assert len(rows) == 5  # a warning restricts nothing: not a statement of the database
     for row in rows:
+        assert statements.problems(row) == [], row  # the database's own validation rules
         for field, allowed in statements.REQUIRED.items():
             assert row.get(field), field
             if allowed is not None:
@@ -324,3 +326,48 @@ def test_bulk_act_is_all_or_nothing(rowan: User, rule: Rule) -> None:
         )
     assert Statement.objects.count() == 0
     assert Case.objects.filter(state="open").count() == 2
+
+
+def test_the_statement_check_names_what_the_database_would_refuse() -> None:
+    good = {
+        "puid": "statement-1",
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "incompatible_content_ground": "Be kind to other players.",
+        "incompatible_content_explanation": "Insults in the club thread.",
+        "category": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "decision_facts": "Reported twice, reviewed by a moderator.",
+        "source_type": "SOURCE_ARTICLE_16",
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "territorial_scope": ["FR", "NO"],
+        "content_date": "2026-11-01",
+        "application_date": "2026-11-02",
+        "account_type": "ACCOUNT_TYPE_PRIVATE",
+    }
+    assert statements.problems(good) == []
+    bad = {
+        **good,
+        "incompatible_content_explanation": "x" * 2001,
+        "application_date": "2026-11-02T10:00",
+        "territorial_scope": ["US"],
+        "decision_visibility": None,
+        "content_type": ["CONTENT_TYPE_OTHER"],
+    }
+    assert statements.problems(bad) == [
+        "incompatible_content_explanation: longer than 2000",
+        "decision: no restriction named",
+        "content_type_other: missing",
+        "territorial_scope: not an EEA country",
+        "application_date: not YYYY-MM-DD",
+    ]
+
+
+def test_an_explanation_longer_than_the_database_takes_is_refused(rowan: User, rule: Rule) -> None:
+    case = _case(make_user("ivy"))
+    with pytest.raises(ValidationError) as caught:
+        _act(rowan, case, rule, "warn", explanation="x" * 2001)
+    assert "at most 2000 characters" in caught.value.message_dict["explanation"][0]
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN

@@ -21,7 +21,7 @@ from tests.factories import make_post, make_user
 from townsquare.accounts.models import User
 from townsquare.media import actions as media_actions
 from townsquare.media.models import MediaAttachment
-from townsquare.moderation import hash_banks, hash_index, hashing
+from townsquare.moderation import hash_banks, hash_imports, hash_index, hashing
 from townsquare.moderation.models import BankedHash, HashBank, HashKind, HashMatch, MatchStatus
 from townsquare.posts.models import Post
 
@@ -129,8 +129,8 @@ def test_exact_md5_and_sha256_matches(warden: User) -> None:
     bank = hash_banks.create_bank(warden, name="Known spam", label="spam")
     md5_list = f"hash,label\n{hashlib.md5(first).hexdigest()},flyer\n".encode()
     sha_list = f"{hashlib.sha256(second).hexdigest()}\n".encode()
-    hash_banks.import_hashes(warden, bank.pk, md5_list)
-    hash_banks.import_hashes(warden, bank.pk, sha_list, long_kind=HashKind.SHA256)
+    hash_imports.import_hashes(warden, bank.pk, md5_list)
+    hash_imports.import_hashes(warden, bank.pk, sha_list, long_kind=HashKind.SHA256)
     assert HashMatch.objects.get(attachment=upload(fern, first)).kind == HashKind.MD5
     assert HashMatch.objects.get(attachment=upload(fern, second)).kind == HashKind.SHA256
 
@@ -151,7 +151,7 @@ def test_a_flat_image_is_not_matched_by_pdq(warden: User) -> None:
     forms, quality = hashing.pdq_of_pixels(np.asarray(flat))
     assert quality < hashing.MIN_QUALITY
     bank = hash_banks.create_bank(warden, name="Flat", label="test")
-    hash_banks.import_hashes(
+    hash_imports.import_hashes(
         warden, bank.pk, hashing.to_hex(forms[0]).encode(), long_kind=HashKind.PDQ
     )
     fern = make_user("fern")
@@ -195,7 +195,7 @@ def test_an_import_with_bad_lines_names_them_and_adds_nothing(warden: User) -> N
     good = "0123456789abcdef" * 2
     text = f"# from a partner\n{good},seed\n\nnot-a-hash\n{good[:-1]}\n{good}zz\n"
     with pytest.raises(ValidationError) as caught:
-        hash_banks.import_hashes(warden, bank.pk, text.encode())
+        hash_imports.import_hashes(warden, bank.pk, text.encode())
     assert caught.value.message_dict == {
         "file": ["Lines 4, 5, 6 are not MD5 (32 hex digits), PDQ or SHA-256 hashes (64)."]
     }
@@ -206,12 +206,12 @@ def test_64_digit_hashes_need_their_kind_chosen(warden: User) -> None:
     bank = hash_banks.create_bank(warden, name="Shared list", label="imported")
     data = ("ab" * 32 + "\n" + "cd" * 32 + "\n" + "ef" * 16 + "\n").encode()
     with pytest.raises(ValidationError) as caught:
-        hash_banks.import_hashes(warden, bank.pk, data)
+        hash_imports.import_hashes(warden, bank.pk, data)
     assert "choose whether they are PDQ or SHA-256" in caught.value.messages[0]
     assert not BankedHash.objects.exists()
-    result = hash_banks.import_hashes(warden, bank.pk, data, long_kind=HashKind.PDQ)
+    result = hash_imports.import_hashes(warden, bank.pk, data, long_kind=HashKind.PDQ)
     assert (result.added, result.already) == (3, 0)
-    again = hash_banks.import_hashes(warden, bank.pk, data, long_kind=HashKind.PDQ)
+    again = hash_imports.import_hashes(warden, bank.pk, data, long_kind=HashKind.PDQ)
     assert (again.added, again.already) == (0, 3)
     kinds = sorted(BankedHash.objects.values_list("kind", flat=True))
     assert kinds == [HashKind.MD5, HashKind.PDQ, HashKind.PDQ]

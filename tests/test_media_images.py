@@ -263,6 +263,17 @@ def test_a_file_that_fails_in_the_job_is_marked_failed_and_leaves_no_files(
     assert stored_files(media_root) == []
 
 
+def test_the_failure_is_told_in_the_uploaders_language(fern: User, media_root: Path):
+    fern.language = "fr"
+    fern.save(update_fields=["language"])
+    attachment = actions.upload(fern, upload_file(encoded(halves((300, 200)))))
+    (media_root / attachment.original_path).write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
+    run_jobs()
+    attachment.refresh_from_db()
+    assert attachment.status == Status.FAILED
+    assert attachment.error == "Ce fichier n’est pas une image que nous savons lire."
+
+
 def test_an_error_halfway_through_removes_the_files_already_written(
     fern: User, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ):

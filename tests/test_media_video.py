@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from PIL import Image
 
 from tests.factories import run_jobs
@@ -88,6 +89,9 @@ def test_ffmpeg_status_says_it_is_usable_or_why_not(settings):
     assert "'/nonexistent/bin/ffmpeg'" in status
     assert "TOWNSQUARE_FFMPEG_PATH" in status
     assert "\n" not in status
+    with translation.override("fr"):  # the operator's dashboard speaks their language
+        french = video.ffmpeg_status()
+    assert french is not None and french != status and "'/nonexistent/bin/ffmpeg'" in french
 
 
 # With ffmpeg

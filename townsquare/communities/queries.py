@@ -4,8 +4,12 @@ is unknown (Http404) to everyone but its members and the people invited to it.""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.communities.models import (
@@ -58,6 +62,23 @@ def is_member_of(member: User, group_id: int) -> bool:
 
 def is_public_group(group_id: int) -> bool:
     return Group.objects.filter(pk=group_id, privacy=GroupPrivacy.PUBLIC).exists()
+
+
+def is_read_only(group_id: int) -> bool:
+    """Whether the site's moderators froze or suspended the group (moderation.group_enforcement):
+    then nobody posts, replies or joins (read from the database, not a possibly stale row)."""
+    now = timezone.now()
+    return (
+        Group.objects.filter(pk=group_id)
+        .filter(Q(frozen_until__gt=now) | Q(suspended_until__gt=now))
+        .exists()
+    )
+
+
+def read_only_error() -> ValidationError:
+    return ValidationError(
+        _("The site's moderators made this group read-only: nobody can post or join for now.")
+    )
 
 
 def can_manage(viewer: Viewer, group: Group) -> bool:
@@ -172,8 +193,15 @@ def groups_of(member: User) -> list[Group]:
 
 
 def directory(viewer: Viewer, *, limit: int = 100) -> list[Group]:
-    """Groups anyone may find (public and private), by name."""
-    return list(Group.objects.exclude(privacy=GroupPrivacy.SECRET).order_by(Lower("name"))[:limit])
+    """Groups anyone may find (public and private), by name: not those the site's moderators
+    limited or suspended (moderation.group_enforcement)."""
+    now = timezone.now()
+    return list(
+        Group.objects.exclude(privacy=GroupPrivacy.SECRET)
+        .exclude(limited_until__gt=now)
+        .exclude(suspended_until__gt=now)
+        .order_by(Lower("name"))[:limit]
+    )
 
 
 # --- pages -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from townsquare.media import metadata, pictures, storage, video
@@ -26,13 +27,13 @@ class Outcome:
 def _fetch(row: MediaAttachment, folder: Path) -> Path:
     """A local copy of the stored original (storage may be remote)."""
     if not row.original_path:
-        raise ProcessingError("The uploaded file is gone.")
+        raise ProcessingError(_("The uploaded file is gone."))
     local = folder / f"original.{row.original_path.rsplit('.', 1)[-1]}"
     try:
         with default_storage.open(row.original_path, "rb") as source, open(local, "wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
     except FileNotFoundError as exc:
-        raise ProcessingError("The uploaded file is gone.") from exc
+        raise ProcessingError(_("The uploaded file is gone.")) from exc
     return local
 
 
@@ -77,8 +78,11 @@ def _as_uploaded(row: MediaAttachment, source: Path) -> Outcome:
         metadata.strip(source, row.original_type)
     except ContainerError as exc:
         raise ProcessingError(
-            f"This video was not published: its hidden details (such as where it was filmed) "
-            f"could not be removed. {exc}"
+            _(
+                "This video was not published: its hidden details (such as where it was "
+                "filmed) could not be removed. %(error)s"
+            )
+            % {"error": exc}
         ) from exc
     name = storage.WEBM_NAME if row.original_type == "webm" else storage.VIDEO_NAME
     with open(source, "rb") as handle:
@@ -92,12 +96,12 @@ def _video(row: MediaAttachment, source: Path, folder: Path) -> Outcome:
         if row.kind == Kind.GIFV:  # ffmpeg went away since the upload: keep it animated
             return _image(row, source)
         if row.original_type not in video.BROWSER_VIDEO:
-            raise ProcessingError("This server can no longer convert videos (no ffmpeg).")
+            raise ProcessingError(_("This server can no longer convert videos (no ffmpeg)."))
         return _as_uploaded(row, source)
     container = "gif" if row.kind == Kind.GIFV else row.original_type
     info = video.probe(found, str(source), container)
     if not info.video_codecs:
-        raise ProcessingError("This file has no video in it.")
+        raise ProcessingError(_("This file has no video in it."))
     converted = folder / "converted.mp4"
     video.transcode(found, str(source), str(converted), info, silent=row.kind == Kind.GIFV)
     result = video.probe(found, str(converted), "mp4")

@@ -14,23 +14,26 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
+from townsquare.accounts.languages import speaking_to
 from townsquare.core.jobs import enqueue, retried
 from townsquare.media import processing, storage
 from townsquare.media.models import MediaAttachment, Status
 from townsquare.media.video import ProcessingError
 
 logger = logging.getLogger(__name__)
-GENERIC_ERROR = "This file could not be processed."
+GENERIC_ERROR = gettext_noop("This file could not be processed.")
 
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, ProcessingError):
         return str(exc)
-    if isinstance(exc, ValidationError):
-        return exc.messages[0] if exc.messages else GENERIC_ERROR
-    return GENERIC_ERROR
+    if isinstance(exc, ValidationError) and exc.messages:
+        return exc.messages[0]
+    return _(GENERIC_ERROR)
 
 
 def _fail(row: MediaAttachment, exc: Exception) -> None:
@@ -55,17 +58,19 @@ def _fail(row: MediaAttachment, exc: Exception) -> None:
 @retried()
 def process_attachment(attachment_id: int) -> str:
     """Make an attachment's display files; returns its status afterwards."""
-    row = MediaAttachment.objects.filter(pk=attachment_id).first()
+    row = MediaAttachment.objects.select_related("owner").filter(pk=attachment_id).first()
     if row is None or row.status != Status.PROCESSING:
         return str(row.status) if row else "gone"
-    try:
-        with tempfile.TemporaryDirectory(prefix="townsquare-media-") as folder:
-            outcome = processing.process(row, Path(folder))
-    except (OperationalError, InterfaceError):
-        raise  # a passing database problem: retried, and a rerun overwrites the files
-    except Exception as exc:
-        _fail(row, exc)
-        return Status.FAILED.value
+    # A failure's message is kept for the uploader to read: in their language.
+    with speaking_to(row.owner):
+        try:
+            with tempfile.TemporaryDirectory(prefix="townsquare-media-") as folder:
+                outcome = processing.process(row, Path(folder))
+        except (OperationalError, InterfaceError):
+            raise  # a passing database problem: retried, and a rerun overwrites the files
+        except Exception as exc:
+            _fail(row, exc)
+            return Status.FAILED.value
     with transaction.atomic():
         done = MediaAttachment.objects.filter(pk=row.pk, status=Status.PROCESSING).update(
             status=Status.READY, error="", **outcome.fields

@@ -19,7 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from townsquare.media.containers import ContainerError, VideoInfo, read_container
 
@@ -46,19 +46,35 @@ def _configured() -> str:
     return str(settings.TOWNSQUARE.get("FFMPEG_PATH") or "ffmpeg")
 
 
+# Why ffmpeg cannot be used, for the operator (the dashboard, `townsquare check`): kept as a
+# key and its values by the cached inspection, and translated when shown.
+_PROBLEMS = {
+    "missing": gettext_noop(
+        "ffmpeg was not found at %(path)s (TOWNSQUARE_FFMPEG_PATH): videos are accepted only "
+        "as MP4 (H.264/AAC) or WebM (VP8/VP9/AV1) and are not converted, and GIFs stay "
+        "animated images. Install ffmpeg to convert them."
+    ),
+    "no_ffprobe": gettext_noop(
+        "ffprobe was not found beside %(path)s: install ffmpeg's ffprobe to convert videos."
+    ),
+    "broken": gettext_noop(
+        "ffmpeg at %(path)s does not run (%(error)s); videos will not be converted."
+    ),
+    "no_x264": gettext_noop(
+        "ffmpeg at %(path)s has no H.264 encoder (libx264); videos will not be converted."
+    ),
+}
+
+
 @functools.lru_cache(maxsize=8)
-def _inspect(configured: str) -> Tools | str:
+def _inspect(configured: str) -> Tools | tuple[str, dict[str, str]]:
     ffmpeg = shutil.which(configured)
     if ffmpeg is None:
-        return (
-            f"ffmpeg was not found at {configured!r} (TOWNSQUARE_FFMPEG_PATH): videos are "
-            "accepted only as MP4 (H.264/AAC) or WebM (VP8/VP9/AV1) and are not converted, "
-            "and GIFs stay animated images. Install ffmpeg to convert them."
-        )
+        return "missing", {"path": repr(configured)}
     beside = Path(ffmpeg).with_name("ffprobe" + Path(ffmpeg).suffix)
     ffprobe = str(beside) if beside.is_file() else shutil.which("ffprobe")
     if ffprobe is None:
-        return f"ffprobe was not found beside {ffmpeg}: install ffmpeg's ffprobe to convert videos."
+        return "no_ffprobe", {"path": ffmpeg}
     try:
         encoders = subprocess.run(  # noqa: S603
             [ffmpeg, "-hide_banner", "-encoders"],
@@ -67,9 +83,9 @@ def _inspect(configured: str) -> Tools | str:
             check=True,
         ).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError) as exc:
-        return f"ffmpeg at {ffmpeg} does not run ({exc}); videos will not be converted."
+        return "broken", {"path": ffmpeg, "error": str(exc)}
     if "libx264" not in encoders:
-        return f"ffmpeg at {ffmpeg} has no H.264 encoder (libx264); videos will not be converted."
+        return "no_x264", {"path": ffmpeg}
     return Tools(ffmpeg=ffmpeg, ffprobe=ffprobe)
 
 
@@ -82,17 +98,22 @@ def tools() -> Tools | None:
 def ffmpeg_status() -> str | None:
     """None when ffmpeg is usable; otherwise one line for the operator saying why not."""
     found = _inspect(_configured())
-    return None if isinstance(found, Tools) else found
+    if isinstance(found, Tools):
+        return None
+    code, values = found
+    return _(_PROBLEMS[code]) % values
 
 
 def _run(args: list[str], timeout: float) -> bytes:
     try:
         done = subprocess.run(args, capture_output=True, timeout=timeout, check=False)  # noqa: S603
     except subprocess.TimeoutExpired as exc:
-        raise ProcessingError("Converting this file took too long.") from exc
+        raise ProcessingError(_("Converting this file took too long.")) from exc
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-        raise ProcessingError(f"This file could not be converted ({detail[0][:120]}).")
+        raise ProcessingError(
+            _("This file could not be converted (%(detail)s).") % {"detail": detail[0][:120]}
+        )
     return done.stdout
 
 
@@ -224,7 +245,7 @@ def transcode(found: Tools, source: str, target: str, info: VideoInfo, *, silent
     ]
     _run(args, 60 + 8 * (info.duration or max_seconds))
     if not os.path.getsize(target):
-        raise ProcessingError("Converting this file produced nothing.")
+        raise ProcessingError(_("Converting this file produced nothing."))
 
 
 def poster_frame(found: Tools, video: str, target: str, duration: float | None) -> None:

@@ -5,7 +5,9 @@ reasons (DSA article 17, `models.Statement`), the strikes and any step of the la
 reach (`moderation.strikes`, with its own automated statement), the audit entries and the
 case resolved. Then the affected member is emailed each statement, in their language.
 
-A moderator cannot act above their rank (`enforcement._check`): then nothing is written."""
+A moderator cannot act above their rank (`enforcement._check`): then nothing is written.
+A case about a group is decided on the group itself (`group_decisions`: no strikes; the
+statement goes to the group's admins)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,9 @@ from townsquare.moderation.models import (
 from townsquare.posts.models import Post
 
 MAX_SEVERITY = 3
+# The Transparency Database's limits: the legal ground 500 characters, the explanation 2,000.
 MAX_LEGAL_GROUND = 500
+MAX_EXPLANATION = 2000
 DURATIONS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "": None}
 POST_ACTIONS = (DecisionAction.REMOVE, DecisionAction.SENSITIVE)
 ACCOUNT_ACTIONS = (DecisionAction.LIMIT, DecisionAction.FREEZE, DecisionAction.SUSPEND)
@@ -68,8 +72,13 @@ def clean_ground(ground: str, rule_id: int | None, legal_ground: str, explanatio
     explanation = (explanation or "").strip()
     if not explanation:
         raise ValidationError({"explanation": _("Explain the decision to the member.")})
-    if len(explanation) > enforcement.MAX_REASON_LENGTH:
-        raise ValidationError({"explanation": _("The explanation is too long.")})
+    if len(explanation) > MAX_EXPLANATION:
+        raise ValidationError(
+            {
+                "explanation": _("The explanation is too long (at most %(count)d characters).")
+                % {"count": MAX_EXPLANATION}
+            }
+        )
     if ground == "illegal":
         legal_ground = (legal_ground or "").strip()
         if not legal_ground:
@@ -272,6 +281,12 @@ def _decide(
 ) -> list[Statement]:
     if not case.is_open:
         raise ValidationError(_("This case was already decided."))
+    if case.kind == TargetKind.GROUP:  # the group itself, not its creator's account
+        from townsquare.moderation.group_decisions import decide_group
+
+        return decide_group(
+            moderator, case, action=action, duration=duration, ground=ground, severity=severity
+        )
     if case.account_id is None:
         raise ValidationError(_("The account responsible is gone: dismiss or resolve the case."))
     account = User.objects.select_for_update().filter(pk=case.account_id, is_active=True).first()
@@ -398,15 +413,34 @@ def lift(moderator: User, enforcement_id: int) -> Enforcement:
 
 
 def email_statement(statement: Statement) -> None:
-    """Send the affected member their statement, in their language."""
-    member = statement.account
-    if member is None or not member.email:
+    """Send the affected member their statement, in their language (a decision about a group:
+    each of the group's admins)."""
+    if statement.group_id is not None and statement.group is not None:
+        from townsquare.moderation.group_enforcement import admins
+
+        for admin in admins(statement.group):
+            _email_to(statement, admin)
+        return
+    if statement.account is not None:
+        _email_to(statement, statement.account)
+
+
+def _email_to(statement: Statement, member: User) -> None:
+    if not member.email:
         return
     from townsquare.site import state
 
     site_name = state.site_name()
     with speaking_to(member):
-        subject = _("A moderation decision about your account on %(site)s") % {"site": site_name}
+        if statement.group is not None:
+            subject = _("A moderation decision about your group %(group)s on %(site)s") % {
+                "group": statement.group.name,
+                "site": site_name,
+            }
+        else:
+            subject = _("A moderation decision about your account on %(site)s") % {
+                "site": site_name
+            }
         body = render_to_string(
             "moderation/email/statement.txt",
             {

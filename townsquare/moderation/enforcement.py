@@ -7,7 +7,8 @@ without another query: on the account (`User.limited_until`, `frozen_until`,
 (`Post.removed_at`, `Post.sensitive`). A time-limited action expires by itself: every read
 compares the time with now, so nothing waits for a job. What each state means on every
 surface is decided in `posts.visibility` (limited, suspended, removed) and by
-`accounts.restrictions` (frozen, suspended: what the member may still do).
+`accounts.restrictions` (frozen, suspended: what the member may still do). Groups are limited,
+frozen and suspended the same way (`group_enforcement`); `lift` undoes those too.
 
 Permission: `moderate_content`, and, against an account, a rank above the member's (the rule
 of `accounts.staff_actions.may_act_on`: a moderator cannot suspend an admin or another
@@ -17,6 +18,7 @@ moderator). Nobody acts on their own account.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -83,6 +85,7 @@ def _refresh_account(account_id: int) -> dict[str, datetime | None]:
     in_force = Enforcement.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
         account_id=account_id,
+        group__isnull=True,  # a group's record names its owner: the group's, not theirs
         kind__in=list(_ACCOUNT_COLUMNS),
         lifted_at__isnull=True,
     )
@@ -214,7 +217,14 @@ def remove_post(actor: User, post: Post, reason: str = "") -> Enforcement:
         if fresh.removed_at is None:
             Post.objects.filter(pk=fresh.pk).update(removed_at=now)
             post.removed_at = now
+            _publishing().adjust_parent_counts(fresh, -1)  # no longer a reply or share shown
     return record
+
+
+def _publishing() -> Any:
+    from townsquare.posts.actions import publishing  # posts' write layer imports ours
+
+    return publishing
 
 
 def mark_sensitive(actor: User, post: Post, reason: str = "") -> Enforcement:
@@ -241,8 +251,9 @@ def mark_sensitive(actor: User, post: Post, reason: str = "") -> Enforcement:
 def lift(actor: User, enforcement: Enforcement) -> Enforcement:
     """Undo `enforcement` (at once, whether or not it was time-limited): the account or the
     post is as the other records still in force leave it."""
-    account = User.objects.filter(pk=enforcement.account_id).first()
-    _check(actor, account if enforcement.kind in _ACCOUNT_COLUMNS else None)
+    on_account = enforcement.kind in _ACCOUNT_COLUMNS and enforcement.group_id is None
+    account = User.objects.filter(pk=enforcement.account_id).first() if on_account else None
+    _check(actor, account)
     with transaction.atomic():
         record = Enforcement.objects.select_for_update().filter(pk=enforcement.pk).first()
         if record is None or record.lifted_at is not None:
@@ -250,7 +261,11 @@ def lift(actor: User, enforcement: Enforcement) -> Enforcement:
         record.lifted_at = timezone.now()
         record.lifted_by = actor
         record.save(update_fields=["lifted_at", "lifted_by"])
-        if record.kind in _ACCOUNT_COLUMNS:
+        if record.group_id is not None:
+            from townsquare.moderation.group_enforcement import refresh_group
+
+            refresh_group(record.group_id)
+        elif record.kind in _ACCOUNT_COLUMNS:
             _refresh_account(record.account_id)
         else:
             _undo_on_post(record)
@@ -268,16 +283,23 @@ def _undo_on_post(record: Enforcement) -> None:
     if others.exists():  # another removal (or marking) of the post still stands
         return
     if record.kind == EnforcementKind.REMOVE:
-        Post.objects.filter(pk=post_id).update(removed_at=None)
+        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        if post is not None and post.removed_at is not None:
+            Post.objects.filter(pk=post_id).update(removed_at=None)
+            _publishing().adjust_parent_counts(post, +1)
     elif not record.was_sensitive:
         Post.objects.filter(pk=post_id).update(sensitive=False)
 
 
 def in_force(account: User) -> list[Enforcement]:
-    """The actions against `account` (and its posts) still in force, newest first."""
+    """The actions against `account` (and its posts) still in force, newest first (not those
+    against a group it owns: `group_enforcement.in_force`)."""
     now = timezone.now()
     return list(
         Enforcement.objects.filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now), account=account, lifted_at__isnull=True
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            account=account,
+            group__isnull=True,
+            lifted_at__isnull=True,
         ).order_by("-id")
     )

@@ -86,6 +86,7 @@ def _due_accounts(cutoff: datetime) -> list[int]:
     """Accounts suspended until lifted since before `cutoff`, not being deleted already."""
     suspended = Enforcement.objects.filter(
         kind=EnforcementKind.SUSPEND,
+        group__isnull=True,
         ends_at__isnull=True,
         lifted_at__isnull=True,
         starts_at__lte=cutoff,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,10 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from townsquare.accounts.models import User
-from townsquare.core import words
 from townsquare.core.ids import next_id
 from townsquare.media.models import Kind, MediaAttachment
 from townsquare.moderation import audit, hash_index, hashing
@@ -138,140 +136,6 @@ def banks_with_counts() -> list[dict[str, object]]:
         {"bank": row, "total": row.total, "pdq": row.pdq, "md5": row.md5, "sha256": row.sha256}
         for row in rows
     ]
-
-
-# --- importing lists -------------------------------------------------------------------------
-
-
-@dataclass
-class ParsedList:
-    entries: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, hex, note)
-    bad_lines: list[int] = field(default_factory=list)
-    long_without_kind: list[int] = field(default_factory=list)
-
-
-def parse_hash_list(text: str, *, long_kind: str | None) -> ParsedList:
-    """Read a list: one hash per line, or `hash,label` (commas or tabs); blank lines, lines
-    starting with # and a header line ("hash,label") are skipped. 32 hex digits are MD5; 64
-    are PDQ or SHA-256, as `long_kind` says (the two look alike)."""
-    parsed = ParsedList()
-    first = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        fields = [part.strip() for part in re.split(r"[,\t]", stripped, maxsplit=1)]
-        value = fields[0].lower()
-        note = fields[1][:200] if len(fields) > 1 else ""
-        if first and not _HEX.fullmatch(value) and value.isalpha():
-            first = False
-            continue  # a header row
-        first = False
-        if not _HEX.fullmatch(value) or len(value) not in (32, 64):
-            parsed.bad_lines.append(number)
-        elif len(value) == 32:
-            parsed.entries.append((HashKind.MD5, value, note))
-        elif long_kind in (HashKind.PDQ, HashKind.SHA256):
-            parsed.entries.append((long_kind, value, note))
-        else:
-            parsed.long_without_kind.append(number)
-    return parsed
-
-
-def _line_list(numbers: list[int]) -> str:
-    shown = ", ".join(words.number(n) for n in numbers[:MAX_REPORTED_LINES])
-    left = len(numbers) - MAX_REPORTED_LINES
-    if left > 0:
-        shown += " " + ngettext("and %(count)s more", "and %(count)s more", left) % {
-            "count": words.number(left)
-        }
-    return shown
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    added: int
-    already: int
-
-
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(
-            {"file": _("That list is too large: split it into files of at most 128 MB.")}
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError({"file": _("That file is not a text list (UTF-8).")}) from None
-
-
-def import_hashes(
-    actor: User, bank_id: int, data: bytes, *, long_kind: str | None = None
-) -> ImportResult:
-    """Add a list of hashes to a bank: all of them, or, when any line is bad, none (the error
-    names the bad lines). Hashes the bank already has are counted, not added twice."""
-    _require(actor)
-    parsed = parse_hash_list(_decode(data), long_kind=long_kind)
-    problems = []
-    if parsed.bad_lines:
-        problems.append(
-            ngettext(
-                "Line %(lines)s is not an MD5 (32 hex digits), PDQ or SHA-256 hash (64).",
-                "Lines %(lines)s are not MD5 (32 hex digits), PDQ or SHA-256 hashes (64).",
-                len(parsed.bad_lines),
-            )
-            % {"lines": _line_list(parsed.bad_lines)}
-        )
-    if parsed.long_without_kind:
-        problems.append(
-            _(
-                "The list has 64-digit hashes (lines %(lines)s): choose whether they are PDQ "
-                "or SHA-256."
-            )
-            % {"lines": _line_list(parsed.long_without_kind)}
-        )
-    if not problems and not parsed.entries:
-        problems.append(_("That list has no hashes in it."))
-    if not problems and len(parsed.entries) > MAX_IMPORT_LINES:
-        problems.append(
-            _("A list holds at most %(most)s hashes: split it.")
-            % {"most": words.number(MAX_IMPORT_LINES)}
-        )
-    if problems:
-        raise ValidationError({"file": problems})
-    with transaction.atomic():
-        bank = _bank(bank_id, lock=True)
-        unique = {(kind, value): note for kind, value, note in parsed.entries}
-        present = set(bank.hashes.values_list("kind", "value"))
-        new = [key for key in unique if key not in present]
-        now = timezone.now()
-        rows = (
-            BankedHash(
-                bank=bank,
-                kind=kind,
-                value=value,
-                note=unique[(kind, value)],
-                added_by=actor,
-                created_at=now,
-            )
-            for kind, value in new
-        )
-        batch: list[BankedHash] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= INSERT_BATCH:
-                BankedHash.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            BankedHash.objects.bulk_create(batch)
-        _touch(bank.pk)
-        audit.record(
-            actor,
-            "hashbank.import",
-            target=_target(bank),
-            after={"added": len(new), "already": len(unique) - len(new)},
-        )
-    return ImportResult(added=len(new), already=len(parsed.entries) - len(new))
 
 
 # --- the moderators' own bank ----------------------------------------------------------------

@@ -293,17 +293,21 @@ def _acknowledgement(notice: Notice) -> tuple[str, str]:
     return subject, body
 
 
-def notify_notice_decision(notice: Notice, decision_text: str) -> bool:
+def notify_notice_decision(notice: Notice, decision_text: str, case: Case | None = None) -> bool:
     """Email the notifier the decision on their notice (`decision_text`: what was decided,
-    in words). False when they left no email address."""
+    in words; with `case`, how to appeal it). False when they left no email address."""
     if not notice.email:
         return False
-    with translation.override(notice.language or None):
+    from townsquare.moderation import notice_appeals
+
+    with translation.override(notice_appeals.language_of(notice)):
         subject = _("The decision on your notice %(reference)s") % {"reference": notice.reference}
         body = _(
             "A moderator of %(site)s decided on your notice %(reference)s:\n\n%(decision)s"
             "\n\nThank you for telling us."
         ) % {"site": _site_name(), "reference": notice.reference, "decision": decision_text}
+        if case is not None and (appeal := notice_appeals.decision_paragraph(notice, case)):
+            body += "\n\n" + appeal
     _send(notice, subject, body)
     return True
 
@@ -321,10 +325,13 @@ def outcome_text(case: Case, language: str) -> str:
 
 def notify_decided(case: Case) -> int:
     """Tell the notifiers of a case that was just dismissed or resolved (once each, after
-    the transaction commits); how many notices were told."""
+        the transaction commits), with a signed link to appeal the decision
+    (`moderation.notice_appeals`); how many notices were told."""
+    from townsquare.moderation.notice_appeals import language_of
+
     notices = list(Notice.objects.filter(reports__case=case).distinct())
     for notice in notices:  # the emails are jobs, queued when the transaction commits
-        notify_notice_decision(notice, outcome_text(case, notice.language))
+        notify_notice_decision(notice, outcome_text(case, language_of(notice)), case)
     return len(notices)
 
 

@@ -8,6 +8,7 @@ The allowed values are those of the Transparency Database's API
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -129,6 +130,16 @@ def may_read(user: Any, statement: Statement) -> bool:
         return False
     if statement.account_id is not None and statement.account_id == user.pk:
         return True
+    if statement.group_id is not None:  # a decision about a group: its admins read it
+        from townsquare.communities.models import Membership, MembershipState, Role
+
+        if Membership.objects.filter(
+            group_id=statement.group_id,
+            member_id=user.pk,
+            state=MembershipState.MEMBER,
+            role__gte=Role.ADMIN,
+        ).exists():
+            return True
     return bool(user.can("moderate_content") or user.can("view_audit_log"))
 
 
@@ -214,3 +225,64 @@ REQUIRED: dict[str, tuple[str, ...] | None] = {
     "content_date": None,
     "account_type": ACCOUNT_TYPES,
 }
+
+# The longest text the Transparency Database accepts in each field.
+MAX_LENGTHS = {
+    "puid": 500,
+    "decision_facts": 5000,
+    "illegal_content_legal_ground": 500,
+    "illegal_content_explanation": 2000,
+    "incompatible_content_ground": 500,
+    "incompatible_content_explanation": 2000,
+    "content_type_other": 500,
+}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def problems(row: dict[str, Any]) -> list[str]:
+    """What the Transparency Database would refuse in an exported statement (its API's
+    validation rules), as "field: why"; empty when it is valid."""
+    found = []
+    for name, allowed in REQUIRED.items():
+        if not row.get(name):
+            found.append(f"{name}: missing")
+        elif allowed is not None and row[name] not in allowed:
+            found.append(f"{name}: not one of its values")
+    for name, longest in MAX_LENGTHS.items():
+        if len(row.get(name) or "") > longest:
+            found.append(f"{name}: longer than {longest}")
+    if not any(
+        row.get(name)
+        for name in (
+            "decision_visibility",
+            "decision_monetary",
+            "decision_provision",
+            "decision_account",
+        )
+    ):
+        found.append("decision: no restriction named")
+    if not set(row.get("decision_visibility") or ()) <= set(DECISION_VISIBILITY):
+        found.append("decision_visibility: not one of its values")
+    if row.get("decision_provision") not in (None, *DECISION_PROVISION):
+        found.append("decision_provision: not one of its values")
+    if row.get("decision_account") not in (None, *DECISION_ACCOUNT):
+        found.append("decision_account: not one of its values")
+    if not row.get("content_type") or not set(row["content_type"]) <= set(CONTENT_TYPES):
+        found.append("content_type: missing or not one of its values")
+    if "CONTENT_TYPE_OTHER" in (row.get("content_type") or ()) and not row.get(
+        "content_type_other"
+    ):
+        found.append("content_type_other: missing")
+    if not set(row.get("territorial_scope") or ()) <= set(EEA):
+        found.append("territorial_scope: not an EEA country")
+    for name in ("application_date", "content_date"):
+        if row.get(name) and not _DAY.fullmatch(str(row[name])):
+            found.append(f"{name}: not YYYY-MM-DD")
+    ground = row.get("decision_ground")
+    needed = (
+        ("illegal_content_legal_ground", "illegal_content_explanation")
+        if ground == DecisionGround.ILLEGAL
+        else ("incompatible_content_ground", "incompatible_content_explanation")
+    )
+    found += [f"{name}: missing" for name in needed if not row.get(name)]
+    return found

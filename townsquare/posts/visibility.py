@@ -15,7 +15,10 @@ feed, profile, public timeline), where building the ORM query cost 20x running i
   followers, itself, and staff who moderate (so for nobody else on any listing or page);
 - nothing between two members when either blocked the other (both ways, as Mastodon does);
 - nothing for visitors who are not signed in from a member who keeps posts from visitors;
-- a post in a group: when the group is public, or to its members (communities); a group
+- a post in a group: when the group is public, or to its members (communities); nothing
+  of a group a moderator suspended (`Group.suspended_until` in the future), and of a group a
+  moderator limited (`limited_until`) only for its members and staff who moderate
+  (moderation.group_enforcement); a group
   post waiting for a moderator's approval (`held`): its author only, and the group's
   moderators in their queue (`awaiting_approval`); any post a content rule held (`held`,
   outside groups too) is likewise its author's alone until a moderator releases it;
@@ -39,7 +42,7 @@ from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.communities import queries as group_queries
-from townsquare.communities.models import GroupPrivacy, Membership, MembershipState
+from townsquare.communities.models import Group, GroupPrivacy, Membership, MembershipState
 from townsquare.graph.models import Block, Follow
 from townsquare.graph.queries import is_blocked_between
 from townsquare.posts.models import Mention, Post, Visibility
@@ -94,12 +97,21 @@ def _in_open_group(member: User | None, prefix: str) -> Q:
     """Posts (at `prefix`) outside groups, or in public groups or a group the member belongs
     to and not held for approval (unless the member wrote them)."""
     group_field = f"{prefix}group"
+    now = timezone.now()
     open_group = Q(**{f"{group_field}__privacy": GroupPrivacy.PUBLIC})
+    if not _sees_limited(member):  # a limited group's posts: its members' (and staff's) only
+        open_group &= Q(**{f"{group_field}__limited_until__isnull": True}) | Q(
+            **{f"{group_field}__limited_until__lte": now}
+        )
     released = Q(**{f"{prefix}held": False})
     if member is not None:
         mine = Membership.objects.filter(member_id=member.pk, state=MembershipState.MEMBER)
         open_group |= Q(**{f"{group_field}__in": mine.values("group_id")})
         released |= Q(**{f"{prefix}author_id": member.pk})
+    # A suspended group's posts: nobody's.
+    open_group &= Q(**{f"{group_field}__suspended_until__isnull": True}) | Q(
+        **{f"{group_field}__suspended_until__lte": now}
+    )
     # Held posts (a group's approval queue, or a content rule) are their author's alone.
     return released & (Q(**{f"{group_field}__isnull": True}) | open_group)
 
@@ -206,31 +218,54 @@ def _follows_limited(member: User | None, author_id: int) -> bool:
 
 
 def _group_open_to(member: User | None, group_id: int) -> bool:
-    return group_queries.is_public_group(group_id) or (
-        member is not None and group_queries.is_member_of(member, group_id)
+    """Whether the posts of the group are open to `member`: not while the group is suspended;
+    a public group's to anyone unless it is limited (then members' and staff's); else its
+    members'."""
+    group = (
+        Group.objects.filter(pk=group_id)
+        .values("privacy", "limited_until", "suspended_until")
+        .first()
     )
+    if group is None:
+        return False
+    now = timezone.now()
+    if group["suspended_until"] is not None and group["suspended_until"] > now:
+        return False
+    limited = group["limited_until"] is not None and group["limited_until"] > now
+    if group["privacy"] == GroupPrivacy.PUBLIC and (not limited or _sees_limited(member)):
+        return True
+    return member is not None and group_queries.is_member_of(member, group_id)
 
 
 _OPEN_LEVELS = f"({int(Visibility.PUBLIC)}, {int(Visibility.UNLISTED)})"
 
 
-def _group_sql(post_alias: str, *, member: bool) -> str:
+def _group_sql(post_alias: str, member: User | None, now: datetime) -> tuple[str, list[Any]]:
     """The post (at `post_alias`) is outside groups, or it is released (not held for approval,
-    or, for a member, written by the viewer: one %s) and in a public group or (for a member,
-    one more %s) in a group the viewer belongs to."""
-    released = f"NOT {post_alias}.held" + (f" OR {post_alias}.author_id = %s" if member else "")
+    or, for a member, written by the viewer) and in a group not suspended that is public (and
+    not limited, unless the viewer moderates) or (for a member) that the viewer belongs to."""
+    released = f"NOT {post_alias}.held"
+    if member is not None:
+        released += f" OR {post_alias}.author_id = %s"
+    public = f"g.privacy = {int(GroupPrivacy.PUBLIC)}"
+    params: list[Any] = [member.pk] if member is not None else []
+    params.append(now)
+    if not _sees_limited(member):
+        public += " AND (g.limited_until IS NULL OR g.limited_until <= %s)"
+        params.append(now)
     rule = (
-        f" AND ({released}) AND ({post_alias}.group_id IS NULL OR ((EXISTS"  # noqa: S608
+        f" AND ({released}) AND ({post_alias}.group_id IS NULL OR EXISTS"  # noqa: S608
         f" (SELECT 1 FROM communities_group g WHERE g.id = {post_alias}.group_id"
-        f" AND g.privacy = {int(GroupPrivacy.PUBLIC)})"
+        f" AND (g.suspended_until IS NULL OR g.suspended_until <= %s) AND (({public})"
     )
-    if member:
+    if member is not None:
         rule += (
             " OR EXISTS (SELECT 1 FROM communities_membership gm"  # noqa: S608
-            f" WHERE gm.group_id = {post_alias}.group_id AND gm.member_id = %s"
+            " WHERE gm.group_id = g.id AND gm.member_id = %s"
             f" AND gm.state = {int(MembershipState.MEMBER)})"
         )
-    return rule + ")))"
+        params.append(member.pk)
+    return rule + ")))", params
 
 
 # Each per-row check of a block or a mute is guarded by the same check without the row: "the
@@ -299,12 +334,13 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[Any]]:
         f" AND o.visibility IN {_OPEN_LEVELS}"
     )
     off = _switched_off_sql("p", "u") + moderated
+    group, group_params = _group_sql("p", member, now)
+    original_group, original_group_params = _group_sql("o", member, now)
     if member is None:  # a visitor: not the posts of members who keep them from visitors
         return (
             f"(u.is_active{off} AND u.show_posts_to_visitors AND p.visibility IN {_OPEN_LEVELS}"
-            f"{_group_sql('p', member=False)}"
-            f"{original} AND ou.show_posts_to_visitors{_group_sql('o', member=False)})))",
-            [*moderated_params, *original_params],
+            f"{group}{original} AND ou.show_posts_to_visitors{original_group})))",
+            [*moderated_params, *group_params, *original_params, *original_group_params],
         )
     condition = (
         f"(u.is_active{off} AND (p.visibility IN {_OPEN_LEVELS} OR p.author_id = %s"  # noqa: S608
@@ -313,14 +349,21 @@ def visibility_sql(viewer: Viewer) -> tuple[str, list[Any]]:
         f" OR (p.visibility IN ({int(Visibility.FOLLOWERS)}, {int(Visibility.MENTIONED)}) AND"
         " EXISTS (SELECT 1 FROM posts_mention m WHERE m.post_id = p.id AND m.user_id = %s)))"
         + _blocks_sql("p.author_id")
-        + _group_sql("p", member=True)
+        + group
         + original
         + _blocks_sql("o.author_id")
-        + _group_sql("o", member=True)
+        + original_group
         + ")))"
     )
     me = member.pk
-    return condition, [*moderated_params, *[me] * 9, *original_params, *[me] * 6]
+    return condition, [
+        *moderated_params,
+        *[me] * 7,
+        *group_params,
+        *original_params,
+        *[me] * 4,
+        *original_group_params,
+    ]
 
 
 def muted_sql(viewer: Viewer) -> tuple[str, list[Any]]:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.moderation.models import DecisionAction, StepAction
+from townsquare.moderation.models.statement import GROUP_DECISION_LABELS
 
 DURATION_CHOICES = (
     ("1d", _("1 day")),
@@ -38,7 +39,7 @@ class ActForm(forms.Form):
     )
     explanation = forms.CharField(
         label=_("Explanation (the member reads it)"),
-        max_length=5000,
+        max_length=2000,  # the Transparency Database's limit (decisions.MAX_EXPLANATION)
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     severity = forms.TypedChoiceField(
@@ -48,9 +49,16 @@ class ActForm(forms.Form):
         initial="1",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, for_group: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = ground_choices()  # type: ignore[attr-defined]
+        if for_group:  # a group case: the group is warned, limited, frozen or suspended
+            from townsquare.moderation.group_decisions import GROUP_ACTIONS
+
+            self.fields["action"].choices = [  # type: ignore[attr-defined]
+                (action.value, GROUP_DECISION_LABELS[action.value]) for action in GROUP_ACTIONS
+            ]
+            self.fields["duration"].label = _("For how long (restrictions of the group)")
 
     def decision(self) -> dict[str, Any]:
         """The keyword arguments of `decisions.act_on_case` (the form is valid)."""

@@ -123,6 +123,10 @@ def join(member: User, group: Group) -> str:
     ratelimit.WRITES_PER_ACCOUNT.hit(str(member.pk))
     with transaction.atomic():
         place = queries.membership(member, group, lock=True)
+        if queries.is_read_only(group.pk) and (
+            place is None or place.state != MembershipState.MEMBER
+        ):
+            raise queries.read_only_error()
         if place is not None and place.state == MembershipState.BANNED:
             raise ValidationError(_("You can't join this group."))
         if place is not None and place.state == MembershipState.MEMBER:
@@ -176,6 +180,8 @@ def invite(inviter: User, group: Group, invitee: User) -> None:
     with transaction.atomic():
         if not queries.is_member(inviter, group):
             raise queries.not_found()
+        if queries.is_read_only(group.pk):
+            raise queries.read_only_error()
         place = queries.membership(invitee, group, lock=True)
         if place is None:
             Membership.objects.create(
@@ -199,6 +205,8 @@ def answer_request(manager: User, group: Group, member_id: int, *, accept: bool)
         )
         if place is None:
             raise ValidationError(_("That request is no longer waiting."))
+        if accept and queries.is_read_only(group.pk):
+            raise queries.read_only_error()
         if accept:
             _let_in(place, manager)
         else:

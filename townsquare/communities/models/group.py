@@ -37,6 +37,13 @@ class Group(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The site's moderators' restrictions (moderation.group_enforcement), each in force while
+    # in the future (`moderation.enforcement.FOREVER`: until lifted). Limited: out of the
+    # directory and its posts seen by its members only; frozen: read-only (nobody posts,
+    # replies or joins); suspended: its page answers the suspension page, its posts hidden.
+    limited_until = models.DateTimeField(null=True, blank=True)
+    frozen_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -45,3 +52,20 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_limited(self) -> bool:
+        return self.limited_until is not None and self.limited_until > timezone.now()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_until is not None and self.frozen_until > timezone.now()
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def is_read_only(self) -> bool:
+        """Frozen or suspended: nobody posts, replies or joins."""
+        return self.is_frozen or self.is_suspended

@@ -5,6 +5,7 @@ from townsquare.moderation.models.enforcement import Enforcement, EnforcementKin
 from townsquare.moderation.models.hashes import (
     BankedHash,
     HashBank,
+    HashImport,
     HashKind,
     HashMatch,
     MatchStatus,
@@ -57,6 +58,7 @@ __all__ = [
     "Enforcement",
     "EnforcementKind",
     "HashBank",
+    "HashImport",
     "HashKind",
     "HashMatch",
     "MatchStatus",

@@ -76,6 +76,16 @@ class Case(models.Model):
         db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The moderator who reopened the case by reversing its dismissal on appeal, and when.
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

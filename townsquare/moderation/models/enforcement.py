@@ -21,7 +21,7 @@ POST_KINDS = (EnforcementKind.REMOVE, EnforcementKind.SENSITIVE)
 
 
 class Enforcement(models.Model):
-    """A moderator's action against an account or a post: in force from `starts_at` until
+    """A moderator's action against an account, a group or a post: in force from `starts_at` until
     `ends_at` (None: until lifted), or until a moderator lifts it (`lifted_at`). The state in
     force is also kept on the account (`User.limited_until`, ...) and the post
     (`Post.removed_at`, `Post.sensitive`), where reads find it; this is the record."""
@@ -30,6 +30,16 @@ class Enforcement(models.Model):
     kind = models.CharField(max_length=10, choices=EnforcementKind.choices)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # The group acted on (limit, freeze, suspend of a group: moderation.group_enforcement);
+    # then `account` is the group's owner when the decision was made (whom it concerns).
+    group = models.ForeignKey(
+        "communities.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # The post acted on (remove, sensitive), kept by id: the evidence outlives the post.
     post_id = models.BigIntegerField(null=True, blank=True)
@@ -58,6 +68,11 @@ class Enforcement(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["account", "-id"], name="enforcement_account_idx"),
+            models.Index(
+                fields=["group", "-id"],
+                condition=models.Q(group__isnull=False),
+                name="enforcement_group_idx",
+            ),
             models.Index(
                 fields=["post_id"],
                 condition=models.Q(post_id__isnull=False),

@@ -151,3 +151,29 @@ class HashMatch(models.Model):
     @property
     def holds(self) -> bool:
         return self.status != MatchStatus.RELEASED
+
+
+class HashImport(models.Model):
+    """A large list of hashes being added to a bank by jobs, `chunks` parts of at most
+    `hash_imports.CHUNK` hashes each (`done_chunks`: the numbers of the parts added, so a part
+    run twice adds nothing twice). Small lists are added at once and leave no row."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    bank = models.ForeignKey(HashBank, on_delete=models.CASCADE, related_name="imports")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField()  # distinct hashes in the list
+    added = models.PositiveIntegerField(default=0)
+    already = models.PositiveIntegerField(default=0)  # in the bank before
+    chunks = models.PositiveIntegerField()
+    done_chunks = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"import of {self.total} hashes into {self.bank_id}"
+
+    @property
+    def done(self) -> bool:
+        return self.finished_at is not None

@@ -26,6 +26,15 @@ class DecisionAction(models.TextChoices):
     SUSPEND = "suspend", _("Account suspended")
 
 
+# The labels of the decisions about a group (moderation.group_decisions).
+GROUP_DECISION_LABELS = {
+    "warn": _("Warning"),
+    "limit": _("Group limited"),
+    "freeze": _("Group frozen"),
+    "suspend": _("Group suspended"),
+}
+
+
 class DecisionGround(models.TextChoices):
     ILLEGAL = "DECISION_GROUND_ILLEGAL_CONTENT", _("Illegal content")
     INCOMPATIBLE = "DECISION_GROUND_INCOMPATIBLE_CONTENT", _("Against the site's rules")
@@ -91,6 +100,16 @@ class Statement(models.Model):
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A decision about a group: the group (`account` is then its owner; all its admins read
+    # the statement and are emailed it).
+    group = models.ForeignKey(
+        "communities.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -141,6 +160,13 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"statement {self.pk} ({self.action})"
+
+    @property
+    def decision_label(self) -> str:
+        """The decision as its reader names it (a decision about a group names the group)."""
+        if self.group_id is not None:
+            return str(GROUP_DECISION_LABELS.get(self.action, self.get_action_display()))
+        return str(self.get_action_display())
 
     @property
     def explanation(self) -> str:

@@ -214,6 +214,8 @@ def create_post(
 def _check_group_posting(author: User, group_id: int, *, reply: bool) -> bool:
     """Refuse a post or reply by someone who is not a member of the group, or is muted in it;
     answer whether a new post (not a reply) waits for a moderator's approval."""
+    if group_queries.is_read_only(group_id):  # frozen or suspended by the site's moderators
+        raise group_queries.read_only_error()
     place = group_queries.posting_place(author, group_id)
     if place is None:
         raise ValidationError(_("Join the group to post in it."))
@@ -287,19 +289,29 @@ def delete_post(actor: User, post: Post) -> None:
     erase_post(post)
 
 
+def adjust_parent_counts(post: Post, step: int) -> None:
+    """Count `post` out of (-1) or back into (+1) the replies of the post it answers and the
+    shares of the post it shares: when it is deleted, or removed by a moderator and the
+    removal lifted (moderation.enforcement). Counts never go below zero."""
+    counted = (("in_reply_to_id", "replies_count"), ("reblog_of_id", "shares_count"))
+    for link, column in counted:
+        parent_id = getattr(post, link)
+        if parent_id is None:
+            continue
+        found = Post.objects.filter(pk=parent_id)
+        if step < 0:
+            found = found.filter(**{f"{column}__gt": 0})
+        found.update(**{column: F(column) + step})
+
+
 def erase_post(post: Post) -> None:
     """Delete a post for good, cleaning up as its author's deletion does (counts, shares'
     notifications, media files, feeds): for `delete_post` and the site's own chores (the
     evidence hold of moderation.evidence), which check who may first."""
     with transaction.atomic():
-        if post.in_reply_to_id is not None:
-            Post.objects.filter(pk=post.in_reply_to_id, replies_count__gt=0).update(
-                replies_count=F("replies_count") - 1
-            )
+        if post.removed_at is None:  # a removed post's counts were taken back on removal
+            adjust_parent_counts(post, -1)
         if post.reblog_of_id is not None:
-            Post.objects.filter(pk=post.reblog_of_id, shares_count__gt=0).update(
-                shares_count=F("shares_count") - 1
-            )
             withdraw(Kind.SHARE, actor_id=post.author_id, post_id=post.reblog_of_id)
         media_actions.discard_for_posts([post.pk])
         if post.held:

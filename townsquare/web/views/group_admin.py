@@ -26,6 +26,7 @@ from townsquare.posts import queries as post_queries
 from townsquare.posts.models import Post
 from townsquare.posts.visibility import reviewable
 from townsquare.web.group_forms import DeleteGroupForm, GroupSettingsForm, MuteForm
+from townsquare.web.views import enforcement as enforcement_views
 from townsquare.web.views.common import apply_errors, feature_required, parse_id, safe_next
 
 FEATURE = "groups"
@@ -42,6 +43,8 @@ def _role(user: object, group: Group) -> int:
 def settings(request: HttpRequest, handle: str) -> HttpResponse:
     assert isinstance(request.user, User)
     group = queries.group_by_handle(request.user, handle)
+    if (gone := enforcement_views.suspended_group(request, group)) is not None:
+        return gone
     if _role(request.user, group) < Role.ADMIN:
         raise PermissionDenied(_("Only the group's admins can change its settings."))
     initial = {
@@ -86,6 +89,8 @@ def settings(request: HttpRequest, handle: str) -> HttpResponse:
 def delete(request: HttpRequest, handle: str) -> HttpResponse:
     assert isinstance(request.user, User)
     group = queries.group_by_handle(request.user, handle)
+    if (gone := enforcement_views.suspended_group(request, group)) is not None:
+        return gone
     if _role(request.user, group) != Role.OWNER:
         raise PermissionDenied(_("Only the group's owner can delete it."))
     form = DeleteGroupForm(request.POST or None)
@@ -121,6 +126,8 @@ def delete(request: HttpRequest, handle: str) -> HttpResponse:
 @require_GET
 def pending(request: HttpRequest, handle: str) -> HttpResponse:
     group = queries.group_by_handle(request.user, handle)
+    if (gone := enforcement_views.suspended_group(request, group)) is not None:
+        return gone
     if not queries.is_member(request.user, group):
         raise Http404("No such page.")
     cursor = parse_cursor(request.GET)

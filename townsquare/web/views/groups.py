@@ -28,6 +28,7 @@ from townsquare.posts.visibility import held_count
 from townsquare.site import features
 from townsquare.web.forms import PostForm
 from townsquare.web.group_forms import GroupForm, InviteForm, MuteForm
+from townsquare.web.views import enforcement as enforcement_views
 from townsquare.web.views.common import apply_errors, feature_required, parse_id
 
 FEATURE = "groups"
@@ -70,6 +71,8 @@ def group_page(request: HttpRequest, handle: str) -> HttpResponse:
     group = queries.group_by_handle(request.user, handle)
     if group.handle != handle:
         return redirect("group", group.handle, permanent=True)
+    if (gone := enforcement_views.suspended_group(request, group)) is not None:
+        return gone
     place = queries.membership(request.user, group)
     readable = queries.can_see_posts(request.user, group)
     cursor = parse_cursor(request.GET)
@@ -113,6 +116,8 @@ def group_page(request: HttpRequest, handle: str) -> HttpResponse:
 @require_GET
 def members(request: HttpRequest, handle: str) -> HttpResponse:
     group = queries.group_by_handle(request.user, handle)
+    if (gone := enforcement_views.suspended_group(request, group)) is not None:
+        return gone
     readable = queries.can_see_posts(request.user, group)
     manager = queries.can_manage(request.user, group)
     context = {

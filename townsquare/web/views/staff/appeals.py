@@ -42,7 +42,7 @@ def _page(request: HttpRequest, forms_by_id: dict[int, DecideForm], status: int)
         {
             "appeal": found,
             "form": forms_by_id.get(found.pk) or DecideForm(),
-            "may_decide": appeals.may_decide(request.user, found.statement),
+            "may_decide": appeals.may_decide(request.user, appeals.decision_of(found)),
         }
         for found in appeals.open_appeals()[:PAGE_SIZE]
     ]

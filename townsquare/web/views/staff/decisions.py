@@ -18,9 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.models import User
-from townsquare.moderation import decisions, statements, strikes
+from townsquare.communities.models import Group
+from townsquare.moderation import decisions, group_enforcement, statements, strikes
 from townsquare.moderation.enforcement import in_force
-from townsquare.moderation.models import Case, StepAction
+from townsquare.moderation.models import Case, StepAction, TargetKind
 from townsquare.web.decision_forms import ActForm, ExportForm, LadderForm, StepForm
 from townsquare.web.views.common import apply_errors, parse_id, permission_required
 from townsquare.web.views.staff import moderation
@@ -33,6 +34,16 @@ def case_extras(case: Case) -> dict[str, Any]:
     """What the case page shows of decisions: the Act form, the account's strikes and the
     actions in force (with Lift)."""
     account_id = case.account_id
+    if case.kind == TargetKind.GROUP:  # the group's own restrictions; no strikes
+        group = Group.objects.filter(pk=case.target_id).first()
+        return {
+            "act_form": ActForm(for_group=True),
+            "group_case": True,
+            "strikes": [],
+            "strike_total": 0,
+            "in_force": group_enforcement.in_force(group) if group is not None else [],
+            "case_statements": list(case.statements.order_by("application_date")),
+        }
     return {
         "act_form": ActForm(),
         "strikes": strikes.active_strikes(account_id) if account_id else [],
@@ -53,7 +64,7 @@ def _case_with_form(request: HttpRequest, case: Case, form: ActForm, status: int
 def act(request: HttpRequest, case_id: int) -> HttpResponse:
     assert isinstance(request.user, User)
     case = moderation._case(case_id)
-    form = ActForm(request.POST)
+    form = ActForm(request.POST, for_group=case.kind == TargetKind.GROUP)
     if not form.is_valid():
         return _case_with_form(request, case, form, 400)
     try:
@@ -67,7 +78,7 @@ def act(request: HttpRequest, case_id: int) -> HttpResponse:
     messages.success(
         request,
         _("Decided: %(action)s. The member was sent the statement of reasons.")
-        % {"action": statement.get_action_display()},
+        % {"action": statement.decision_label},
     )
     return redirect("staff_case", case_id=case.pk)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from townsquare.accounts.models import User
 from townsquare.core import words
-from townsquare.moderation import hash_banks
+from townsquare.moderation import hash_banks, hash_imports
 from townsquare.moderation.models import HashKind, HashMatch, MatchStatus
 from townsquare.web.views.common import apply_errors, permission_required
 
@@ -64,8 +64,10 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     banks = hash_banks.banks_with_counts()
+    imports = hash_imports.recent_imports()
     for row in banks:
         bank = row["bank"]
+        row["imports"] = [item for item in imports if item.bank_id == bank.pk][:3]  # type: ignore[attr-defined]
         if failed_import and failed_import[0] == bank.pk:  # type: ignore[attr-defined]
             row["import_form"] = failed_import[1]
         else:
@@ -107,20 +109,33 @@ def import_list(request: HttpRequest, bank_id: int) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = hash_banks.import_hashes(
+            result = hash_imports.import_hashes(
                 _member(request),
                 bank_id,
-                upload.read(hash_banks.MAX_IMPORT_BYTES + 1),
+                upload.read(hash_imports.MAX_IMPORT_BYTES + 1),
                 long_kind=form.cleaned_data["long_kind"] or None,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _("Added %(added)s hashes (%(already)s were already in the bank).")
-                % {"added": words.number(result.added), "already": words.number(result.already)},
-            )
+            if result.queued is not None:
+                messages.success(
+                    request,
+                    _(
+                        "The list of %(count)s hashes is being added in the background: its "
+                        "progress shows under the bank."
+                    )
+                    % {"count": words.number(result.queued.total)},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Added %(added)s hashes (%(already)s were already in the bank).")
+                    % {
+                        "added": words.number(result.added),
+                        "already": words.number(result.already),
+                    },
+                )
             return redirect("staff_hash_banks")
     return _page(request, failed_import=(bank_id, form), status=400)
 
