@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,25 @@ def _clean_cache() -> Iterator[None]:
     yield
     cache.clear()
     state.reset()
+
+
+@pytest.fixture(autouse=True)
+def _own_bucket_prefix(request: pytest.FixtureRequest) -> None:
+    """With S3-compatible storage (TOWNSQUARE_TEST_S3=1), each test stores its media and data
+    archives under a prefix of its own in the run's bucket, as it otherwise gets a media
+    folder of its own: what one test stores, no other sees."""
+    from django.conf import settings as django_settings
+
+    if not django_settings.CONFIG.s3:
+        return
+    settings = request.getfixturevalue("settings")
+    own = f"tests/{uuid.uuid4().hex}"
+    storages = {name: dict(entry) for name, entry in settings.STORAGES.items()}
+    for name in ("default", "private"):
+        options = dict(storages[name]["OPTIONS"])
+        options["location"] = f"{own}/{options['location']}"
+        storages[name]["OPTIONS"] = options
+    settings.STORAGES = storages
 
 
 @pytest.fixture
@@ -95,4 +115,6 @@ def database_vendor() -> str:
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("TOWNSQUARE_DATABASE_URL", "sqlite (embedded)")
     redis = os.environ.get("TOWNSQUARE_REDIS_URL", "local memory")
-    return f"townsquare: database={url.split('@')[-1]} cache={redis}"
+    media = os.environ.get("TOWNSQUARE_S3_ENDPOINT_URL", "")
+    media = f"S3 at {media}" if media else "local folder"
+    return f"townsquare: database={url.split('@')[-1]} cache={redis} media={media}"

@@ -6,6 +6,12 @@ import tempfile
 os.environ.setdefault("TOWNSQUARE_DATA_DIR", tempfile.mkdtemp(prefix="townsquare-test-"))
 os.environ.setdefault("TOWNSQUARE_BASE_URL", "http://testserver")
 
+# The configured mode's media storage: a local S3 endpoint for the whole run (tests/s3.py).
+if os.environ.get("TOWNSQUARE_TEST_S3") == "1" and not os.environ.get("TOWNSQUARE_S3_BUCKET"):
+    from tests.s3 import configure_environment
+
+    S3_SERVER = configure_environment()
+
 from townsquare.settings import *  # noqa: E402,F403
 
 # Tests see every outbound mail in django.core.mail.outbox.

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -260,8 +261,11 @@ def test_logo_and_favicon_show_on_every_page_and_can_be_removed(rosa: User) -> N
     row = _row()
     assert row.logo and row.favicon
     page = text_of(client_of(None).get("/public"))
-    assert f'<img class="brand-logo" src="/media/{row.logo}" alt="Riverside Chess Society">' in page
-    assert f'<link rel="icon" href="/media/{row.favicon}">' in page
+    assert (
+        f'<img class="brand-logo" src="{default_storage.url(row.logo)}" alt="Riverside Chess Society">'
+        in page
+    )
+    assert f'<link rel="icon" href="{default_storage.url(row.favicon)}">' in page
     browser.post("/admin/appearance/look", _look(remove_logo="on", remove_favicon="on"))
     page = text_of(client_of(None).get("/public"))
     assert _row().logo == "" and "brand-logo" not in page

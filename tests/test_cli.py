@@ -449,7 +449,7 @@ class Server:
     def text(self) -> str:
         return self.output.read_text(errors="replace")
 
-    def wait_until_up(self, timeout: float = 30.0) -> None:
+    def wait_until_up(self, timeout: float = 90.0) -> None:  # migrations, on a busy machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

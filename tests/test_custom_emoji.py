@@ -15,8 +15,10 @@ from PIL import Image
 from tests.api.conftest import ApiClient, api_as
 from tests.conftest import client_of, text_of
 from tests.factories import make_post, make_user
+from tests.stored import url_prefix
 from townsquare.accounts.models import User
 from townsquare.api.schemas.entities import CustomEmoji as CustomEmojiSchema
+from townsquare.api.serializers.common import absolute
 from townsquare.site import emoji
 from townsquare.site.models import CustomEmoji
 
@@ -176,7 +178,7 @@ def test_api_lists_the_enabled_emoji() -> None:
         ("tomato", "Garden", True),
     ]
     bee = entities[0]
-    assert bee["url"].startswith("http://testserver/media/emoji/") and bee["url"].endswith(".gif")
+    assert bee["url"].startswith(absolute(f"{url_prefix()}emoji/")) and bee["url"].endswith(".gif")
     assert bee["static_url"].endswith(".png")
 
 
@@ -188,14 +190,12 @@ def test_a_shortcode_in_a_post_is_an_image_on_the_site_and_listed_for_apps(fern:
     post = make_post(fern, "First :tomato: of the year! :unknown_one: 12:30:00")
     text = _post_text(text_of(client_of(make_user("basil")).get(f"/@fern/{post.pk}")))
     url = default_storage.url(tomato.image)
-    assert (
-        f'<img class="emoji" src="http://testserver{url}" alt=":tomato:" title=":tomato:"' in text
-    )
+    assert f'<img class="emoji" src="{absolute(url)}" alt=":tomato:" title=":tomato:"' in text
     assert ":unknown_one:" in text and "12:30:00" in text  # not an emoji: left as written
     status = api_as(fern).get(f"/api/v1/statuses/{post.pk}").json()
     assert status["emojis"] == [
-        {"shortcode": "tomato", "url": f"http://testserver{url}",
-         "static_url": f"http://testserver{url}", "visible_in_picker": True, "category": None}
+        {"shortcode": "tomato", "url": absolute(url),
+         "static_url": absolute(url), "visible_in_picker": True, "category": None}
     ]  # fmt: skip
     assert ":tomato:" in status["content"]  # apps draw it from `emojis`, as Mastodon's do
 

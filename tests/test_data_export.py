@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import client_of, text_of
 from tests.factories import follow, make_post, make_user, run_jobs
+from tests.stored import private_names
 from tests.test_media_images import encoded, halves, media_root, upload_file
 from townsquare.accounts import export
 from townsquare.accounts.models import DataExport, ExportStatus, User
@@ -36,8 +38,11 @@ HOST = settings.CONFIG.hostname
 
 @pytest.fixture(autouse=True)
 def private_root(settings, tmp_path: Path) -> Path:
-    """Archives go to a folder of this test's own."""
+    """Archives go to a folder of this test's own (with S3, conftest gives each test a
+    prefix of its own in the bucket)."""
     root = tmp_path / "private"
+    if settings.CONFIG.s3:
+        return root
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
@@ -46,6 +51,11 @@ def private_root(settings, tmp_path: Path) -> Path:
         },
     }
     return root
+
+
+def _archives(member: User, root: Path) -> list[str]:
+    folder = f"exports/{member.pk}/"
+    return [n for n in private_names(root) if n.startswith(folder) and n.endswith(".zip")]
 
 
 def archive_of(member: User) -> zipfile.ZipFile:
@@ -218,10 +228,11 @@ def test_the_download_is_an_attachment_kept_out_of_media(fern: User, private_roo
     response = browser.get(f"/settings/data/export/{row.pk}")
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"] == "application/zip"
-    assert (private_root / row.path).is_file()
+    assert row.path in private_names(private_root)
     assert not row.path.startswith(settings.MEDIA_ROOT)
     assert len(Path(row.path).stem) >= 32  # not guessable
-    assert browser.get(f"/media/{row.path}").status_code == 404
+    assert browser.get(f"/media/{row.path}").status_code == (301 if settings.CONFIG.s3 else 404)
+    assert not default_storage.exists(row.path)  # not among the media (S3: not under media/)
 
 
 def test_one_archive_at_a_time_and_the_page_says_it_is_being_prepared(fern: User) -> None:
@@ -255,14 +266,14 @@ def test_a_new_archive_replaces_the_old_and_old_ones_expire(fern: User, private_
     first.refresh_from_db()
     assert first.status == ExportStatus.EXPIRED
     latest = DataExport.objects.get(member=fern, status=ExportStatus.READY)
-    assert len(list((private_root / f"exports/{fern.pk}").glob("*.zip"))) == 1
+    assert len(_archives(fern, private_root)) == 1
 
     later = timezone.now() + timedelta(days=export.ARCHIVE_DAYS, minutes=1)
     assert export.remove_expired(later) == 1
     run_jobs()  # the files go in a job, once the rows' change commits
     latest.refresh_from_db()
     assert latest.status == ExportStatus.EXPIRED and latest.path == ""
-    assert list((private_root / f"exports/{fern.pk}").glob("*.zip")) == []
+    assert _archives(fern, private_root) == []
     assert client_of(fern).get(f"/settings/data/export/{latest.pk}").status_code == 404
 
 
@@ -289,4 +300,4 @@ def test_an_archive_that_cannot_be_made_is_marked_failed(
     run_jobs()
     assert DataExport.objects.get(member=fern).status == ExportStatus.FAILED
     assert "could not be made" in text_of(browser.get("/settings/data"))
-    assert not list(private_root.rglob("*.zip"))
+    assert not [name for name in private_names(private_root) if name.endswith(".zip")]

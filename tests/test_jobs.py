@@ -83,11 +83,11 @@ def test_janitor_chores_run_when_due_and_survive_errors() -> None:
 
     jobs.register_chore("test-chore", 10, lambda: calls.append("ran"))
     jobs.register_chore("test-broken", 10, broken)
-    last: dict[str, float] = {}
+    start = timezone.now()
     try:
-        jobs.run_due_chores(last, 100.0)
-        jobs.run_due_chores(last, 105.0)  # not due yet
-        jobs.run_due_chores(last, 111.0)
+        jobs.run_due_chores(start)
+        jobs.run_due_chores(start + timedelta(seconds=5))  # not due yet
+        jobs.run_due_chores(start + timedelta(seconds=11))
         assert calls.count("ran") == 2 and calls.count("broken") == 2
         # The media app registered its clean-up of abandoned uploads.
         assert any(name == "media-orphans" for name, _, _ in jobs._CHORES)

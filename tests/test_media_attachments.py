@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.factories import make_post, make_user, run_jobs
+from tests.stored import url_prefix
 from tests.test_media_images import encoded, halves, media_root, stored_files, upload_file
 from townsquare.accounts.models import User
 from townsquare.media import actions
@@ -242,7 +243,7 @@ def test_a_gallery_shows_images_with_alt_text_focus_and_placeholder(fern: User):
     assert 'width="80" height="60"' in html
     assert "object-position: 75% 25%;" in html
     assert "background-image: url(data:image/png;base64," in html
-    assert f'src="/media/{picture.file_path}"' in html
+    assert f'src="{url_prefix()}{picture.file_path}"' in html
     assert "<details" not in html
 
 

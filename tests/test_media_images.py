@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import make_user, run_jobs
+from tests.stored import read_stored as read_object
+from tests.stored import stored_names, write_stored
 from tests.test_profiles import png_header_claiming
 from townsquare.accounts.models import User
 from townsquare.core.ratelimit import Limit, RateLimited
@@ -32,9 +34,9 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 
 def stored_files(root: Path) -> list[str]:
-    if not root.exists():
-        return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    """Every stored media file (in `root`, this test's media folder, or this test's part of
+    the S3 bucket)."""
+    return stored_names()
 
 
 def upload_file(data: bytes, name: str = "garden.jpg", content_type: str = "image/jpeg") -> object:
@@ -72,7 +74,7 @@ def animated_gif(frames: int = 4, size: tuple[int, int] = (120, 80)) -> bytes:
 
 
 def read_stored(root: Path, path: str) -> bytes:
-    return (root / path).read_bytes()
+    return read_object(path)
 
 
 def processed(owner: User, data: bytes, name: str = "garden.jpg", **kwargs: str):
@@ -254,7 +256,7 @@ def test_a_file_that_fails_in_the_job_is_marked_failed_and_leaves_no_files(
 ):
     attachment = actions.upload(fern, upload_file(encoded(halves((300, 200)))))
     # The stored original is damaged after the upload (a bad disk, a partial copy).
-    (media_root / attachment.original_path).write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
+    write_stored(attachment.original_path, b"\xff\xd8\xff" + b"\x00" * 100)
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.FAILED
@@ -267,7 +269,7 @@ def test_the_failure_is_told_in_the_uploaders_language(fern: User, media_root: P
     fern.language = "fr"
     fern.save(update_fields=["language"])
     attachment = actions.upload(fern, upload_file(encoded(halves((300, 200)))))
-    (media_root / attachment.original_path).write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
+    write_stored(attachment.original_path, b"\xff\xd8\xff" + b"\x00" * 100)
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.FAILED

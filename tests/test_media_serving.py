@@ -11,6 +11,17 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _local_storage(settings, tmp_path) -> None:
+    """These are the local folder's own view (with S3 the bucket serves media, and /media/
+    links redirect there: tests/test_s3_storage.py)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
 @pytest.fixture
 def stored() -> str:
     path = default_storage.save("tests/clip.mp4", ContentFile(bytes(range(256)) * 40))

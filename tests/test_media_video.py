@@ -16,6 +16,8 @@ from django.utils import translation
 from PIL import Image
 
 from tests.factories import run_jobs
+from tests.stored import local_copy, url_prefix, write_stored
+from tests.stored import read_stored as read_object
 from tests.test_media_images import animated_gif, media_root, stored_files, upload_file
 from townsquare.accounts.models import User
 from townsquare.media import actions, video
@@ -108,20 +110,20 @@ def test_a_video_is_converted_to_h264_mp4_with_a_poster(
     attachment.refresh_from_db()
     assert attachment.status == Status.READY
     assert attachment.file_path.endswith(".mp4")
-    info = probe(media_root / attachment.file_path)
+    info = probe(local_copy(attachment.file_path, media_root.parent))
     codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
     assert codecs == {"video": "h264", "audio": "aac"}
     assert "title" not in info["format"].get("tags", {})  # metadata dropped
     assert (attachment.width, attachment.height) == (320, 240)
     assert attachment.duration == pytest.approx(2.0, abs=0.2)
-    poster = Image.open(io.BytesIO((media_root / attachment.sizes[0]["path"]).read_bytes()))
+    poster = Image.open(io.BytesIO(read_object(attachment.sizes[0]["path"])))
     assert poster.size == (320, 240)
     assert attachment.thumbnail_path and attachment.blurhash
     assert attachment.original_path == ""
     assert stored_files(media_root) == sorted(attachment.stored_paths())
     html = gallery_html([attachment], sensitive=False)
     assert "<video controls playsinline" in html
-    assert 'poster="/media/' in html
+    assert f'poster="{url_prefix()}' in html
 
 
 def test_an_old_codec_is_converted_when_ffmpeg_is_there(
@@ -131,7 +133,7 @@ def test_an_old_codec_is_converted_when_ffmpeg_is_there(
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.READY
-    streams = probe(media_root / attachment.file_path)["streams"]
+    streams = probe(local_copy(attachment.file_path, media_root.parent))["streams"]
     assert [s["codec_name"] for s in streams if s["codec_type"] == "video"] == ["h264"]
 
 
@@ -141,7 +143,7 @@ def test_an_animated_gif_becomes_a_silent_looping_video(fern: User, media_root: 
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.READY
-    streams = probe(media_root / attachment.file_path)["streams"]
+    streams = probe(local_copy(attachment.file_path, media_root.parent))["streams"]
     assert [s["codec_type"] for s in streams] == ["video"]
     html = gallery_html([attachment], sensitive=False)
     assert "<video autoplay loop muted playsinline" in html
@@ -185,7 +187,7 @@ def test_a_failed_conversion_marks_the_video_failed_and_leaves_no_files(
     fern: User, media_root: Path, clips: dict[str, bytes]
 ):
     attachment = actions.upload(fern, upload_file(clips["mp4"], "match.mp4", "video/mp4"))
-    (media_root / attachment.original_path).write_bytes(clips["mp4"][:2000])  # cut short
+    write_stored(attachment.original_path, clips["mp4"][:2000])  # cut short
     run_jobs()
     attachment.refresh_from_db()
     assert attachment.status == Status.FAILED
@@ -211,7 +213,7 @@ def test_without_ffmpeg_a_browser_ready_video_is_kept_as_it_is_less_its_metadata
     assert attachment.status == Status.READY
     assert attachment.file_path.endswith(f"-video.{clip}")
     assert attachment.original_path == ""
-    published = (media_root / attachment.file_path).read_bytes()
+    published = read_object(attachment.file_path)
     assert len(published) == len(clips[clip])  # the same file, in place
     assert b"Chess society night" in clips[clip]
     assert b"Chess society night" not in published  # (more in test_media_video_metadata.py)

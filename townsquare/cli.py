@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from townsquare.core.jobs import Janitor, WorkerThread
+    from townsquare.core.worker import Heartbeat, Janitor, WorkerThread
 
     problem = _port_problem(args.host, args.port)
     if problem:
@@ -88,11 +88,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # job worker thread: a fork could inherit its SQLite connection mid-transaction.
     multiprocessing.set_start_method("spawn", force=True)
     _migrate()
+    from townsquare.core import metrics
+
+    metrics.clean_dir()  # the metrics files of processes of an earlier run
     setup_link = _setup_link(args)
-    background: list[WorkerThread | Janitor] = []
+    background: list[WorkerThread | Janitor | Heartbeat] = []
     if not args.no_worker:
         interval = settings.TOWNSQUARE["WORKER_POLL_INTERVAL"]
-        background = [Janitor(), *(WorkerThread(interval) for _ in range(args.job_threads))]
+        background = [
+            Heartbeat(),
+            Janitor(),
+            *(WorkerThread(interval) for _ in range(args.job_threads)),
+        ]
         for thread in background:
             thread.start()
     connections.close_all()
@@ -112,13 +119,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         streaming = start_child(args.host, streaming_port, args.access_log)
         print(f"Streaming API at ws://{host}:{streaming_port}/api/v1/streaming", flush=True)
+    # Admission control (townsquare.core.admission): --threads requests run Django at once
+    # per process; granian gets enough threads more that the requests waiting for a turn
+    # wait in the gate (which sees them, orders them and refuses the excess with a 503)
+    # rather than inside granian, out of sight.
+    threads = args.threads
+    gate = settings.TOWNSQUARE["ADMISSION"]
+    if gate["ENABLED"]:
+        from townsquare.core.admission import threads_for
+
+        os.environ.setdefault("TOWNSQUARE_ADMISSION_CONCURRENCY", str(args.threads))
+        concurrency = int(os.environ["TOWNSQUARE_ADMISSION_CONCURRENCY"])
+        threads = threads_for(concurrency, gate["QUEUE"])
     server = Granian(
         "townsquare.wsgi:application",
         address=args.host,
         port=args.port,
         interface=Interfaces.WSGI,
         workers=args.workers,
-        blocking_threads=args.threads,
+        blocking_threads=threads,
         backlog=2048,
         log_access=args.access_log,
         # A web worker that does not stop within this many seconds of Ctrl+C is killed,
@@ -158,28 +177,22 @@ def cmd_stream(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from townsquare.core.jobs import (
-        Janitor,
-        make_worker,
-        requeue_stalled_jobs,
-        run_pending_jobs,
-    )
+    from townsquare.core.jobs import requeue_stalled_jobs, run_pending_jobs
+    from townsquare.core.worker import Heartbeat, serve_forever
 
     _migrate()
     if args.once:
-        requeue_stalled_jobs()
-        ran = run_pending_jobs(raise_failures=False)
+        heartbeat = Heartbeat()  # so that no other worker takes these jobs for abandoned
+        heartbeat.start()
+        try:
+            requeue_stalled_jobs()
+            ran = run_pending_jobs(raise_failures=False)
+        finally:
+            heartbeat.stop()
         print(f"Ran {ran} jobs.")
         return 0
     print("Townsquare job worker running (press Ctrl+C to stop)", flush=True)
-    janitor = Janitor()
-    janitor.start()
-    worker = make_worker(interval=settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
-    worker.configure_signals()
-    try:
-        worker.run()
-    finally:
-        janitor.stop()
+    serve_forever(settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
     return 0
 
 
@@ -387,6 +400,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"database:  {health.database}")
     print(f"redis:     {'configured' if health.redis_configured else 'not used (local memory)'}")
     print(f"email:     {'SMTP' if health.email_smtp else 'written to ' + health.email_folder}")
+    print(f"media:     {health.media_storage}")
     video = health.video_limit
     print(f"video:     {'transcoded with ffmpeg' if video is None else 'limited: ' + video}")
     for problem in health.problems:
@@ -414,6 +428,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         f"Backed up {made.members} members, {made.posts} posts and {made.media_files} media "
         f"files to {made.path} ({human_size(made.size)})"
     )
+    from django.conf import settings
+
+    if settings.CONFIG.s3:
+        print(
+            f"Media stay in the S3 bucket {settings.CONFIG.s3_bucket}, not in the archive: "
+            "back the bucket up on its own (versioning or replication)."
+        )
     return 0
 
 
@@ -467,7 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=_positive, default=os.cpu_count() or 1, help="web worker processes"
     )
-    serve.add_argument("--threads", type=_positive, default=1, help="request threads per worker")
+    serve.add_argument(
+        "--threads", type=_positive, default=1, help="requests running at once per worker"
+    )
     serve.add_argument("--no-worker", action="store_true", help="do not run jobs in this process")
     # Two job threads: while one waits on a database commit the other works (measured: fan-out
     # to 10,000 followers on SQLite 1.0-1.2 s with one job worker, 0.65-0.8 s with two).

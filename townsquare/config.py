@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "TOWNSQUARE_"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ConfigError(Exception):
@@ -39,6 +42,10 @@ class Config(BaseSettings):
     fanout_batch_size: int = Field(default=1000, ge=1, le=100_000)
     home_feed_cap: int = Field(default=800, ge=20, le=100_000)
     worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
+    # Job workers: how many ready jobs a worker claims at once, and how long a worker may go
+    # without a heartbeat before the jobs it holds are handed to another worker.
+    job_claim_batch: int = Field(default=20, ge=1, le=1000)
+    worker_heartbeat_timeout: float = Field(default=30, ge=1, le=3600)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_media_per_post: int = Field(default=4, ge=1, le=20)
     max_video_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
@@ -56,6 +63,32 @@ class Config(BaseSettings):
     # Where clients open the streaming API (websocket and server-sent events); empty: the
     # streaming server beside the web server (`townsquare serve` runs it on --port + 1).
     streaming_url: str = ""
+    # Admission control (townsquare.core.admission): per web process, how many requests run
+    # at once (empty: `townsquare serve --threads`), how many may wait, how many of those may
+    # be anonymous page views, and the waits after which requests are refused with a 503.
+    admission: bool = True
+    admission_concurrency: int | None = Field(default=None, ge=1, le=1000)
+    admission_queue: int = Field(default=32, ge=0, le=10_000)
+    admission_anonymous_queue: int = Field(default=8, ge=0, le=10_000)
+    admission_target_ms: int = Field(default=50, ge=0, le=60_000)
+    admission_interval_ms: int = Field(default=100, ge=0, le=60_000)
+    admission_max_wait_ms: int = Field(default=2000, ge=1, le=600_000)
+    admission_retry_after: int = Field(default=2, ge=1, le=3600)
+    # S3-compatible object storage for media (and members' data archives), instead of the
+    # data dir: on when the bucket is set. The public URL is where the bucket's objects are
+    # read from (a CDN, or the bucket's own URL); empty: the endpoint's URL for the bucket.
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_public_url: str = ""
+    # Operations: log lines as text or JSON (one object a line); a bearer token that lets a
+    # scraper read /metrics from another address (without one, loopback only); how long the
+    # oldest waiting job may wait before /health/ready answers 503 (0: never).
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str = ""
+    ready_max_job_age: int = Field(default=300, ge=0, le=7 * 24 * 3600)
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -96,6 +129,33 @@ class Config(BaseSettings):
         if value:
             parse_email_url(value)
         return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _check_s3_bucket(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _BUCKET.fullmatch(value):
+            raise ValueError(
+                "must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"
+            )
+        return value
+
+    @field_validator("s3_endpoint_url", "s3_public_url")
+    @classmethod
+    def _check_s3_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("must be an http:// or https:// URL with a host")
+            if parts.query or parts.fragment:
+                raise ValueError("must be a plain URL, without ? or #")
+        return value.rstrip("/")
+
+    @property
+    def s3(self) -> bool:
+        """Media live in an S3-compatible bucket."""
+        return bool(self.s3_bucket)
 
     @property
     def hostname(self) -> str:
@@ -158,7 +218,31 @@ def load_config() -> Config:
         field = str(error["loc"][0]) if error["loc"] else "?"
         message = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+    _check_s3(config)
     return config
+
+
+def _check_s3(config: Config) -> None:
+    """The S3 settings only make sense together: a bucket, and both halves of a key or none."""
+    named = [
+        name
+        for name in ("endpoint_url", "region", "access_key_id", "secret_access_key", "public_url")
+        if getattr(config, f"s3_{name}")
+    ]
+    if named and not config.s3_bucket:
+        raise ConfigError(
+            f"{ENV_PREFIX}S3_BUCKET: missing, but {ENV_PREFIX}S3_{named[0].upper()} is set "
+            "(set the bucket to store media in S3, or unset the S3 settings)"
+        )
+    if bool(config.s3_access_key_id) != bool(config.s3_secret_access_key):
+        have, lack = (
+            ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+            if config.s3_access_key_id
+            else ("SECRET_ACCESS_KEY", "ACCESS_KEY_ID")
+        )
+        raise ConfigError(
+            f"{ENV_PREFIX}S3_{lack}: missing, but {ENV_PREFIX}S3_{have} is set (set both or neither)"
+        )
 
 
 def prepare_data_dir(config: Config) -> Path:

@@ -12,6 +12,7 @@ from townsquare.config import (
     prepare_data_dir,
     secret_key_for,
 )
+from townsquare.core.logs import logging_config
 
 CONFIG = load_config()
 DATA_DIR = prepare_data_dir(CONFIG)
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.core.metrics.RequestMetricsMiddleware",  # also answers /health, /metrics
     "townsquare.moderation.audit.AuditIpMiddleware",
     "townsquare.api.cors.CorsMiddleware",
     "townsquare.core.middleware.SecurityHeadersMiddleware",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
 # messages and static files: see townsquare.api.handler.
 API_MIDDLEWARE = [
     "townsquare.core.middleware.RequestIdMiddleware",
+    "townsquare.core.metrics.RequestMetricsMiddleware",  # also answers /health, /metrics
     "townsquare.moderation.audit.AuditIpMiddleware",
     "townsquare.api.cors.CorsMiddleware",
     "townsquare.core.middleware.SecurityHeadersMiddleware",
@@ -244,6 +247,10 @@ STORAGES = {
         },
     },
 }
+if CONFIG.s3:  # media and data archives in an S3-compatible bucket; static files stay local
+    from townsquare.media.s3 import storages_for
+
+    STORAGES |= storages_for(CONFIG)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_upload_bytes
 
@@ -267,6 +274,8 @@ TOWNSQUARE: dict[str, Any] = {
     "FANOUT_BATCH_SIZE": CONFIG.fanout_batch_size,
     "HOME_FEED_CAP": CONFIG.home_feed_cap,
     "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
+    "JOB_CLAIM_BATCH": CONFIG.job_claim_batch,
+    "WORKER_HEARTBEAT_TIMEOUT": CONFIG.worker_heartbeat_timeout,
     "MAX_UPLOAD_BYTES": CONFIG.max_upload_bytes,
     "MAX_MEDIA_PER_POST": CONFIG.max_media_per_post,
     "CONTACT_EMAIL": CONFIG.contact_email,
@@ -282,28 +291,24 @@ TOWNSQUARE: dict[str, Any] = {
     # Outbound HTTP (link previews) never reaches loopback or private addresses; only the
     # test settings turn this on, for servers the tests start on 127.0.0.1.
     "OUTBOUND_ALLOW_LOOPBACK": False,
+    # Operations: a bearer token for /metrics from elsewhere than loopback; how long the
+    # oldest waiting job may wait before /health/ready fails (0: not checked).
+    "METRICS_TOKEN": CONFIG.metrics_token,
+    "READY_MAX_JOB_AGE": CONFIG.ready_max_job_age,
+    "ADMISSION": {
+        "ENABLED": CONFIG.admission,
+        "CONCURRENCY": CONFIG.admission_concurrency or 1,
+        "QUEUE": CONFIG.admission_queue,
+        "ANONYMOUS_QUEUE": CONFIG.admission_anonymous_queue,
+        "TARGET_MS": CONFIG.admission_target_ms,
+        "INTERVAL_MS": CONFIG.admission_interval_ms,
+        "MAX_WAIT_MS": CONFIG.admission_max_wait_ms,
+        "RETRY_AFTER": CONFIG.admission_retry_after,
+    },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "townsquare.core.middleware.RequestIdFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "townsquare": {"level": "INFO"},
-        "django_tasks_db": {"level": "WARNING"},
-    },
-}
+# Text lines, or JSON lines with TOWNSQUARE_LOG_FORMAT=json (see townsquare.core.logs).
+LOGGING = logging_config(CONFIG.log_format)
 CSRF_FAILURE_VIEW = "townsquare.web.views.system.csrf_failure"
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]  # usernames are unique case-insensitively (a constraint)
 

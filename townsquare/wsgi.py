@@ -12,8 +12,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townsquare.settings")
 site = get_wsgi_application()  # sets Django up
 
 from townsquare.api.handler import ApiHandler, dispatch  # noqa: E402 - needs Django set up
+from townsquare.core import admission  # noqa: E402
 
-application = dispatch(site, ApiHandler())
+# Admission control first: under overload, refuse quickly rather than queue (core/admission).
+application = admission.wrap(dispatch(site, ApiHandler()))
 
 # Garbage collection in a web process: what start-up loaded (Django, the URL patterns, the
 # templates) lives as long as the process, so it is set aside where collections never walk it

@@ -5,16 +5,16 @@ import smtplib
 from django.core.mail import send_mail
 from django_tasks import task
 
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core.jobs import BULK, INTERACTIVE, enqueue, retried
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried(smtplib.SMTPException, OSError)
 def send_email(subject: str, body: str, to: str) -> None:
     send_mail(subject, body, None, [to])
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def build_data_export(export_id: int) -> bool:
     """Build a member's archive ("Download my data"); True when it is ready."""
@@ -23,7 +23,7 @@ def build_data_export(export_id: int) -> bool:
     return build_export(export_id)
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def apply_data_import(import_id: int) -> None:
     """Apply the next rows of an uploaded list; carries on in a new job (at once, or once the
@@ -35,7 +35,7 @@ def apply_data_import(import_id: int) -> None:
         enqueue(apply_data_import.using(run_after=later), import_id)
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def delete_account_data(member_id: int) -> str:
     """Delete a member's content once their grace period is over (a no-op before it, after a

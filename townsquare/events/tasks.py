@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from townsquare.core.jobs import retried
+from townsquare.core.jobs import INTERACTIVE, retried
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def send_event_reminders(event_id: int) -> int:
     """Remind those going or interested, if it is time (see actions.send_reminders); returns

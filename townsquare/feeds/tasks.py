@@ -10,7 +10,8 @@ from django_tasks import task
 
 from townsquare.accounts.models import User
 from townsquare.communities.models import Membership, MembershipState
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core import metrics
+from townsquare.core.jobs import BULK, INTERACTIVE, enqueue, retried
 from townsquare.feeds.actions import (
     add_post_to_followers_homes,
     add_post_to_homes,
@@ -32,7 +33,7 @@ def _followers(author_id: int) -> QuerySet[Follow]:
     return Follow.objects.filter(followee_id=author_id, follower__is_active=True)
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def fan_out_post(post_id: int) -> int:
     """Split a post's audience into batches and enqueue one job per batch. Returns the batches."""
@@ -60,6 +61,7 @@ def fan_out_post(post_id: int) -> int:
     add_post_to_homes(post_id, author_id, mentioned_ids)
     realtime.home_delivered(post_id, author_id, mentioned_ids)
     if post["visibility"] == Visibility.MENTIONED:
+        metrics.observe_fanout(post_id)
         return 1
     if post["visibility"] == Visibility.PUBLIC and post["reblog_of_id"] is None:
         _deliver_to_hashtag_followers(post_id, author_id)
@@ -80,6 +82,8 @@ def fan_out_post(post_id: int) -> int:
             batches += 1
         if subscribed:
             enqueue(notify_subscribers, post_id)
+    if not batches:  # no follower: delivered (to mentions and hashtag followers) already
+        metrics.observe_fanout(post_id)
     return batches
 
 
@@ -100,7 +104,7 @@ def _fan_out_to_group(post_id: int, author_id: int, group_id: int) -> int:
     return (len(ids) + size - 1) // size
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def fan_out_group_batch(post_id: int, member_ids: list[int]) -> int:
     """Write a group post into these members' home feeds (those still members now)."""
@@ -114,10 +118,11 @@ def fan_out_group_batch(post_id: int, member_ids: list[int]) -> int:
     )
     add_post_to_homes(post_id, post["author_id"], still)
     realtime.home_delivered(post_id, post["author_id"], still)
+    metrics.observe_fanout(post_id)
     return len(still)
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def notify_subscribers(post_id: int) -> int:
     """Tell the followers who asked to hear of each of the author's new posts (Mastodon's
@@ -135,7 +140,7 @@ def notify_subscribers(post_id: int) -> int:
     return told
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -> int:
     """Write the post into the home feeds of the author's followers with ids in a range.
@@ -170,6 +175,7 @@ def fan_out_batch(post_id: int, first_follower_id: int, last_follower_id: int) -
     )
     for owner_id in due.values_list("follower_id", flat=True):
         trim_home(owner_id, keep)
+    metrics.observe_fanout(post_id)
     return written
 
 
@@ -192,7 +198,7 @@ def _deliver_to_hashtag_followers(post_id: int, author_id: int) -> None:
     realtime.home_delivered(post_id, author_id, owners)
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def backfill_home(follower_id: int, followee_id: int) -> int:
     """After a new follow: the followee's recent posts join the follower's home feed."""

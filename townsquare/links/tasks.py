@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from townsquare.core import http
-from townsquare.core.jobs import retried
+from townsquare.core.jobs import INTERACTIVE, retried
 from townsquare.links.models import Card, CardStatus
 from townsquare.links.parse import PageMeta, decode_html, parse_oembed, parse_page
 from townsquare.links.queries import previews_enabled
@@ -109,7 +109,7 @@ def _save(card_id: int, preview: Preview | None) -> str:
     return "ready" if preview is not None else "failed"
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def fetch_card(card_id: int) -> str:
     """Fill in a link preview card from its page. Returns "ready", "failed" or why it skipped."""

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from townsquare.accounts.languages import speaking_to
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core.jobs import INTERACTIVE, enqueue, retried
 from townsquare.media import processing, storage
 from townsquare.media.models import MediaAttachment, Status
 from townsquare.media.video import ProcessingError
@@ -54,7 +54,7 @@ def _fail(row: MediaAttachment, exc: Exception) -> None:
             enqueue(delete_files, [*storage.all_outputs(row.token), row.original_path])
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def process_attachment(attachment_id: int) -> str:
     """Make an attachment's display files; returns its status afterwards."""

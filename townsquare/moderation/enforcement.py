@@ -79,22 +79,32 @@ def _end(until: datetime | None, duration: timedelta | None) -> datetime | None:
     return until
 
 
-def _refresh_account(account_id: int) -> dict[str, datetime | None]:
-    """Write on the account the end of each restriction in force (from its records)."""
+def latest_ends(
+    columns: dict[EnforcementKind, str], **records: object
+) -> dict[str, datetime | None]:
+    """For each kind of restriction (`columns`: kind -> the column keeping its end), when the
+    last of the records matching `records` that is in force ends (FOREVER: until lifted), or
+    None when none is in force."""
     now = timezone.now()
     in_force = Enforcement.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        account_id=account_id,
-        group__isnull=True,  # a group's record names its owner: the group's, not theirs
-        kind__in=list(_ACCOUNT_COLUMNS),
+        kind__in=list(columns),
         lifted_at__isnull=True,
+        **records,
     )
-    state: dict[str, datetime | None] = dict.fromkeys(_ACCOUNT_COLUMNS.values())
+    state: dict[str, datetime | None] = dict.fromkeys(columns.values())
     for kind, ends_at in in_force.values_list("kind", "ends_at"):
-        column = _ACCOUNT_COLUMNS[EnforcementKind(kind)]
+        column = columns[EnforcementKind(kind)]
         end = FOREVER if ends_at is None else ends_at
         current = state[column]
         state[column] = end if current is None else max(current, end)
+    return state
+
+
+def _refresh_account(account_id: int) -> dict[str, datetime | None]:
+    """Write on the account the end of each restriction in force (from its records); a
+    group's record names its owner but restricts the group, not them."""
+    state = latest_ends(_ACCOUNT_COLUMNS, account_id=account_id, group__isnull=True)
     User.objects.filter(pk=account_id).update(**state)
     return state
 

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.communities.models import Group, Membership, MembershipState, Role
-from townsquare.moderation.enforcement import FOREVER, _check, _clean_reason, _end
+from townsquare.moderation.enforcement import _check, _clean_reason, _end, latest_ends
 from townsquare.moderation.models import Enforcement, EnforcementKind
 from townsquare.moderation.models.enforcement import ACCOUNT_KINDS
 
@@ -69,19 +69,7 @@ def admins(group: Group) -> list[User]:
 
 def refresh_group(group_id: int) -> dict[str, datetime | None]:
     """Write on the group the end of each restriction in force (from its records)."""
-    now = timezone.now()
-    in_force_now = Enforcement.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        group_id=group_id,
-        kind__in=list(GROUP_COLUMNS),
-        lifted_at__isnull=True,
-    )
-    state: dict[str, datetime | None] = dict.fromkeys(GROUP_COLUMNS.values())
-    for kind, ends_at in in_force_now.values_list("kind", "ends_at"):
-        column = GROUP_COLUMNS[EnforcementKind(kind)]
-        end = FOREVER if ends_at is None else ends_at
-        current = state[column]
-        state[column] = end if current is None else max(current, end)
+    state = latest_ends(GROUP_COLUMNS, group_id=group_id)
     Group.objects.filter(pk=group_id).update(**state)
     return state
 

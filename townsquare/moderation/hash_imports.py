@@ -28,7 +28,7 @@ from django_tasks import task
 from townsquare.accounts.models import User
 from townsquare.core import words
 from townsquare.core.ids import next_id
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core.jobs import BULK, enqueue, retried
 from townsquare.moderation import audit
 from townsquare.moderation.hash_banks import _bank, _require, _target, _touch
 from townsquare.moderation.models import BankedHash, HashImport, HashKind
@@ -218,7 +218,7 @@ def _queue(actor: User, bank_id: int, entries: list[Entry]) -> HashImport:
     return item
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def import_part(import_id: int, number: int, entries: list[list[str]]) -> None:
     """Add part `number` of a queued import (once, whatever the number of runs)."""

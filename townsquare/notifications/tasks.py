@@ -5,19 +5,19 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
-from townsquare.core.jobs import retried
+from townsquare.core.jobs import BULK, INTERACTIVE, retried
 from townsquare.notifications import emails
 from townsquare.notifications.models import NotificationPreferences
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def send_notification_email(notification_id: int) -> None:
     """Email one notification, after checking it is still unread, shown and wanted."""
     emails.send_one(notification_id)
 
 
-@task()
+@task(priority=BULK)
 @retried()
 def send_digest(member_id: int, token: int) -> None:
     """Send a member's digest. Only the job the preferences name runs; a second run of it

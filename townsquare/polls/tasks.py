@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core.jobs import INTERACTIVE, enqueue, retried
 from townsquare.notifications.actions import notify
 from townsquare.notifications.models import Kind
 from townsquare.polls.models import Poll, PollVote
@@ -15,7 +15,7 @@ from townsquare.posts.models import Post
 NOTIFY_BATCH = 500
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def close_poll(poll_id: int) -> int:
     """Mark an ended poll closed, tell its author, and start telling its voters in batches.
@@ -35,7 +35,7 @@ def close_poll(poll_id: int) -> int:
     return told
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def notify_poll_voters(poll_id: int, after: int) -> int:
     """Tell the next batch of a closed poll's voters (those with an id above `after`)."""

@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from townsquare.core.jobs import enqueue, retried
+from townsquare.core.jobs import INTERACTIVE, enqueue, retried
 from townsquare.core.ratelimit import RateLimited
 
 
-@task()
+@task(priority=INTERACTIVE)
 @retried()
 def publish_scheduled_post(scheduled_id: int) -> int | None:
     """Publish a scheduled post if it is due; returns the new post's id (None: nothing done)."""

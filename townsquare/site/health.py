@@ -31,6 +31,7 @@ class Health:
     email_smtp: bool = False
     email_folder: str = ""  # where mail is written when no SMTP server is configured
     video_limit: str | None = None  # None: ffmpeg transcodes video; otherwise why not
+    media_storage: str = ""  # the local media folder, or the S3 bucket
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,10 @@ def check_services() -> list[str]:
             problems.append(
                 _("TOWNSQUARE_REDIS_URL: cannot reach Redis (%(error)s)") % {"error": exc}
             )
+    from townsquare.media.s3 import bucket_problem
+
+    if bucket := bucket_problem():
+        problems.append(bucket)
     return problems
 
 
@@ -106,6 +111,7 @@ def check() -> Health:
     from django.core.checks import ERROR, run_checks
     from django.db.utils import Error as DatabaseError
 
+    from townsquare.media import s3
     from townsquare.media.video import ffmpeg_status
 
     problems = check_services()
@@ -146,4 +152,5 @@ def check() -> Health:
         email_smtp=smtp,
         email_folder="" if smtp else str(getattr(settings, "EMAIL_FILE_PATH", "")),
         video_limit=ffmpeg_status(),
+        media_storage=s3.describe(),
     )

@@ -67,6 +67,9 @@ class FailedJob:
     task: str  # the task's dotted path, e.g. "townsquare.feeds.tasks.fan_out"
     finished_at: datetime | None
     exception: str  # the exception class's dotted path
+    id: str = ""  # the job's id, for "run again"
+    arguments: str = ""  # its arguments, shortened
+    error: str = ""  # the last line of its traceback (the exception and its message)
 
     @property
     def task_name(self) -> str:
@@ -257,6 +260,21 @@ def due_since() -> Case:
     return Case(When(run_after=_no_time(), then=F("enqueued_at")), default=F("run_after"))
 
 
+def _arguments(args_kwargs: Any, limit: int = 80) -> str:
+    """A job's arguments as a short line: `12, 34, _attempt=5`."""
+    args_kwargs = args_kwargs if isinstance(args_kwargs, dict) else {}
+    parts = [repr(a) for a in args_kwargs.get("args", [])]
+    parts += [f"{k}={v!r}" for k, v in args_kwargs.get("kwargs", {}).items()]
+    text = ", ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _last_line(traceback: str, limit: int = 200) -> str:
+    lines = [line for line in (traceback or "").splitlines() if line.strip()]
+    text = lines[-1].strip() if lines else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def jobs(now: datetime | None = None) -> Jobs:
     """The job queue: due, scheduled, running and recently failed jobs (one statement), and
     the latest failures with their task and exception (one more)."""
@@ -276,10 +294,21 @@ def jobs(now: datetime | None = None) -> Jobs:
         oldest_waiting=Min(due_since(), filter=due),
     )
     failures = tuple(
-        FailedJob(task=task, finished_at=finished_at, exception=exception)
-        for task, finished_at, exception in DBTaskResult.objects.filter(recent_failure)
+        FailedJob(
+            task=task,
+            finished_at=finished_at,
+            exception=exception,
+            id=str(pk),
+            arguments=_arguments(args_kwargs),
+            error=_last_line(traceback),
+        )
+        for pk, task, finished_at, exception, args_kwargs, traceback in DBTaskResult.objects.filter(
+            recent_failure
+        )
         .order_by("-finished_at")
-        .values_list("task_path", "finished_at", "exception_class_path")[:FAILURES_SHOWN]
+        .values_list(
+            "pk", "task_path", "finished_at", "exception_class_path", "args_kwargs", "traceback"
+        )[:FAILURES_SHOWN]
     )
     return Jobs(
         measured=True,

@@ -110,7 +110,11 @@ class _HashingReader:
 
 
 def _media_files() -> list[tuple[str, Path]]:
-    """(member name, file) for every regular file under MEDIA_ROOT, in a stable order."""
+    """(member name, file) for every regular file under MEDIA_ROOT, in a stable order. None
+    with S3-compatible storage: the bucket is backed up on its own (versioning, replication),
+    as a copy of it in every archive would not scale."""
+    if settings.CONFIG.s3:
+        return []
     root = Path(settings.MEDIA_ROOT)
     found = []
     for folder, subfolders, names in os.walk(root):

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connection, connections
 from django.db.utils import Error as DatabaseError
 
@@ -153,7 +154,11 @@ def _check_empty_postgresql() -> None:
 
 def place_media(unpacked: Path) -> list[Path]:
     """Move the unpacked media into MEDIA_ROOT (checked to hold no file, so only empty
-    folders are removed first); returns what was moved, for a rollback."""
+    folders are removed first); returns what was moved, for a rollback. With S3-compatible
+    storage, media an archive holds (from a site that kept them locally) are uploaded to the
+    bucket instead; the paths returned are then the objects' names."""
+    if settings.CONFIG.s3:
+        return _upload_media(unpacked)
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True, exist_ok=True)
     for folder in sorted(media_root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
@@ -170,7 +175,28 @@ def place_media(unpacked: Path) -> list[Path]:
     return placed
 
 
+def _upload_media(unpacked: Path) -> list[Path]:
+    from townsquare.media import storage
+
+    placed: list[Path] = []
+    try:
+        for path in sorted(p for p in unpacked.rglob("*") if p.is_file()):
+            name = path.relative_to(unpacked).as_posix()
+            with path.open("rb") as handle:
+                storage.put(name, File(handle))
+            placed.append(Path(name))
+    except BaseException:
+        remove(placed)
+        raise
+    return placed
+
+
 def remove(paths: list[Path]) -> None:
+    if settings.CONFIG.s3:
+        from townsquare.media import storage
+
+        storage.remove(path.as_posix() for path in paths)
+        return
     for path in paths:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

@@ -25,6 +25,7 @@ from townsquare.web.views.staff import hash_banks as staff_hash_banks
 
 urlpatterns: list[URLPattern] = [
     path("admin", dashboard.dashboard, name="staff_dashboard"),
+    path("admin/jobs/<uuid:job_id>/again", dashboard.run_job_again, name="staff_run_job_again"),
     path("admin/applications", applications.queue, name="staff_applications"),
     path(
         "admin/applications/<id:application_id>/accept",

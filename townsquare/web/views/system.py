@@ -6,14 +6,23 @@ import mimetypes
 import os
 import re
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils._os import safe_join
 from django.utils.translation import gettext as _
 
 from townsquare.core.middleware import current_request_id
+from townsquare.media.s3 import is_remote
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 MAX_RANGE = 4 * 1024 * 1024  # bytes per partial answer; players ask again for the rest
@@ -34,8 +43,15 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def media(request: HttpRequest, path: str) -> HttpResponse | FileResponse:
-    """Serve uploaded media from the local storage (S3-compatible storage serves its own).
-    Single byte ranges are answered with 206, which Safari needs to play video."""
+    """Serve uploaded media from the local storage. Single byte ranges are answered with 206,
+    which Safari needs to play video. With S3-compatible storage the bucket (or its CDN)
+    serves media, and a /media/ link made before the move is sent there."""
+    if is_remote(default_storage):
+        try:
+            target = default_storage.url(path)
+        except SuspiciousOperation:
+            raise Http404() from None
+        return HttpResponsePermanentRedirect(target)
     location = getattr(default_storage, "location", None)
     if not location:
         raise Http404()

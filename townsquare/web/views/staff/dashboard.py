@@ -3,11 +3,12 @@ the site runs on and whether it is configured right (`townsquare check` in the b
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.site import health, stats
 from townsquare.web.charts import bar_chart
@@ -61,9 +62,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "failed_jobs_days": stats.FAILED_JOBS_DAYS,
         "health": health.check(),
         "may_approve": request.user.can("approve_signups"),  # type: ignore[union-attr]
+        "may_run_jobs": request.user.can("manage_settings"),  # type: ignore[union-attr]
         "signups_held": _signups_held(),
     }
     return render(request, "web/staff/dashboard.html", context)
+
+
+@require_POST
+@permission_required("manage_settings")
+def run_job_again(request: HttpRequest, job_id: object) -> HttpResponse:
+    """A failed job (the dead-letter list) back to the queue, once its cause is fixed."""
+    from townsquare.core.jobs import run_failed_job_again
+
+    if run_failed_job_again(request.user, str(job_id)):
+        messages.success(request, _("The job is back in the queue."))
+    else:
+        messages.error(request, _("That job is not among the failed ones any more."))
+    return redirect("staff_dashboard")
 
 
 def _signups_held() -> str:
