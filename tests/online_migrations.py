@@ -86,6 +86,11 @@ def dedicated_database(folder: Path) -> Iterator[BaseDatabaseWrapper]:
     """A connection, registered as `ALIAS`, to an empty database of the default's kind: a SQLite
     file in `folder`, or a PostgreSQL database of its own (dropped afterwards). The session's
     test database is not touched."""
+    # After the end-to-end tests, Playwright's sync API keeps an event loop in this thread for
+    # the rest of the session, and Django then refuses to open a connection here ("cannot call
+    # this from an async context"); nothing here is async.
+    allowed = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     default = connections["default"]
     settings_dict = copy.deepcopy(default.settings_dict)
     created = ""
@@ -117,6 +122,10 @@ def dedicated_database(folder: Path) -> Iterator[BaseDatabaseWrapper]:
         if created:
             with default._nodb_cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{created}"')
+        if allowed is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allowed
 
 
 # -- rows made up for any model --------------------------------------------------------------
