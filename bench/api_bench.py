@@ -397,6 +397,8 @@ def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
         run_wrk(port, home_lua, token_file, 8, args.warmup)  # warm-up, not recorded
         home = [measure(args, server, port, home_lua, token_file, c, args.duration)
                 for c in args.concurrency]  # fmt: skip
+        caches = fb.cache_hit_rates(port)  # the entity caches, over the home timeline runs
+        fb.log(f"entity caches: {caches}")
         posting = measure(args, server, port, post_lua, token_file, 8, args.post_duration)
     finally:
         fb.stop_process(server)
@@ -410,6 +412,7 @@ def run_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
         "seed": counts,
         "home_page": page,
         "home_timeline": home,
+        "cache_hit_rates": caches,
         "post_statuses": posting,
     }
 

@@ -482,6 +482,29 @@ def measured_run(
     return run
 
 
+def cache_hit_rates(port: int) -> dict[str, Any]:
+    """The per-process render caches' hits and misses since the server started, from its
+    /metrics (which answers loopback): the web's post cards (`post_html`) and the API's
+    entities (`statuses`, `accounts`), with the hit rate of each."""
+    import re
+
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found: dict[str, dict[str, float]] = {}
+    pattern = r'^townsquare_entity_cache_(hits|misses)_total\{cache="(\w+)"\} ([0-9.e+]+)$'
+    for kind, name, value in re.findall(pattern, text, flags=re.MULTILINE):
+        found.setdefault(name, {"hits": 0.0, "misses": 0.0})[kind] = float(value)
+    rates: dict[str, Any] = {}
+    for name, seen in sorted(found.items()):
+        total = seen["hits"] + seen["misses"]
+        rates[name] = {
+            "hits": int(seen["hits"]),
+            "misses": int(seen["misses"]),
+            "hit_rate": round(seen["hits"] / total, 4) if total else None,
+        }
+    return rates
+
+
 def combine_repeats(repeats: list[dict[str, Any]]) -> dict[str, Any]:
     """One figure per concurrency: the median of each number over the repeats (all kept)."""
     if len(repeats) == 1:
@@ -545,7 +568,10 @@ def measure_home(
             runs.append(combine_repeats(repeats))
         if server.poll() is not None:
             raise SystemExit("bench: the server died during the run")
+        rates = cache_hit_rates(port)
+        log(f"render caches: {rates}")
         return {
+            "cache_hit_rates": rates,
             "server": {
                 "command": "townsquare serve --no-worker --workers "
                 f"{args.workers} --threads {args.threads}",
@@ -698,6 +724,14 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
             )
     print()
+    for result in results:
+        name = result["database"] + ("+redis" if result["redis"] else "")
+        for cache, seen in ((result["home_feed"] or {}).get("cache_hit_rates") or {}).items():
+            if seen["hits"] or seen["misses"]:
+                print(
+                    f"cache   {name:16} {cache:10} hit rate {seen['hit_rate']:.1%} "
+                    f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
+                )
     for result in results:
         fan = result.get("fanout")
         name = result["database"] + ("+redis" if result["redis"] else "")

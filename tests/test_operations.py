@@ -226,6 +226,35 @@ def test_metrics_job_queue_and_caches() -> None:
     assert _sample(text, "townsquare_entity_cache_misses_total", cache="statuses") == misses + 1
 
 
+def test_metrics_post_card_cache_hit_rate() -> None:
+    """The web's cache of rendered post cards counts its hits: a second view of the same feed
+    is answered from it, an edit is a miss (the card shows the new text)."""
+    from django.test import Client
+
+    from townsquare.posts.actions import edit_post
+
+    author = make_user()
+    post = make_post(author, "Tomato seedlings ready for pricking out.")
+    client = Client()
+    client.force_login(author)
+
+    def counts() -> tuple[float, float]:
+        text = _metrics()
+        return (
+            _sample(text, "townsquare_entity_cache_hits_total", cache="post_html") or 0,
+            _sample(text, "townsquare_entity_cache_misses_total", cache="post_html") or 0,
+        )
+
+    client.get("/")
+    hits, misses = counts()
+    assert "pricking out" in client.get("/").content.decode()
+    again_hits, again_misses = counts()
+    assert again_hits > hits and again_misses == misses
+    edit_post(author, post, text="Tomato seedlings ready for potting on.")
+    assert "potting on" in client.get("/").content.decode()
+    assert counts()[1] > misses
+
+
 def test_metrics_fan_out_lag() -> None:
     author, reader = make_user(), make_user()
     follow(reader, author)

@@ -41,6 +41,11 @@ class Config(BaseSettings):
     max_post_length: int = Field(default=5000, ge=1, le=100_000)
     fanout_batch_size: int = Field(default=1000, ge=1, le=100_000)
     home_feed_cap: int = Field(default=800, ge=20, le=100_000)
+    # Hybrid home feeds: an account with this many followers or more is merged into its
+    # followers' home feeds when they read them, instead of fanned out to each; members away
+    # for more than `inactive_days` get no fan-out, and their feed is rebuilt when they return.
+    broadcast_followers: int = Field(default=25_000, ge=2)
+    inactive_days: int = Field(default=30, ge=1, le=3650)
     worker_poll_interval: float = Field(default=0.2, gt=0, le=60)
     # Job workers: how many ready jobs a worker claims at once, and how long a worker may go
     # without a heartbeat before the jobs it holds are handed to another worker.

@@ -273,6 +273,8 @@ TOWNSQUARE: dict[str, Any] = {
     "MAX_POST_LENGTH": CONFIG.max_post_length,
     "FANOUT_BATCH_SIZE": CONFIG.fanout_batch_size,
     "HOME_FEED_CAP": CONFIG.home_feed_cap,
+    "BROADCAST_FOLLOWERS": CONFIG.broadcast_followers,
+    "INACTIVE_DAYS": CONFIG.inactive_days,
     "WORKER_POLL_INTERVAL": CONFIG.worker_poll_interval,
     "JOB_CLAIM_BATCH": CONFIG.job_claim_batch,
     "WORKER_HEARTBEAT_TIMEOUT": CONFIG.worker_heartbeat_timeout,

@@ -1,5 +1,5 @@
 """Per-request middleware of accounts: the sessions list kept current (a signed-in browser's
-last activity, at most every 5 minutes), and the language each request is answered in."""
+last activity, at most every 5 minutes; the member's day of activity, once a day), and the language each request is answered in."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ class SessionActivityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
         user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.active_on != timezone.localdate():
+            # Once a day, before the page: a member back after a long absence gets their
+            # home feed rebuilt first (feeds.activity).
+            from townsquare.feeds import activity
+
+            activity.touch(user)
+        response = self.get_response(request)
         if user is not None and user.is_authenticated and request.session.session_key:
             now = timezone.now()
             last = request.session.get("_seen")

@@ -20,7 +20,7 @@ from django.urls import (
     re_path,
 )
 from django.urls.resolvers import RegexPattern
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -32,6 +32,7 @@ from townsquare.api.errors import ApiError
 from townsquare.api.json import dumps
 from townsquare.api.params import Params, collect, parse
 from townsquare.core.ratelimit import API_WRITES_PER_IP, WRITES_PER_ACCOUNT, RateLimited
+from townsquare.feeds import activity
 
 AuthRule = Literal["none", "optional", "user", "app"]
 Scope = str | tuple[str, ...] | None
@@ -264,6 +265,8 @@ def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
         raise ApiError(403, _("Your login is currently disabled"))
     if auth is not None and route.scope and not auth.allows(route.scope):
         raise errors.forbidden_scope()
+    if auth is not None and auth.user is not None and auth.user.active_on != timezone.localdate():
+        activity.touch(auth.user)  # once a day; rebuilds the home feed after a long absence
     return auth
 
 

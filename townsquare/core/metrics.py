@@ -13,8 +13,8 @@ What is counted as it happens (cheap: a few microseconds a request):
 - fan-out lag: from a post's creation (its id is its time) to each fan-out job that wrote it
   into home feeds finishing (one observation per batch of followers or group members, so the
   slowest batch is the histogram's tail);
-- hits and misses of the API's entity caches (copied from the caches' own counters at most
-  once a second, not at each lookup).
+- hits and misses of the API's entity caches and of the web's post-card cache (copied from
+  the caches' own counters at most once a second, not at each lookup).
 
 What is read when `/metrics` is read (one statement): the job queue's depth by state and the
 age of the oldest waiting job.
@@ -78,18 +78,19 @@ FANOUT_LAG = Histogram(
 )
 CACHE_HITS = Counter(
     "townsquare_entity_cache_hits",
-    "Lookups answered by a per-process entity cache of the API.",
+    "Lookups answered by a per-process cache of rendered posts and accounts.",
     ["cache"],
     registry=None,
 )
 CACHE_MISSES = Counter(
     "townsquare_entity_cache_misses",
-    "Lookups a per-process entity cache of the API could not answer.",
+    "Lookups a per-process cache of rendered posts and accounts could not answer.",
     ["cache"],
     registry=None,
 )
 
-for _name in ("statuses", "accounts"):  # present from the start, at zero
+CACHES = ("statuses", "accounts", "post_html")  # the API's entities, the web's post cards
+for _name in CACHES:  # present from the start, at zero
     CACHE_HITS.labels(_name)
     CACHE_MISSES.labels(_name)
 
@@ -141,9 +142,15 @@ _seen: dict[str, tuple[int, int]] = {}
 def flush_cache_counts(now: float | None = None) -> None:
     """Add what the entity caches counted since the last call to the shared counters."""
     from townsquare.api.serializers import cache
+    from townsquare.web import render
 
     _flushed["at"] = time.monotonic() if now is None else now
-    for name, entity_cache in (("statuses", cache.statuses), ("accounts", cache.accounts)):
+    counted: tuple[tuple[str, Any], ...] = (
+        ("statuses", cache.statuses),
+        ("accounts", cache.accounts),
+        ("post_html", render.counts),
+    )
+    for name, entity_cache in counted:
         hits, misses = entity_cache.hits, entity_cache.misses
         last_hits, last_misses = _seen.get(name, (0, 0))
         if hits < last_hits or misses < last_misses:  # the cache was cleared

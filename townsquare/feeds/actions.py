@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from townsquare.core.ids import id_for_time
+from townsquare.feeds import activity
 from townsquare.feeds.models import TimelineEntry
 from townsquare.posts.models import Mention
 
@@ -54,13 +56,22 @@ def add_post_to_followers_homes(
     One statement reads the follows and writes the entries, so an unfollow that has committed
     is always seen (there is no gap between reading the followers and writing to them).
 
-    A reply to someone else reaches only followers who follow that person too (a half of a
+    Followers away for long get nothing (see feeds.activity). A reply to someone else reaches only followers who follow that person too (a half of a
     conversation is noise). A share skips feeds that already hold the original or another
     recent share of it (SHARE_WINDOW), so a post shared by several people shows once, and
     skips followers who asked not to see the author's shares.
     """
-    conditions = ""
-    params: list[int] = [post_id, author_id, author_id, first_follower_id, last_follower_id]
+    # Members away longer than TOWNSQUARE_INACTIVE_DAYS are skipped (feeds.activity rebuilds
+    # their feed when they come back).
+    conditions = " AND (u.active_on IS NULL OR u.active_on >= %s)"
+    params: list[Any] = [
+        post_id,
+        author_id,
+        author_id,
+        first_follower_id,
+        last_follower_id,
+        activity.cutoff(),
+    ]
     if reply_to_author_id is not None and reply_to_author_id != author_id:
         conditions += (
             " AND (f.follower_id = %s OR EXISTS (SELECT 1 FROM graph_follow f2"

@@ -12,6 +12,7 @@ from townsquare.accounts.models import User
 from townsquare.communities.models import Membership, MembershipState
 from townsquare.core import metrics
 from townsquare.core.jobs import BULK, INTERACTIVE, enqueue, retried
+from townsquare.feeds import broadcasters
 from townsquare.feeds.actions import (
     add_post_to_followers_homes,
     add_post_to_homes,
@@ -74,6 +75,14 @@ def fan_out_post(post_id: int) -> int:
     )
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
+    if broadcasters.settle(author_id, len(ids)):
+        # Read from the posts table by each follower's home feed (feeds.broadcasters): no
+        # rows to write, one event for the streaming processes.
+        realtime.broadcast_delivered(post_id, author_id)
+        if subscribed:
+            enqueue(notify_subscribers, post_id)
+        metrics.observe_fanout(post_id)
+        return 0
     batches = 0
     with transaction.atomic():  # all the batch jobs, or none (and this job runs again)
         for start in range(0, len(ids), size):

@@ -52,6 +52,12 @@ class Event:
     accounts: frozenset[int]  # members involved (author, shared or quoted author, actor)
 
 
+# A broadcaster's post goes to one key, "followers:<author>:...", rather than one per
+# follower; each streaming process finds which of its connected members follow the author
+# (feeds.broadcasters).
+FOLLOWERS_PREFIX = "followers:"
+
+
 # An event for the streaming processes themselves, never sent to a client: a member's block
 # or mute list changed. It goes to that member's own key.
 SILENCED = "silenced"

@@ -208,6 +208,7 @@ class Hub:
         self.subscribers: dict[str, set[Listener]] = {}
         self.stopping = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.pending: set[asyncio.Task[None]] = set()  # deliveries to a broadcaster's followers
 
     def start(self) -> None:
         if self.task is None:
@@ -230,8 +231,39 @@ class Hub:
             VISITORS.changes += 1
             return
         for key in event.streams:
+            if key.startswith(bus.FOLLOWERS_PREFIX):
+                self._to_followers(key, event)
+                continue
             for listener in tuple(self.subscribers.get(key, ())):
                 listener.offer(key, event)
+
+    def _to_followers(self, key: str, event: bus.Event) -> None:
+        """A broadcaster's post: to the home streams of the connected members who follow the
+        author (found in a thread; the events after it are not held up meanwhile)."""
+        connected = [
+            int(name[5:])
+            for name in self.subscribers
+            if name.startswith("user:") and name[5:].isdigit()
+        ]
+        if not connected:
+            return
+
+        async def deliver() -> None:
+            from townsquare.feeds import broadcasters
+
+            try:
+                members = await in_thread(broadcasters.receivers, key, connected)
+            except Exception:
+                logger.exception("finding the followers of a streamed post failed")
+                return
+            for member in members:
+                home = f"user:{member}"
+                for listener in tuple(self.subscribers.get(home, ())):
+                    listener.offer(home, event)
+
+        task = asyncio.get_running_loop().create_task(deliver())
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
 
     def attach(self, listener: Listener) -> None:
         """A new connection: from now on it hears of changes to its member's blocks and mutes

@@ -260,6 +260,30 @@ def home_delivered(post_id: int, author_id: int, owner_ids: Iterable[int]) -> No
     _after_commit(send)
 
 
+def broadcast_delivered(post_id: int, author_id: int) -> None:
+    """A broadcaster's post (feeds.broadcasters): `update` on the home streams of its
+    followers, published once on the author's followers key; each streaming process finds
+    which of its connected members that is."""
+    from townsquare.feeds.broadcasters import followers_key
+    from townsquare.posts.models import Post
+
+    post = Post.objects.filter(pk=post_id).values("reblog_of_id", "in_reply_to_author_id").first()
+    if post is None:
+        return
+    key = followers_key(
+        author_id, share=post["reblog_of_id"] is not None, reply_to=post["in_reply_to_author_id"]
+    )
+
+    def send() -> None:
+        rendered = render_status(post_id, author_id)
+        if rendered is None:
+            return
+        entity, payload = rendered
+        bus.publish("update", payload, [key], accounts=_involved(entity))
+
+    _after_commit(send)
+
+
 def home_batch_delivered(post_id: int, author_id: int, first_id: int, last_id: int) -> None:
     """A fan-out batch wrote a post to the home feeds of followers with ids in a range: the
     ones that hold it now get `update` (one indexed query by post)."""

@@ -13,6 +13,7 @@ Definitions (the dashboard states them too):
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -33,6 +34,8 @@ FAILED_JOBS_DAYS = 7
 FAILURES_SHOWN = 10
 STORAGE_CACHE_KEY = "townsquare:dashboard:storage"
 STORAGE_CACHE_SECONDS = 300
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Overview:
     signups: DailySeries
     posts_per_day: DailySeries
     reports: DailySeries
-    storage_bytes: int | None  # None: not measured (media kept elsewhere than on this disk)
+    storage_bytes: int | None  # None: not measured (another storage, or the bucket unreachable)
     jobs: Jobs
     system: System
 
@@ -221,19 +224,40 @@ def _folder_size(root: str) -> int:
     return total
 
 
+def _bucket_size(storage: Any) -> int | None:
+    """Bytes of the objects under the storage's prefix in its bucket (listed a thousand at a
+    time); None when the bucket cannot be listed (the health report says why)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    prefix = f"{storage.location}/" if storage.location else ""
+    try:
+        return sum(int(item.size) for item in storage.bucket.objects.filter(Prefix=prefix))
+    except (BotoCoreError, ClientError) as exc:
+        logger.warning("media storage size: cannot list the bucket (%s)", exc)
+        return None
+
+
 def storage_used() -> int | None:
-    """Bytes of uploaded media on this disk (the folder is walked at most every few minutes);
-    None when media is kept in another storage (S3-compatible), which is not measured."""
+    """Bytes of uploaded media: the media folder on this disk walked, or the objects under the
+    media prefix of the S3-compatible bucket listed, at most every few minutes; None when the
+    storage is neither or the bucket cannot be listed right now."""
     from django.core.files.storage import FileSystemStorage, storages
 
+    from townsquare.media.s3 import is_remote
+
     storage = storages["default"]
-    if not isinstance(storage, FileSystemStorage):
+    if isinstance(storage, FileSystemStorage):
+        folder: str | None = str(storage.location)
+    elif is_remote(storage):
+        folder = None  # a bucket
+    else:
         return None
     cached = cache.get(STORAGE_CACHE_KEY)
     if cached is not None:
         return int(cached)
-    size = _folder_size(str(storage.location))
-    cache.set(STORAGE_CACHE_KEY, size, STORAGE_CACHE_SECONDS)
+    size = _folder_size(folder) if folder is not None else _bucket_size(storage)
+    if size is not None:
+        cache.set(STORAGE_CACHE_KEY, size, STORAGE_CACHE_SECONDS)
     return size
 
 

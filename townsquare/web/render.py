@@ -3,7 +3,8 @@
 Cards are rendered in Python rather than with a template include per post (measured: about
 1 ms per post through the template engine, against microseconds here). The viewer-independent
 part (header and text) is kept in a small per-process cache whose key holds everything it
-shows, so no invalidation is needed: an edit makes a new key. Counts, media, polls, link
+shows, so no invalidation is needed: an edit makes a new key, a deleted post is never listed
+again, and its counts are read with each page. Its hit rate is at /metrics (`post_html`). Counts, media, polls, link
 cards and the viewer's buttons are rendered per request. Words are in the active language
 (the fixed ones looked up once per language: `_words`).
 """
@@ -35,6 +36,16 @@ from townsquare.site import emoji as custom_emoji
 CACHE_SIZE = 5000
 _cache: OrderedDict[tuple[object, ...], str] = OrderedDict()
 _lock = Lock()
+
+
+class CacheCounts:
+    """The card cache's hits and misses (reported at /metrics as the `post_html` cache)."""
+
+    hits = 0
+    misses = 0
+
+
+counts = CacheCounts()
 
 
 @functools.lru_cache(maxsize=16)
@@ -141,7 +152,9 @@ def _cached(post: ListedPost) -> tuple[str, str]:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
+            counts.hits += 1
             return hit  # type: ignore[return-value]
+        counts.misses += 1
     text = f'<div class="post-text">{custom_emoji.emojify(post.html)}</div>' if post.html else ""
     parts = (_head(post), text)
     with _lock:

@@ -119,6 +119,12 @@ class User(AbstractBaseUser):
     # browser's choice.
     language = models.CharField(max_length=12, blank=True)
     age_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Hybrid home feeds. The day the member last used the site (feeds.activity; fan-out skips
+    # members away longer than TOWNSQUARE_INACTIVE_DAYS; none yet: counted as active). And
+    # whether their posts reach followers' home feeds when read rather than by fan-out
+    # (feeds.broadcasters: while they have TOWNSQUARE_BROADCAST_FOLLOWERS followers or more).
+    active_on = models.DateField(null=True, blank=True)
+    broadcast = models.BooleanField(default=False, db_default=False)
 
     objects: ClassVar[Manager] = Manager()
 

@@ -18,7 +18,13 @@ from townsquare.accounts.queries import can_act_as
 from townsquare.communities.models import Group
 from townsquare.core.pagination import parse_cursor
 from townsquare.core.ratelimit import RateLimited
-from townsquare.feeds.queries import LIVE_LIMIT, home_feed, home_feed_since, live_cursor
+from townsquare.feeds.queries import (
+    LIVE_LIMIT,
+    LiveCursor,
+    home_feed,
+    home_feed_since,
+    live_cursor,
+)
 from townsquare.media import actions as media_actions
 from townsquare.posts import actions, queries
 from townsquare.posts.display import hydrate
@@ -68,7 +74,7 @@ def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpRespon
     cursor = parse_cursor(request.GET)
     live = cursor.max_id is None
     feed = home_feed(request.user, max_id=cursor.max_id, limit=cursor.limit)
-    top_id = live_cursor(feed.posts) if live else 0
+    top_id = live_cursor(feed.posts) if live else None
     context = {"form": form, "top_id": top_id, "live": live}
     response = _timeline_response(request, "web/home.html", context, feed.posts, feed.next_max_id)
     response.status_code = status
@@ -77,12 +83,13 @@ def _home(request: HttpRequest, form: PostForm, status: int = 200) -> HttpRespon
 
 @require_GET
 def home_new(request: HttpRequest) -> HttpResponse:
-    """Live updates for the home feed: what arrived after entry `since`, and the next poller."""
+    """Live updates for the home feed: what arrived after `since` (a feeds.queries.LiveCursor),
+    and the next poller."""
     if not isinstance(request.user, User):
         # Signed out meanwhile (or the session expired): 286 tells htmx to stop polling,
         # rather than swapping a login page into the feed.
         return HttpResponse(status=286)
-    since = parse_id(request.GET.get("since")) or 0
+    since = LiveCursor.parse(request.GET.get("since"))
     posts = home_feed_since(request.user, since)
     context = {
         "posts": posts,
