@@ -34,13 +34,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clean_cache() -> Iterator[None]:
     """Cached values (and, with Redis, rate-limit counters) never leak from one test into the
     next. Embedded, the counters live in a database table that each test's rollback clears."""
+    from townsquare.feeds import broadcasters
     from townsquare.site import state
 
     cache.clear()
     state.reset()
+    broadcasters.forget_local()
     yield
     cache.clear()
     state.reset()
+    broadcasters.forget_local()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -52,6 +53,14 @@ class Server:
     def create_bucket(self, name: str) -> str:
         self.client().create_bucket(Bucket=name)
         return name
+
+    def publish_media(self, bucket: str) -> None:
+        """Anyone may read the media objects of `bucket`, as an operator's bucket policy allows
+        (`media/*`, and `tests/*/media/*` for the tests' own prefixes); nothing else."""
+        media = [f"arn:aws:s3:::{bucket}/media/*", f"arn:aws:s3:::{bucket}/tests/*/media/*"]
+        statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
+        policy = {"Version": "2012-10-17", "Statement": [{**statement, "Resource": media}]}
+        self.client().put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
     def variables(self, bucket: str, **extra: str) -> dict[str, str]:
         """The TOWNSQUARE_S3_* settings for a site storing in `bucket` on this server."""
@@ -124,5 +133,6 @@ def configure_environment() -> Server:
     """For the whole-run S3 mode: start a server, make a bucket, and set TOWNSQUARE_S3_*."""
     server = start()
     bucket = server.create_bucket("townsquare-test")
+    server.publish_media(bucket)  # links to media work in a browser, as on a real site
     os.environ.update(server.variables(bucket))
     return server

@@ -3,14 +3,19 @@ this test's own prefix): tests look through these rather than at files on disk."
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from townsquare.media.s3 import is_remote
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 
 def stored_names(storage: Any = None, root: Path | None = None) -> list[str]:
@@ -28,6 +33,22 @@ def stored_names(storage: Any = None, root: Path | None = None) -> list[str]:
     if not root.exists():
         return []
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def fetched(client: Client, name: str) -> tuple[int, bytes]:
+    """(status, body) of the stored file's link, fetched as a browser does: from Townsquare
+    (the local media folder, through `client`), or from the bucket's public URL."""
+    url = str(default_storage.url(name))
+    if not is_remote(default_storage):
+        response = client.get(url)
+        streamed = getattr(response, "streaming_content", None)
+        body = b"".join(streamed) if streamed is not None else response.content
+        return response.status_code, body
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:  # loopback (the test server)
+            return int(answer.status), answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def read_stored(name: str) -> bytes:

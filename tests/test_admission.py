@@ -120,8 +120,12 @@ def busy(app: App, clock: Clock) -> Iterator[tuple[Gate, Call]]:
 
 
 def test_over_capacity_anonymous_refused_quickly_with_retry_after(
-    app: App, busy: tuple[Gate, Call]
+    app: App, busy: tuple[Gate, Call], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from townsquare.core import metrics
+
+    counted: list[str] = []
+    monkeypatch.setattr(metrics, "observe_refusal", counted.append)
     gate, running = busy
     first = Call(gate, "/@someone")  # waits: the anonymous queue holds one
     wait_until(lambda: waiting(gate) == 1)
@@ -131,6 +135,7 @@ def test_over_capacity_anonymous_refused_quickly_with_retry_after(
     assert refused.headers["Retry-After"] == "2"
     assert refused.headers["Content-Type"].startswith("text/html")
     assert b"busy" in refused.body and len(refused.body) < 400
+    assert counted == ["anonymous"]  # /metrics counts refusals by class
     app.release("/slow")
     assert running.code() == 200
     assert first.code() == 200  # the one that waited got its turn

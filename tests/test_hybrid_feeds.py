@@ -32,8 +32,10 @@ def small_threshold(settings):
     """Broadcasters from 3 followers on, so a test needs only a few members."""
     settings.TOWNSQUARE = {**settings.TOWNSQUARE, "BROADCAST_FOLLOWERS": 3}
     cache.delete(broadcasters.CACHE_KEY)
+    broadcasters.forget_local()
     yield
     cache.delete(broadcasters.CACHE_KEY)
+    broadcasters.forget_local()
 
 
 def _ids(posts) -> list[int]:

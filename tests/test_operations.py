@@ -226,6 +226,21 @@ def test_metrics_job_queue_and_caches() -> None:
     assert _sample(text, "townsquare_entity_cache_misses_total", cache="statuses") == misses + 1
 
 
+def test_metrics_count_admission_refusals_by_class() -> None:
+    from townsquare.core import metrics
+
+    before = _sample(_metrics(), "townsquare_admission_refused_total", request_class="member")
+    metrics.observe_refusal("member")
+    text = _metrics()
+    assert (
+        _sample(text, "townsquare_admission_refused_total", request_class="member")
+        == (before or 0) + 1
+    )
+    assert (
+        _sample(text, "townsquare_admission_refused_total", request_class="anonymous") is not None
+    )
+
+
 def test_metrics_post_card_cache_hit_rate() -> None:
     """The web's cache of rendered post cards counts its hits: a second view of the same feed
     is answered from it, an edit is a miss (the card shows the new text)."""

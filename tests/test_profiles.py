@@ -20,6 +20,7 @@ from PIL import ExifTags, Image
 
 from tests.conftest import text_of
 from tests.factories import make_user
+from tests.stored import fetched, stored_names
 from townsquare.accounts import actions
 from townsquare.accounts.models import User
 from townsquare.graph.models import Follow, FollowRequest
@@ -80,15 +81,11 @@ def png_header_claiming(width: int, height: int) -> bytes:
 
 
 def served(client: Client, path: str) -> bytes:
-    """The stored file, fetched the way browsers get it (through its media URL)."""
-    url = default_storage.url(path)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return b"".join(response.streaming_content)  # type: ignore[attr-defined]
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    """The stored file, fetched the way browsers get it (through its media URL: from
+    Townsquare, or from the bucket with TOWNSQUARE_TEST_S3=1)."""
+    status, body = fetched(client, path)
+    assert status == 200, default_storage.url(path)
+    return body
 
 
 # --- names, bio, fields, approve followers -----------------------------------------------
@@ -334,16 +331,14 @@ def test_png_with_exif_is_stripped_too(fern: User, browser: Client) -> None:
 
 
 @pytest.mark.parametrize("field", ["avatar", "header"])
-def test_a_text_file_named_png_is_refused(
-    fern: User, browser: Client, media_root: Path, field: str
-) -> None:
+def test_a_text_file_named_png_is_refused(fern: User, browser: Client, field: str) -> None:
     notes = b"Minutes of the chess society meeting: bring your own board.\n"
     response = save_profile(browser, **{field: upload(notes, "board.png")})
     assert response.status_code == 400
     assert "That file is not an image we can read." in text_of(response)
     fern.refresh_from_db()
     assert getattr(fern, field) == ""
-    assert stored_files(media_root) == []
+    assert stored_names() == []  # nothing in the media folder or the bucket
 
 
 def test_an_image_format_we_do_not_take_is_refused(fern: User, browser: Client) -> None:
@@ -368,7 +363,7 @@ def test_a_truncated_image_is_refused(fern: User, browser: Client) -> None:
 
 @pytest.mark.parametrize("size", [(8000, 8000), (100_000, 100_000)])
 def test_a_decompression_bomb_is_refused(
-    fern: User, browser: Client, media_root: Path, size: tuple[int, int]
+    fern: User, browser: Client, size: tuple[int, int]
 ) -> None:
     data = png_header_claiming(*size)
     assert len(data) < 1000
@@ -377,7 +372,7 @@ def test_a_decompression_bomb_is_refused(
     assert "That image has too many pixels." in text_of(response)
     fern.refresh_from_db()
     assert fern.avatar == ""
-    assert stored_files(media_root) == []
+    assert stored_names() == []  # nothing in the media folder or the bucket
 
 
 def test_an_image_over_the_pixel_limit_is_refused(
@@ -404,9 +399,7 @@ def test_an_oversized_upload_is_refused(fern: User, browser: Client, settings) -
     assert save_profile(browser, avatar=upload(picture())).status_code == 302
 
 
-def test_a_bad_header_leaves_no_half_saved_avatar(
-    fern: User, browser: Client, media_root: Path
-) -> None:
+def test_a_bad_header_leaves_no_half_saved_avatar(fern: User, browser: Client) -> None:
     response = save_profile(
         browser,
         display_name="Fern Green",
@@ -416,7 +409,7 @@ def test_a_bad_header_leaves_no_half_saved_avatar(
     assert response.status_code == 400
     fern.refresh_from_db()
     assert fern.avatar == "" and fern.header == "" and fern.display_name == ""
-    assert stored_files(media_root) == []
+    assert stored_names() == []  # nothing in the media folder or the bucket
 
 
 def test_removing_the_avatar_deletes_the_file(
@@ -431,7 +424,7 @@ def test_removing_the_avatar_deletes_the_file(
     fern.refresh_from_db()
     assert fern.avatar == ""
     assert not default_storage.exists(old)
-    assert browser.get(default_storage.url(old)).status_code == 404
+    assert fetched(browser, old)[0] == 404
 
 
 def test_replacing_the_avatar_deletes_the_old_file(

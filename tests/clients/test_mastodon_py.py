@@ -5,15 +5,20 @@ and stream the user timeline over SSE (Mastodon.py's own streaming) and over web
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import queue
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mastodon import Mastodon, StreamListener
+from PIL import Image
 
 from tests.aio import run as run_coroutine
 from tests.clients.live import PASSWORD, Site, png_bytes, wait_until
@@ -58,6 +63,16 @@ def basil(site: Site, fern: Mastodon) -> Mastodon:
     return client
 
 
+def _fetched(url: str) -> bytes | None:
+    """The body at `url` (on loopback), or None while it is not there (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            body: bytes = answer.read()
+            return body
+    except urllib.error.HTTPError:
+        return None
+
+
 def _ids(statuses: list[Any]) -> list[str]:
     return [str(status["id"]) for status in statuses]
 
@@ -93,7 +108,13 @@ def test_post_with_media_and_read_home(
         what="fern's post in basil's home timeline",
     )
     seen = home[0]
-    assert seen["media_attachments"][0]["url"].startswith(site.url)
+    # The picture's link is absolute, where media are served: this site's /media/, or the
+    # bucket's public URL when media are kept in S3 (TOWNSQUARE_TEST_S3=1); and it opens.
+    url = seen["media_attachments"][0]["url"]
+    media_base = os.environ.get("TOWNSQUARE_S3_PUBLIC_URL") or site.url
+    assert url.startswith(f"{media_base}/media/"), url
+    picture_shown = wait_until(lambda: _fetched(url), timeout=20, what=f"the picture at {url}")
+    assert Image.open(io.BytesIO(picture_shown)).size == (120, 80)
     assert seen["favourited"] is False and seen["reblogged"] is False
     # and it is in fern's own home too
     assert str(status["id"]) in _ids(fern.timeline_home())

@@ -125,13 +125,18 @@ class Gate:
             return self.app(environ, start_response)
         priority = priority_of(environ, self.session_cookie)
         if not self._acquire(priority):
-            return self._refuse(environ, start_response)
+            return self._refuse(environ, start_response, priority)
         try:
             return self.app(environ, start_response)
         finally:
             self._release()
 
-    def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    def _refuse(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], priority: int
+    ) -> list[bytes]:
+        from townsquare.core import metrics
+
+        metrics.observe_refusal(CLASSES[priority])
         api = environ.get("PATH_INFO", "").startswith("/api/")
         body = _JSON if api else _HTML
         start_response(

@@ -16,6 +16,8 @@ What is counted as it happens (cheap: a few microseconds a request):
 - hits and misses of the API's entity caches and of the web's post-card cache (copied from
   the caches' own counters at most once a second, not at each lookup).
 
+- requests refused by admission control (503 under overload), by class.
+
 What is read when `/metrics` is read (one statement): the job queue's depth by state and the
 age of the oldest waiting job.
 """
@@ -89,6 +91,15 @@ CACHE_MISSES = Counter(
     registry=None,
 )
 
+ADMISSION_REFUSED = Counter(
+    "townsquare_admission_refused",
+    "Requests a web process refused with 503 under overload (core.admission), by class.",
+    ["request_class"],
+    registry=None,
+)
+for _name in ("write", "member", "anonymous"):  # core.admission.CLASSES
+    ADMISSION_REFUSED.labels(_name)
+
 CACHES = ("statuses", "accounts", "post_html")  # the API's entities, the web's post cards
 for _name in CACHES:  # present from the start, at zero
     CACHE_HITS.labels(_name)
@@ -130,6 +141,12 @@ def clean_dir(path: Path | None = None) -> int:
                 file.unlink()
                 removed += 1
     return removed
+
+
+def observe_refusal(request_class: str) -> None:
+    """Admission control refused a request of this class (core.admission)."""
+    with contextlib.suppress(Exception):  # counting never breaks the answer
+        ADMISSION_REFUSED.labels(request_class).inc()
 
 
 # -- the entity caches -------------------------------------------------------------------

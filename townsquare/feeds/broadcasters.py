@@ -18,7 +18,9 @@ who follow the author (`receivers`), instead of one key per follower.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +32,8 @@ from townsquare.realtime import bus
 
 CACHE_KEY = "feeds:broadcasters"
 CACHE_SECONDS = 60
+LOCAL_SECONDS = 5.0
+_local: list[Any] = [0.0, frozenset()]  # [expires (monotonic), the ids]
 RESUME_POSTS = 40  # an account that stops broadcasting: its posts fanned out again
 KEY_PREFIX = bus.FOLLOWERS_PREFIX
 
@@ -39,12 +43,20 @@ def threshold() -> int:
 
 
 def broadcasting() -> frozenset[int]:
-    """The ids of every broadcaster on the site (few; cached for a minute, dropped on change)."""
+    """The ids of every broadcaster on the site (few). Kept in the shared cache for a minute
+    and dropped there on change, and in each process for LOCAL_SECONDS (every home feed read
+    asks: a Redis round trip each time would cost more than the rest of the check)."""
+    expires, known = _local
+    now = time.monotonic()
+    if now < expires:
+        return known
     found = cache.get(CACHE_KEY)
     if found is None:
         found = list(User.objects.filter(broadcast=True).values_list("pk", flat=True))
         cache.set(CACHE_KEY, found, CACHE_SECONDS)
-    return frozenset(found)
+    known = frozenset(found)
+    _local[:] = [now + LOCAL_SECONDS, known]
+    return known
 
 
 def followed_by(viewer_id: int) -> tuple[list[int], list[int]]:
@@ -97,8 +109,15 @@ def settle(author_id: int, followers: int) -> bool:
 def _forget() -> None:
     """Drop the cached list now (for this transaction's own reads) and again once the change
     commits (a process that read the list meanwhile cached the old one)."""
+    forget_local()
     cache.delete(CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    transaction.on_commit(forget_local)
+
+
+def forget_local() -> None:
+    """Read the list afresh on the next call in this process."""
+    _local[:] = [0.0, frozenset()]
 
 
 # --- streaming -------------------------------------------------------------------------------
