@@ -27,6 +27,7 @@ The rules (see `townsquare/posts/visibility.py`):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -223,137 +224,152 @@ def check_page(client: Client, surface: str, post: Post, marker: str, want: bool
     assert shown(response.content.decode(), post, marker) is want, f"{surface}: shown is not {want}"
 
 
-def cells() -> list:
-    """One cell per level and relationship; each test checks every surface of its cell in one
-    world (building the world is most of a test's time; the surfaces only read)."""
-    return [
-        pytest.param(level, relationship, id=f"{level}-{relationship}")
-        for level in LEVELS
-        for relationship in RELATIONSHIPS
-    ]
+def cells() -> list[tuple[str, str]]:
+    """Every (level, relationship) cell. One world holds a post of every level by every
+    author and a reader of every relationship, so each test builds one world and checks every
+    cell in it (the surfaces only read; building a world is most of the time), and reports
+    every cell that fails, not just the first."""
+    return [(level, relationship) for level in LEVELS for relationship in RELATIONSHIPS]
+
+
+def check_cells(check: Callable[[str, str], None], wanted: list[tuple[str, str]]) -> None:
+    failures = []
+    for level, relationship in wanted:
+        try:
+            check(level, relationship)
+        except AssertionError as error:
+            failures.append(f"{level} / {relationship}: {str(error).splitlines()[0]}")
+    assert not failures, f"{len(failures)} cells fail:\n" + "\n".join(failures)
+
+
+def client_for(viewer: User | None) -> Client:
+    client = Client()
+    if viewer is not None:
+        client.force_login(viewer)
+    return client
 
 
 # --- the matrix -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "relationship"), cells())
-def test_visibility(client: Client, level: str, relationship: str) -> None:
+def test_visibility() -> None:
     world = build_world()
-    viewer, post = world.viewer(relationship), world.post(level, relationship)
-    check_query_layer(viewer, post, may_see(level, relationship))
-    if viewer is not None:
-        client.force_login(viewer)
-    marker = world.markers[post.pk]
-    for surface in SURFACES:
-        check_page(client, surface, post, marker, expected(level, relationship, surface))
-    response = client.get("/")
-    home_section = 'aria-label="Home feed"' in response.content.decode()
-    assert home_section is (viewer is not None), "only members have a home feed"
-    live = client.get("/home/new?since=0")  # the live-update poller, from the start
-    if viewer is None:
-        assert live.status_code == 286  # htmx is told to stop polling; nothing shown
-        assert not live.content
-    else:
-        assert live.status_code == 200
-        want = expected(level, relationship, "home")
-        assert shown(live.content.decode(), post, marker) is want
+
+    def check(level: str, relationship: str) -> None:
+        viewer, post = world.viewer(relationship), world.post(level, relationship)
+        check_query_layer(viewer, post, may_see(level, relationship))
+        client = client_for(viewer)
+        marker = world.markers[post.pk]
+        for surface in SURFACES:
+            check_page(client, surface, post, marker, expected(level, relationship, surface))
+        response = client.get("/")
+        home_section = 'aria-label="Home feed"' in response.content.decode()
+        assert home_section is (viewer is not None), "only members have a home feed"
+        live = client.get("/home/new?since=0")  # the live-update poller, from the start
+        if viewer is None:
+            assert live.status_code == 286  # htmx is told to stop polling; nothing shown
+            assert not live.content
+        else:
+            assert live.status_code == 200
+            want = expected(level, relationship, "home")
+            assert shown(live.content.decode(), post, marker) is want, "live update"
+
+    check_cells(check, cells())
 
 
-@pytest.mark.parametrize(
-    ("level", "relationship"),
-    [
-        pytest.param(level, relationship, id=f"{level}-{relationship}-home-backfilled")
-        for level in LEVELS
-        for relationship in RELATIONSHIPS
-        if RELATIONSHIPS[relationship][0] is not None
-    ],
-)
-def test_home_feed_after_backfill(client: Client, level: str, relationship: str) -> None:
+def test_home_feed_after_backfill() -> None:
     """The same home feed rules when the posts were there before the follow."""
     world = build_world(posts_first=True)
-    viewer, post = world.viewer(relationship), world.post(level, relationship)
-    assert viewer is not None
-    client.force_login(viewer)
-    want = in_home_feed(level, relationship)
-    check_page(client, "home", post, world.markers[post.pk], want)
+
+    def check(level: str, relationship: str) -> None:
+        viewer, post = world.viewer(relationship), world.post(level, relationship)
+        assert viewer is not None
+        want = in_home_feed(level, relationship)
+        check_page(client_for(viewer), "home", post, world.markers[post.pk], want)
+
+    members = [(lv, rel) for lv, rel in cells() if RELATIONSHIPS[rel][0] is not None]
+    check_cells(check, members)
 
 
-@pytest.mark.parametrize(("level", "relationship"), cells())
-def test_deactivated_author_is_seen_by_nobody(
-    client: Client, level: str, relationship: str
-) -> None:
+def test_deactivated_author_is_seen_by_nobody() -> None:
     world = build_world()
     User.objects.filter(username__in=AUTHORS).update(is_active=False)
-    viewer, post = world.viewer(relationship), world.post(level, relationship)
-    if viewer is not None:
-        viewer.refresh_from_db()
-    check_query_layer(viewer, post, False)
-    if viewer is not None:
-        client.force_login(viewer)  # the deactivated author is signed out by this
-    marker = world.markers[post.pk]
-    for surface in SURFACES:
-        response = client.get(url_for(surface, post))
-        assert response.status_code == (404 if surface in ("profile", "permalink") else 200)
-        assert not shown(response.content.decode(), post, marker), surface
+
+    def check(level: str, relationship: str) -> None:
+        viewer, post = world.viewer(relationship), world.post(level, relationship)
+        if viewer is not None:
+            viewer.refresh_from_db()
+        check_query_layer(viewer, post, False)
+        client = client_for(viewer)  # a deactivated author is signed out by this
+        marker = world.markers[post.pk]
+        for surface in SURFACES:
+            response = client.get(url_for(surface, post))
+            assert response.status_code == (404 if surface in ("profile", "permalink") else 200)
+            assert not shown(response.content.decode(), post, marker), surface
+
+    check_cells(check, cells())
 
 
-@pytest.mark.parametrize(("level", "relationship"), cells())
-def test_a_post_held_by_a_content_rule_is_seen_by_its_author_only(
-    client: Client, level: str, relationship: str
-) -> None:
+def test_a_post_held_by_a_content_rule_is_seen_by_its_author_only() -> None:
     """moderation.rules' "hold", outside groups: gone from every surface for everyone else
-    (also from home feeds it already reached), until a moderator releases it."""
+    (also from home feeds it already reached), until a moderator releases it. (Every post of
+    the world is held; each cell looks at its own.)"""
     world = build_world()
-    post = world.post(level, relationship)
-    Post.objects.filter(pk=post.pk).update(held=True)
-    viewer = world.viewer(relationship)
-    is_author = viewer is not None and viewer.pk == post.author_id
-    check_query_layer(viewer, post, is_author)
-    if viewer is not None:
-        client.force_login(viewer)
-    marker = world.markers[post.pk]
-    for surface in SURFACES:
-        want = is_author and expected(level, relationship, surface)
-        check_page(client, surface, post, marker, want)
+    Post.objects.filter(pk__in=[p.pk for p in world.posts.values()]).update(held=True)
+
+    def check(level: str, relationship: str) -> None:
+        post = world.post(level, relationship)
+        viewer = world.viewer(relationship)
+        is_author = viewer is not None and viewer.pk == post.author_id
+        check_query_layer(viewer, post, is_author)
+        client = client_for(viewer)
+        marker = world.markers[post.pk]
+        for surface in SURFACES:
+            want = is_author and expected(level, relationship, surface)
+            check_page(client, surface, post, marker, want)
+
+    check_cells(check, cells())
 
 
 # --- the query layer agrees with itself on the whole world ------------------------------------
 
 
-@pytest.mark.parametrize("deactivated", [False, True], ids=["active", "deactivated"])
-@pytest.mark.parametrize("relationship", list(RELATIONSHIPS))
-def test_visible_to_and_can_see_agree_on_every_post(relationship: str, deactivated: bool) -> None:
+def test_visible_to_and_can_see_agree_on_every_post() -> None:
     world = build_world()
-    if deactivated:
-        User.objects.filter(username__in=AUTHORS).update(is_active=False)
-    viewer = world.viewer(relationship)
-    if viewer is not None:
-        viewer.refresh_from_db()
-    listed = set(visible_to(viewer).values_list("pk", flat=True))
-    one_by_one = {p.pk for p in Post.objects.select_related("author") if can_see(viewer, p)}
-    assert listed == one_by_one
-    sql_listed = {p.pk for p in queries.list_posts(viewer, limit=1000)}
-    assert sql_listed == listed, "visibility_sql disagrees with visible_to"
-    if deactivated:
-        assert listed == set()
-        return
-    username = RELATIONSHIPS[relationship][0]
     follows = {("fern", "ana"), ("abe", "lou")}
-    wanted = set()
-    for (author, level), post in world.posts.items():
-        if username is None:
-            towards_author = "visitor_of_members_only" if author == "ivy" else "anonymous"
-        elif username == author:
-            towards_author = "author"
-        elif username == "mira":
-            towards_author = "mentioned"
-        elif (username, author) in follows:
-            towards_author = "follower"
-        else:
-            towards_author = "non_follower"
-        if may_see(level, towards_author):
-            wanted.add(post.pk)
-    assert listed == wanted
+
+    def agree(relationship: str, *, deactivated: bool) -> None:
+        viewer = world.viewer(relationship)
+        if viewer is not None:
+            viewer.refresh_from_db()
+        listed = set(visible_to(viewer).values_list("pk", flat=True))
+        one_by_one = {p.pk for p in Post.objects.select_related("author") if can_see(viewer, p)}
+        assert listed == one_by_one, "visible_to disagrees with can_see"
+        sql_listed = {p.pk for p in queries.list_posts(viewer, limit=1000)}
+        assert sql_listed == listed, "visibility_sql disagrees with visible_to"
+        if deactivated:
+            assert listed == set()
+            return
+        username = RELATIONSHIPS[relationship][0]
+        wanted = set()
+        for (author, level), post in world.posts.items():
+            if username is None:
+                towards_author = "visitor_of_members_only" if author == "ivy" else "anonymous"
+            elif username == author:
+                towards_author = "author"
+            elif username == "mira":
+                towards_author = "mentioned"
+            elif (username, author) in follows:
+                towards_author = "follower"
+            else:
+                towards_author = "non_follower"
+            if may_see(level, towards_author):
+                wanted.add(post.pk)
+        assert listed == wanted
+
+    check_cells(lambda _lv, rel: agree(rel, deactivated=False), [("-", r) for r in RELATIONSHIPS])
+    User.objects.filter(username__in=AUTHORS).update(is_active=False)
+    check_cells(lambda _lv, rel: agree(rel, deactivated=True), [("-", r) for r in RELATIONSHIPS])
 
 
 # --- a hidden permalink looks exactly like a missing one --------------------------------------
