@@ -160,6 +160,34 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def group_rss_mb(pgid: int) -> list[dict[str, Any]]:
+    """Resident memory of each live process in a process group (MB), with its command line
+    shortened: the server's main process, its web processes, its streaming process."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+            with open(f"/proc/{entry}/status") as handle:
+                status = handle.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) != pgid:
+            continue
+        rss = next(
+            (line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), "0"
+        )
+        found.append(
+            {"pid": int(entry), "rss_mb": round(int(rss) / 1024, 1), "command": command[-90:]}
+        )
+    return sorted(found, key=lambda row: row["pid"])
+
+
 def machine_cpu_ticks() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs, from /proc/stat."""
     with open("/proc/stat") as handle:
@@ -570,8 +598,11 @@ def measure_home(
             raise SystemExit("bench: the server died during the run")
         rates = cache_hit_rates(port)
         log(f"render caches: {rates}")
+        memory = group_rss_mb(server.pid)
+        log("memory after the runs: " + ", ".join(f"{row['rss_mb']} MB" for row in memory))
         return {
             "cache_hit_rates": rates,
+            "process_rss_mb": memory,
             "server": {
                 "command": "townsquare serve --no-worker --workers "
                 f"{args.workers} --threads {args.threads}",

@@ -376,3 +376,32 @@ def test_json_formatter_keeps_exceptions_and_extras() -> None:
     assert line["request_id"] == "abc123"
     assert line["bed"] == 4
     assert "ValueError: the soil is frozen" in line["exception"]
+
+
+def test_a_redis_that_hangs_fails_the_cache_read_instead_of_holding_the_request() -> None:
+    """The configured Redis cache gives up on a server that accepts the connection and never
+    answers (the settings' socket timeouts), so /health/ready and requests report it."""
+    import socket
+    import threading
+
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from townsquare import settings as site_settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    port = listener.getsockname()[1]
+    options = {**site_settings.REDIS_CACHE_OPTIONS, "socket_timeout": 0.3}  # the same, shorter
+    assert set(options) == {"socket_connect_timeout", "socket_timeout"}
+    hanging = RedisCache(f"redis://127.0.0.1:{port}/0", {"OPTIONS": options})
+    try:
+        with pytest.raises(RedisTimeout):
+            hanging.get("ready")
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()

@@ -64,10 +64,10 @@ PERMALINK_PUBLIC_MEMBER = SIGNED_IN + 2 + BADGE + MARKS
 PERMALINK_FOLLOWERS_ONLY_FOLLOWER = PERMALINK_PUBLIC_MEMBER
 PERMALINK_MENTIONED_ONLY_MENTIONED = PERMALINK_PUBLIC_MEMBER
 
+# The smallest and the largest page: the same count for both shows that it does not grow
+# with the posts on the page nor with the authors followed.
 SIZES = [
     pytest.param(5, 1, id="5-posts-1-author"),
-    pytest.param(20, 1, id="20-posts-1-author"),
-    pytest.param(5, 10, id="5-posts-10-authors"),
     pytest.param(20, 10, id="20-posts-10-authors"),
 ]
 MIXED = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS)

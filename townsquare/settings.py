@@ -151,12 +151,17 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache (rate limits, rendered fragments): local memory embedded, Redis when configured.
+# A Redis that hangs fails a request (and /health/ready) in seconds instead of holding its
+# thread: every cache operation takes well under a millisecond.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
 if CONFIG.redis_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CONFIG.redis_url,
             "KEY_PREFIX": "townsquare",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
     CACHES["ratelimit"] = CACHES["default"]
