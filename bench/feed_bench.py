@@ -39,6 +39,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +143,9 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User+system CPU seconds of the live processes in a process group."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def group_processes(pgid: int) -> Iterator[tuple[str, list[str]]]:
+    """(pid, the fields of /proc/<pid>/stat after the command) of each live process in a
+    process group."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -156,7 +156,13 @@ def group_cpu_seconds(pgid: int) -> float:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[2]) == pgid:  # field 5 (pgrp), counted from field 3 (state)
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            yield entry, fields
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User+system CPU seconds of the live processes in a process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = sum(int(f[11]) + int(f[12]) for _pid, f in group_processes(pgid))  # utime, stime
     return total / ticks
 
 
@@ -164,26 +170,17 @@ def group_rss_mb(pgid: int) -> list[dict[str, Any]]:
     """Resident memory of each live process in a process group (MB), with its command line
     shortened: the server's main process, its web processes, its streaming process."""
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid, _fields in group_processes(pgid):
         try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-            with open(f"/proc/{entry}/status") as handle:
+            with open(f"/proc/{pid}/status") as handle:
                 status = handle.read()
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 command = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) != pgid:
-            continue
-        rss = next(
-            (line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), "0"
-        )
+        rss = next((ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS")), "0")
         found.append(
-            {"pid": int(entry), "rss_mb": round(int(rss) / 1024, 1), "command": command[-90:]}
+            {"pid": int(pid), "rss_mb": round(int(rss) / 1024, 1), "command": command[-90:]}
         )
     return sorted(found, key=lambda row: row["pid"])
 

@@ -149,6 +149,21 @@ def _wait(probe: Any, what: str, timeout: float, log: Path, interval: float = 0.
         time.sleep(interval)
 
 
+def run_seed(module: str, env: dict[str, str]) -> str:
+    """Run `module`'s seed() in a child process on the crash site; what it printed."""
+    seeded = subprocess.run(
+        [sys.executable, "-c", f"from {module} import seed; seed()"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    return seeded.stdout
+
+
 def test_a_worker_killed_during_a_fan_out_to_10000_followers(tmp_path: Path, db: None) -> None:
     # `db` for the test database's name only (its schema is copied); the workers use a
     # database of their own, and this test writes nothing in its transaction.
@@ -156,17 +171,7 @@ def test_a_worker_killed_during_a_fan_out_to_10000_followers(tmp_path: Path, db:
 
     batches = "task_path = 'townsquare.feeds.tasks.fan_out_batch'"
     with _crash_site(tmp_path, connection.settings_dict["NAME"]) as (env, query):
-        seeded = subprocess.run(
-            [sys.executable, "-c", "from tests.test_crash_fanout import seed; seed()"],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert seeded.returncode == 0, seeded.stderr[-3000:]
-        post_id = int(seeded.stdout.split()[-1])
+        post_id = int(run_seed("tests.test_crash_fanout", env).split()[-1])
         log = tmp_path / "workers.log"
         first = _start_worker(env, log)
         try:

@@ -22,7 +22,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_crash_fanout import REPO, _crash_site, _townsquare, _wait
+from tests.test_crash_fanout import _crash_site, _townsquare, _wait, run_seed
 
 WRITERS = ("fern", "ivy", "basil", "sorrel")  # one client thread each
 MOST_PER_WRITER = 60  # a thread stops there: the kill must come first
@@ -375,17 +374,7 @@ def _schema_copied(query: Any) -> bool:
 
 def _seed(env: dict[str, str]) -> tuple[dict[str, Any], int]:
     """The members (id and token by name) and the id of Rosa's post."""
-    seeded = subprocess.run(
-        [sys.executable, "-c", "from tests.test_crash_web import seed; seed()"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr[-3000:]
-    site = json.loads(seeded.stdout.splitlines()[-1])
+    site = json.loads(run_seed("tests.test_crash_web", env).splitlines()[-1])
     return site["members"], int(site["parent"])
 
 
