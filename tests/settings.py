@@ -20,3 +20,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests start their own HTTP servers on 127.0.0.1 for link previews; the outbound client
 # still refuses private and link-local addresses.
 TOWNSQUARE = {**TOWNSQUARE, "OUTBOUND_ALLOW_LOOPBACK": True}  # noqa: F405
+
+# Argon2 still (stored hashes read "argon2$argon2id$..."), at its smallest cost: the site's
+# parameters take about 0.2 s a hash on these machines, and the suite signs up and logs in
+# hundreds of times. tests/test_accounts_web.py checks the real parameters where it matters.
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405

@@ -9,12 +9,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.http import HttpResponse
 from django.test import Client
 
 from tests.factories import PASSWORD, make_user, run_jobs, sign_up_checks
+from townsquare import settings as site_settings
 from townsquare.accounts.models import User, UserSession
 from townsquare.core import ratelimit
 
@@ -99,7 +101,8 @@ def change_email(client: Client, email: str, password: str = PASSWORD) -> HttpRe
     )
 
 
-REAL_HASHERS = list(settings.PASSWORD_HASHERS)
+# The site's own hashers (the test settings put a cheaper argon2 first).
+REAL_HASHERS = list(site_settings.PASSWORD_HASHERS)
 
 
 @pytest.fixture(autouse=True)
@@ -462,6 +465,10 @@ def test_password_reset_link_sets_a_new_argon2_password_and_works_once(
     assert done["Location"] == "/login"
     user.refresh_from_db()
     assert user.password.startswith("argon2")
+    # The site's own cost (the suite's quicker argon2 is not in play here).
+    stored = Argon2PasswordHasher().decode(user.password)
+    assert stored["memory_cost"] == Argon2PasswordHasher.memory_cost
+    assert stored["time_cost"] == Argon2PasswordHasher.time_cost
     assert user.check_password(NEW_PASSWORD)
 
     # The link is spent.
@@ -550,6 +557,10 @@ def test_change_password_needs_the_old_one_and_signs_out_other_browsers(
     assert done["Location"] == "/settings/account"
     user.refresh_from_db()
     assert user.password.startswith("argon2")
+    # The site's own cost (the suite's quicker argon2 is not in play here).
+    stored = Argon2PasswordHasher().decode(user.password)
+    assert stored["memory_cost"] == Argon2PasswordHasher.memory_cost
+    assert stored["time_cost"] == Argon2PasswordHasher.time_cost
     assert user.check_password(NEW_PASSWORD)
     assert signed_in(here)
     assert not signed_in(there)
