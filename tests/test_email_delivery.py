@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import Site, assert_ok
+from tests.test_cli import Site, assert_ok, migrated_database
+
+__all__ = ["migrated_database"]  # the session fixture: a migrated SQLite database to copy
 
 SEND_CONFIRMATION = """
 from townsquare.accounts import actions
@@ -80,10 +82,11 @@ def smtp_server() -> Iterator[TinySMTPServer]:
 
 
 def test_confirmation_mail_goes_to_the_configured_smtp_server(
-    tmp_path: Path, smtp_server: TinySMTPServer
+    tmp_path: Path, smtp_server: TinySMTPServer, migrated_database: Path
 ) -> None:
     site = Site.make(
         tmp_path,
+        database=migrated_database,  # a copy: migrating from scratch takes most of the time
         TOWNSQUARE_EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
         TOWNSQUARE_EMAIL_FROM="Gardening Club <club@example.org>",
     )
@@ -98,8 +101,10 @@ def test_confirmation_mail_goes_to_the_configured_smtp_server(
     assert not list((site.data_dir / "mail").glob("*"))  # nothing left in the folder
 
 
-def test_without_smtp_mail_is_written_to_the_data_dir_and_the_console(tmp_path: Path) -> None:
-    site = Site.make(tmp_path)
+def test_without_smtp_mail_is_written_to_the_data_dir_and_the_console(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    site = Site.make(tmp_path, database=migrated_database)
     result = site.python(SEND_CONFIRMATION)
     assert_ok(result)
     written = list((site.data_dir / "mail").glob("*.log"))
