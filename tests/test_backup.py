@@ -32,9 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.test_cli import Result, Site, assert_ok, assert_one_line_failure, migrated_database
-
-__all__ = ["migrated_database"]  # the session fixture: a migrated SQLite database to copy
+from tests.test_cli import Result, Site, assert_ok, assert_one_line_failure
 
 SERVER_URL = os.environ.get("TOWNSQUARE_DATABASE_URL", "")
 POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql://"))
@@ -122,9 +120,10 @@ REFUSED = ("damaged", "cut short", "not a Townsquare backup")
 
 
 @contextmanager
-def scratch_database() -> Iterator[dict[str, str]]:
-    """On PostgreSQL, a new empty database on the test server (dropped afterwards) as the
-    variable pointing a site at it; on SQLite nothing (the site's data dir holds its file)."""
+def scratch_database(template: str | None = None) -> Iterator[dict[str, str]]:
+    """On PostgreSQL, a new database on the test server (dropped afterwards), empty or a copy
+    of `template`, as the variable pointing a site at it; on SQLite nothing (the site's data
+    dir holds its file)."""
     if not POSTGRES:
         yield {}
         return
@@ -132,8 +131,9 @@ def scratch_database() -> Iterator[dict[str, str]]:
 
     name = f"test_restore_{secrets.token_hex(4)}"
     parts = urlsplit(SERVER_URL)
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(SERVER_URL, autocommit=True) as server:
-        server.execute(f'CREATE DATABASE "{name}"')
+        server.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield {"TOWNSQUARE_DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
     finally:
@@ -142,14 +142,33 @@ def scratch_database() -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def new_site(root: Path, database: Path | None = None) -> Iterator[Site]:
+def new_site(root: Path, database: Path | str | None = None) -> Iterator[Site]:
     """A site that nobody has used, its settings loaded once (so its data dir, with a
-    generated secret key, exists, as after any first command)."""
+    generated secret key, exists, as after any first command). With `database` (the
+    `migrated` fixture), its database starts migrated: a copy of that SQLite file, or on
+    PostgreSQL of that template database."""
     root.mkdir(parents=True, exist_ok=True)
-    with scratch_database() as variables:
-        site = Site.make(root, root / "data", database=None if POSTGRES else database, **variables)
+    template = database if POSTGRES and isinstance(database, str) else None
+    with scratch_database(template) as variables:
+        sqlite = None if POSTGRES or isinstance(database, str) else database
+        site = Site.make(root, root / "data", database=sqlite, **variables)
         assert_ok(site.python("pass"))
         yield site
+
+
+@pytest.fixture(scope="module")
+def migrated(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path
+) -> Iterator[Path | str]:
+    """What a migrated site starts from: the migrated SQLite file, or on PostgreSQL a database
+    migrated once for this module (each site's is a copy: CREATE DATABASE ... TEMPLATE; the
+    migrations take about 25 s of CPU there)."""
+    if not POSTGRES:
+        yield migrated_database
+        return
+    with new_site(tmp_path_factory.mktemp("template")) as template:
+        assert_ok(template.townsquare("migrate", timeout=180))
+        yield urlsplit(template.env["TOWNSQUARE_DATABASE_URL"]).path.lstrip("/")
 
 
 def dump(site: Site) -> dict[str, object]:
@@ -185,9 +204,9 @@ def fingerprint(site: Site) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Iterator[Site]:
+def source(tmp_path_factory: pytest.TempPathFactory, migrated: Path | str) -> Iterator[Site]:
     """The gardening club's site, made once for this module."""
-    with new_site(tmp_path_factory.mktemp("source"), migrated_database) as site:
+    with new_site(tmp_path_factory.mktemp("source"), migrated) as site:
         if POSTGRES:
             assert_ok(site.townsquare("migrate", timeout=180))
         assert_ok(site.python(POPULATE, timeout=120))
@@ -298,9 +317,9 @@ print(json.dumps({
 
 
 def test_a_backup_taken_while_members_post_is_consistent(
-    tmp_path: Path, migrated_database: Path, target: Site
+    tmp_path: Path, migrated: Path | str, target: Site
 ) -> None:
-    with new_site(tmp_path / "busy", migrated_database) as busy:
+    with new_site(tmp_path / "busy", migrated) as busy:
         if POSTGRES:
             assert_ok(busy.townsquare("migrate", timeout=180))
         stop = tmp_path / "stop"
@@ -330,9 +349,9 @@ def test_a_backup_taken_while_members_post_is_consistent(
 
 
 def test_an_older_backup_is_brought_up_to_date(
-    tmp_path: Path, migrated_database: Path, target: Site
+    tmp_path: Path, migrated: Path | str, target: Site
 ) -> None:
-    with new_site(tmp_path / "older", migrated_database) as older:
+    with new_site(tmp_path / "older", migrated) as older:
         if POSTGRES:
             assert_ok(older.townsquare("migrate", timeout=180))
         # The site as it was before the latest migration of polls.
@@ -364,11 +383,11 @@ print(json.dumps(len(executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 def test_a_migrated_but_unused_site_is_a_valid_target(
-    tmp_path: Path, archive: Path, migrated_database: Path, source: Site
+    tmp_path: Path, archive: Path, migrated: Path | str, source: Site
 ) -> None:
     """SQLite: its file is replaced. PostgreSQL: pg_restore needs a database without tables,
     so the operator is told to create one."""
-    with new_site(tmp_path / "unused", migrated_database) as unused:
+    with new_site(tmp_path / "unused", migrated) as unused:
         if POSTGRES:
             assert_ok(unused.townsquare("migrate", timeout=180))
             before = fingerprint(unused)

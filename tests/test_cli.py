@@ -166,15 +166,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite database made by `townsquare migrate` once; tests start from copies of it
-    (every command migrates first anyway, so this only saves time)."""
-    site = Site.make(tmp_path_factory.mktemp("migrated"))
-    assert_ok(site.townsquare("migrate"))
-    return site.data_dir / "townsquare.sqlite3"
-
-
 def members(site: Site) -> dict[str, list[str]]:
     """`user list` as {username: [email, role, confirmed, active]}."""
     result = site.townsquare("user", "list")
@@ -369,8 +360,10 @@ print(json.dumps({
 """
 
 
-def test_demo_fills_the_site_with_members_posts_and_home_feeds(tmp_path: Path) -> None:
-    site = Site.make(tmp_path)
+def test_demo_fills_the_site_with_members_posts_and_home_feeds(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    site = Site.make(tmp_path, database=migrated_database)
     result = site.townsquare("demo", "--members", "12", "--posts", "30", timeout=90)
     assert_ok(result)
     assert "12 members, 30 new posts" in result.stdout
@@ -522,8 +515,10 @@ def test_serve_starts_answers_http_and_runs_jobs_in_process(tmp_path: Path) -> N
     assert "Traceback" not in server.text()
 
 
-def test_serve_without_worker_leaves_jobs_to_worker_once(tmp_path: Path) -> None:
-    site = Site.make(tmp_path)
+def test_serve_without_worker_leaves_jobs_to_worker_once(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    site = Site.make(tmp_path, database=migrated_database)
     with serving(site, "--no-worker") as server:
         server.wait_until_up()
         assert "No job worker in this process" in server.text()

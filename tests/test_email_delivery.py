@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import Site, assert_ok, migrated_database
-
-__all__ = ["migrated_database"]  # the session fixture: a migrated SQLite database to copy
+from tests.test_cli import Site, assert_ok
 
 SEND_CONFIRMATION = """
 from townsquare.accounts import actions

@@ -20,8 +20,10 @@ print(refused)
 """
 
 
-def test_two_processes_share_one_login_failure_count(tmp_path: Path) -> None:
-    site = Site.make(tmp_path)
+def test_two_processes_share_one_login_failure_count(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    site = Site.make(tmp_path, database=migrated_database)
     assert_ok(site.townsquare("migrate"))
     limit = 10  # LOGIN_FAILURES_PER_ACCOUNT
     first = site.python(HIT, str(limit - 3))

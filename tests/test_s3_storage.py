@@ -24,7 +24,7 @@ from tests.api.conftest import api_as
 from tests.conftest import client_of, text_of
 from tests.factories import make_user, run_jobs
 from tests.stored import write_stored
-from tests.test_cli import Site, assert_ok, assert_one_line_failure, migrated_database
+from tests.test_cli import Site, assert_ok, assert_one_line_failure
 from tests.test_data_export import archive_of
 from tests.test_media_images import camera_jpeg, upload_file
 from townsquare.accounts.models import DataExport, ExportStatus, User
@@ -35,7 +35,6 @@ from townsquare.media.s3 import bucket_problem, storages_for
 from townsquare.posts import actions as post_actions
 
 pytestmark = pytest.mark.django_db
-__all__ = ["migrated_database"]  # the session fixture: a migrated SQLite database to copy
 
 
 @pytest.fixture(scope="module")
