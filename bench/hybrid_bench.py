@@ -40,7 +40,8 @@ def main() -> None:
     from django.utils import timezone
 
     from townsquare.accounts.models import User
-    from townsquare.feeds import activity, broadcasters
+    from townsquare.feeds import actions as feed_actions
+    from townsquare.feeds import broadcasters
     from townsquare.feeds.models import TimelineEntry
     from townsquare.feeds.queries import _HOME_SOURCE, _NOT_EXCLUSIVE, home_feed
     from townsquare.graph.models import Follow
@@ -95,7 +96,7 @@ def main() -> None:
     User.objects.filter(pk=viewer.pk).update(active_on=away)
     returning = User.objects.get(pk=viewer.pk)
     start = time.perf_counter()
-    rebuilt = activity.touch(returning)
+    rebuilt = feed_actions.touch(returning)
     took = (time.perf_counter() - start) * 1000
     written = TimelineEntry.objects.filter(owner=viewer).count()
     print(f"rebuild after 40 days away: {took:.1f} ms, {written} entries (rebuilt: {rebuilt})")

@@ -14,7 +14,8 @@ from tests.aio import run as run_coroutine
 from tests.api.conftest import api_as
 from tests.factories import follow, make_post, make_user, run_jobs
 from townsquare.accounts.models import User
-from townsquare.feeds import activity, broadcasters
+from townsquare.feeds import actions as feed_actions
+from townsquare.feeds import broadcasters
 from townsquare.feeds.models import TimelineEntry
 from townsquare.feeds.queries import LiveCursor, home_feed, home_feed_since, live_cursor
 from townsquare.graph import actions as graph_actions
@@ -284,8 +285,8 @@ def test_the_rebuild_follows_the_fan_out_rules_and_the_cap(settings) -> None:
     reply = post_actions.create_post(author, text="We do!", in_reply_to=stranger_post)
     posts = [make_post(author, f"Planting plan, bed {i}") for i in range(25)]
     run_jobs()
-    assert activity.touch(User.objects.get(pk=away.pk))
+    assert feed_actions.touch(User.objects.get(pk=away.pk))
     stored = set(TimelineEntry.objects.filter(owner=away).values_list("post_id", flat=True))
     assert stored == {p.pk for p in posts[5:]}  # the newest 20
     assert reply.pk not in stored
-    assert not activity.touch(User.objects.get(pk=away.pk))  # once a day
+    assert not feed_actions.touch(User.objects.get(pk=away.pk))  # once a day

@@ -25,9 +25,9 @@ class SessionActivityMiddleware:
         if user is not None and user.is_authenticated and user.active_on != timezone.localdate():
             # Once a day, before the page: a member back after a long absence gets their
             # home feed rebuilt first (feeds.activity).
-            from townsquare.feeds import activity
+            from townsquare.feeds import actions as feed_actions
 
-            activity.touch(user)
+            feed_actions.touch(user)
         response = self.get_response(request)
         if user is not None and user.is_authenticated and request.session.session_key:
             now = timezone.now()

@@ -32,7 +32,7 @@ from townsquare.api.errors import ApiError
 from townsquare.api.json import dumps
 from townsquare.api.params import Params, collect, parse
 from townsquare.core.ratelimit import API_WRITES_PER_IP, WRITES_PER_ACCOUNT, RateLimited
-from townsquare.feeds import activity
+from townsquare.feeds import actions as feed_actions
 
 AuthRule = Literal["none", "optional", "user", "app"]
 Scope = str | tuple[str, ...] | None
@@ -266,7 +266,7 @@ def _authenticate(route: Route, request: HttpRequest) -> Auth | None:
     if auth is not None and route.scope and not auth.allows(route.scope):
         raise errors.forbidden_scope()
     if auth is not None and auth.user is not None and auth.user.active_on != timezone.localdate():
-        activity.touch(auth.user)  # once a day; rebuilds the home feed after a long absence
+        feed_actions.touch(auth.user)  # once a day; rebuilds the home feed after a long absence
     return auth
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from townsquare.accounts.models import User
 from townsquare.core.ids import id_for_time
-from townsquare.feeds import activity
+from townsquare.feeds import activity, broadcasters
 from townsquare.feeds.models import TimelineEntry
 from townsquare.posts.models import Mention
 
@@ -127,3 +129,90 @@ def trim_home(owner_id: int, keep: int) -> int:
         return 0
     deleted, _ = TimelineEntry.objects.filter(owner_id=owner_id, post_id__lte=cutoff[0]).delete()
     return deleted
+
+
+# --- members back after a long absence (feeds.activity) ----------------------------------
+
+
+def touch(user: User) -> bool:
+    """Record that `user` is using the site today (a no-op when already recorded). Returns
+    whether their home feed was rebuilt (they were inactive)."""
+    today = timezone.localdate()
+    last = user.active_on
+    if last == today:
+        return False
+    user.active_on = today
+    recorded = User.objects.filter(pk=user.pk).exclude(active_on=today)
+    if last is None or last >= activity.cutoff(today):
+        recorded.update(active_on=today)  # one statement
+        return False
+    with transaction.atomic():  # back from a long absence: the day and the feed together
+        if not recorded.update(active_on=today):  # another request of theirs did it first
+            return False
+        rebuild_home(user.pk, since=last)
+    return True
+
+
+def rebuild_home(owner_id: int, *, since: date) -> int:
+    """Write the newest posts (up to the feed's cap) of everyone `owner_id` follows, made
+    since the day `since` (a day of margin before it), into their home feed. Broadcasters and
+    groups are read at read time and are left out; so are replies to people the member does
+    not follow and shares from accounts whose shares they turned off, as fan-out does."""
+    start = datetime.combine(
+        since - timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO feeds_timelineentry (owner_id, post_id, author_id)"
+            " SELECT %s, p.id, p.author_id FROM graph_follow f"
+            " JOIN accounts_user a ON a.id = f.followee_id AND NOT a.broadcast"
+            " JOIN posts_post p ON p.author_id = f.followee_id"
+            " WHERE f.follower_id = %s AND p.id > %s AND p.group_id IS NULL"
+            " AND (p.reblog_of_id IS NULL OR f.show_reblogs)"
+            " AND (p.in_reply_to_author_id IS NULL OR p.in_reply_to_author_id = p.author_id"
+            " OR p.in_reply_to_author_id = f.follower_id OR EXISTS (SELECT 1 FROM graph_follow f2"
+            " WHERE f2.follower_id = f.follower_id AND f2.followee_id = p.in_reply_to_author_id))"
+            " ORDER BY p.id DESC LIMIT %s"
+            " ON CONFLICT DO NOTHING",
+            [
+                owner_id,
+                owner_id,
+                id_for_time(start.timestamp()),
+                settings.TOWNSQUARE["HOME_FEED_CAP"],
+            ],
+        )
+        return cursor.rowcount
+
+
+# --- broadcasters (feeds.broadcasters) ------------------------------------------------------
+
+
+def settle_broadcaster(author_id: int, followers: int) -> bool:
+    """Whether the author's new post is merged at read time: turns the author into a
+    broadcaster at the threshold, and back below nine tenths of it (the recent posts are then
+    fanned out again). Called by the fan-out job, which knows the follower count."""
+    from townsquare.core.jobs import enqueue
+    from townsquare.feeds.tasks import fan_out_post
+    from townsquare.posts.models import Post
+
+    limit = broadcasters.threshold()
+    now = User.objects.filter(pk=author_id).values_list("broadcast", flat=True).first()
+    if now is None:
+        return False
+    if not now and followers >= limit:
+        User.objects.filter(pk=author_id).update(broadcast=True)
+        broadcasters.forget()
+        return True
+    if now and followers < limit * 9 // 10:
+        with transaction.atomic():
+            User.objects.filter(pk=author_id).update(broadcast=False)
+            recent = (
+                Post.objects.filter(author_id=author_id, group__isnull=True)
+                .order_by("-id")
+                .values_list("pk", flat=True)[: broadcasters.RESUME_POSTS]
+            )
+            for post_id in recent:
+                enqueue(fan_out_post, post_id)
+        broadcasters.forget()
+        return False
+    return bool(now)

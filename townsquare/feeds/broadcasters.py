@@ -75,38 +75,7 @@ def followed_by(viewer_id: int) -> tuple[list[int], list[int]]:
     return [row[0] for row in rows], [row[0] for row in rows if row[1]]
 
 
-def settle(author_id: int, followers: int) -> bool:
-    """Whether the author's new post is merged at read time: turns the author into a
-    broadcaster at the threshold, and back below nine tenths of it (the recent posts are then
-    fanned out again). Called by the fan-out job, which knows the follower count."""
-    from townsquare.core.jobs import enqueue
-    from townsquare.feeds.tasks import fan_out_post
-    from townsquare.posts.models import Post
-
-    limit = threshold()
-    now = User.objects.filter(pk=author_id).values_list("broadcast", flat=True).first()
-    if now is None:
-        return False
-    if not now and followers >= limit:
-        User.objects.filter(pk=author_id).update(broadcast=True)
-        _forget()
-        return True
-    if now and followers < limit * 9 // 10:
-        with transaction.atomic():
-            User.objects.filter(pk=author_id).update(broadcast=False)
-            recent = (
-                Post.objects.filter(author_id=author_id, group__isnull=True)
-                .order_by("-id")
-                .values_list("pk", flat=True)[:RESUME_POSTS]
-            )
-            for post_id in recent:
-                enqueue(fan_out_post, post_id)
-        _forget()
-        return False
-    return bool(now)
-
-
-def _forget() -> None:
+def forget() -> None:
     """Drop the cached list now (for this transaction's own reads) and again once the change
     commits (a process that read the list meanwhile cached the old one)."""
     forget_local()

@@ -12,11 +12,11 @@ from townsquare.accounts.models import User
 from townsquare.communities.models import Membership, MembershipState
 from townsquare.core import metrics
 from townsquare.core.jobs import BULK, INTERACTIVE, enqueue, retried
-from townsquare.feeds import broadcasters
 from townsquare.feeds.actions import (
     add_post_to_followers_homes,
     add_post_to_homes,
     add_to_home,
+    settle_broadcaster,
     trim_home,
 )
 from townsquare.graph.models import Block, Follow
@@ -75,7 +75,7 @@ def fan_out_post(post_id: int) -> int:
     )
     size = settings.TOWNSQUARE["FANOUT_BATCH_SIZE"]
     ids = list(_followers(author_id).order_by("follower_id").values_list("follower_id", flat=True))
-    if broadcasters.settle(author_id, len(ids)):
+    if settle_broadcaster(author_id, len(ids)):
         # Read from the posts table by each follower's home feed (feeds.broadcasters): no
         # rows to write, one event for the streaming processes.
         realtime.broadcast_delivered(post_id, author_id)
