@@ -141,6 +141,29 @@ def test_a_notifier_appeals_an_action_and_the_outcome_is_in_the_notices_language
     assert Appeal.objects.get(pk=made.pk).state == AppealState.UPHELD
 
 
+def test_the_notifiers_emails_are_written_from_templates_in_the_notices_language(
+    rowan: User,
+) -> None:
+    run_jobs()
+    mail.outbox.clear()
+    case, notice = _notice("fr")
+    run_jobs()
+    [received] = [m for m in mail.outbox if m.to == ["hazel@example.org"]]
+    assert notice.reference in received.subject
+    assert f"Sa référence est {notice.reference}." in received.body
+    assert f"  {notice.urls[0]}" in received.body  # what they told us about, one per line
+    mail.outbox.clear()
+    cases.dismiss(rowan, case.pk, "Looks like a real swap.")
+    run_jobs()
+    [decided] = [m for m in mail.outbox if m.to == ["hazel@example.org"]]
+    assert "a pris une décision concernant votre signalement" in decided.body
+    decision = appeals.decision_of_case(Case.objects.get(pk=case.pk))
+    assert decision is not None
+    until = appeals.appeal_until(decision).date().isoformat()
+    assert f"jusqu’au {until}" in decided.body and LINK.search(decided.body)
+    assert "&#x27;" not in decided.body and "&amp;" not in decided.body  # plain text, unescaped
+
+
 def test_tampered_or_expired_links_are_refused_with_a_400(rowan: User) -> None:
     case, notice = _notice()
     link = _link_after(lambda: cases.dismiss(rowan, case.pk, ""))

@@ -87,17 +87,13 @@ def language_of(notice: Notice) -> str:
     return supported_language(notice.language) or site_language()
 
 
-def decision_paragraph(notice: Notice, case: Case) -> str:
-    """The appeal part of the decision email about `notice` (in the current language), or
-    "" when there is nothing to appeal."""
+def appeal_of(notice: Notice, case: Case) -> tuple[str, str] | None:
+    """How the notifier of `notice` appeals the decision on `case`: the last day (ISO date)
+    and the signed link; None when there is nothing to appeal."""
     decision = appeals.decision_of_case(case)
     if decision is None or not notice.email:
-        return ""
-    until = appeals.appeal_until(decision)
-    return _(
-        "If you disagree with this decision, you can appeal it until %(date)s at this "
-        "address:\n%(link)s"
-    ) % {"date": until.date().isoformat(), "link": link_for(notice, decision)}
+        return None
+    return appeals.appeal_until(decision).date().isoformat(), link_for(notice, decision)
 
 
 def email_outcome(found: Appeal) -> None:

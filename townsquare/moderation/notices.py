@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -284,12 +285,14 @@ def _site_name() -> str:
 def _acknowledgement(notice: Notice) -> tuple[str, str]:
     with translation.override(notice.language or None):
         subject = _("We received your notice %(reference)s") % {"reference": notice.reference}
-        links = "\n".join(f"  {url}" for url in notice.urls)
-        body = _(
-            "Thank you for your notice to %(site)s. Its reference is %(reference)s.\n\n"
-            "You told us about:\n%(links)s\n\nOur moderators will look at it and email "
-            "you their decision."
-        ) % {"site": _site_name(), "reference": notice.reference, "links": links}
+        body = render_to_string(
+            "moderation/email/notice_received.txt",
+            {
+                "notice": notice,
+                "site_name": _site_name(),
+                "links": "\n".join(f"  {url}" for url in notice.urls),
+            },
+        )
     return subject, body
 
 
@@ -300,14 +303,19 @@ def notify_notice_decision(notice: Notice, decision_text: str, case: Case | None
         return False
     from townsquare.moderation import notice_appeals
 
+    appeal = notice_appeals.appeal_of(notice, case) if case is not None else None
     with translation.override(notice_appeals.language_of(notice)):
         subject = _("The decision on your notice %(reference)s") % {"reference": notice.reference}
-        body = _(
-            "A moderator of %(site)s decided on your notice %(reference)s:\n\n%(decision)s"
-            "\n\nThank you for telling us."
-        ) % {"site": _site_name(), "reference": notice.reference, "decision": decision_text}
-        if case is not None and (appeal := notice_appeals.decision_paragraph(notice, case)):
-            body += "\n\n" + appeal
+        body = render_to_string(
+            "moderation/email/notice_decided.txt",
+            {
+                "notice": notice,
+                "site_name": _site_name(),
+                "decision_text": decision_text,
+                "appeal_until": appeal[0] if appeal else "",
+                "appeal_link": appeal[1] if appeal else "",
+            },
+        )
     _send(notice, subject, body)
     return True
 
