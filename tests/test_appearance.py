@@ -328,6 +328,32 @@ def test_rules_are_edited_one_per_row_with_an_optional_hint(rosa: User) -> None:
     assert "Shake hands after a game" in text_of(client_of(None).get("/site/rules"))
 
 
+def test_the_rules_page_is_the_numbered_rules_and_a_markdown_text_under_them(rosa: User) -> None:
+    Rule.objects.create(text="Be kind to beginners", position=1)
+    text = (
+        "## What this means\n\nExplain moves, do not mock them. Moderators warn first, then "
+        "*limit* the account.\n\n<script>alert('check')</script> [more](javascript:alert(1))"
+    )
+    saved = client_of(rosa).post(
+        "/admin/appearance/pages",
+        {"about_md": "", "terms_md": "", "privacy_md": "", "rules_md": text},
+    )
+    assert saved.status_code == 302 and _row().rules_md == text
+    page = text_of(client_of(None).get("/site/rules"))
+    rules, explained = page.index("Be kind to beginners"), page.index("<h2>What this means</h2>")
+    assert rules < explained and "then <em>limit</em> the account." in page
+    assert "<script>alert" not in page and 'href="javascript:' not in page.lower()
+    assert "has no written rules yet" not in page
+    # The about page keeps showing the rules list only, not the rules page's text.
+    assert "What this means" not in text_of(client_of(None).get("/about"))
+    # A text alone (no numbered rules yet) is a rules page too.
+    Rule.objects.all().delete()
+    alone = text_of(client_of(None).get("/site/rules"))
+    assert "<h2>What this means</h2>" in alone and "has no written rules yet" not in alone
+    too_long = client_of(rosa).post("/admin/appearance/pages", {"rules_md": "x" * 50_001})
+    assert too_long.status_code == 400 and _row().rules_md == text
+
+
 # --- who may ----------------------------------------------------------------------------------
 
 

@@ -43,6 +43,14 @@ def test_nobody_signs_up_while_the_setup_link_is_outstanding() -> None:
     page = Client().get("/signup")
     assert page.status_code == 403
     assert "being set up" in text_of(page)
+    # Apps cannot sign up either, and the instance tells them registrations are closed.
+    from tests.test_registration import api_register
+
+    refused = api_register()
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert not User.objects.filter(username="basil").exists()
+    instance = Client().get("/api/v2/instance").json()
+    assert instance["registrations"]["enabled"] is False
 
 
 def test_the_wizard_sets_up_the_site_from_the_link() -> None:

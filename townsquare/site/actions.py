@@ -82,6 +82,7 @@ FIELD_PERMISSIONS: dict[str, str] = {
     "about_md": "manage_appearance",
     "terms_md": "manage_appearance",
     "privacy_md": "manage_appearance",
+    "rules_md": "manage_appearance",
 }
 
 

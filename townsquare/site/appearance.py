@@ -28,6 +28,7 @@ FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "about_md": checks.text(PAGE_LENGTH),
     "terms_md": checks.text(PAGE_LENGTH),
     "privacy_md": checks.text(PAGE_LENGTH),
+    "rules_md": checks.text(PAGE_LENGTH),
 }
 
 

@@ -83,6 +83,15 @@ class PagesForm(forms.Form):
     privacy_md = forms.CharField(
         label=_("Privacy policy"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
+    rules_md = forms.CharField(
+        label=_("Rules page"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Markdown. Shown on the rules page under the numbered rules: what they mean, with "
+            "examples, and how moderators enforce them."
+        ),
+    )
 
 
 class RuleForm(forms.Form):

@@ -56,6 +56,8 @@ class SiteSettings(models.Model):
     about_md = models.TextField(blank=True)
     terms_md = models.TextField(blank=True)
     privacy_md = models.TextField(blank=True)
+    # Shown on the rules page under the numbered rules (what they mean, how they are enforced).
+    rules_md = models.TextField(blank=True, default="", db_default="")
     # The language for visitors whose browser asks for none the site speaks (and for emails
     # to members who chose none): a code of settings.LANGUAGES.
     default_language = models.CharField(max_length=12, default="en")

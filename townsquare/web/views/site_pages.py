@@ -35,6 +35,7 @@ def site_page(request: HttpRequest, slug: str) -> HttpResponse:
             "title": _("Rules"),
             "rules": Rule.objects.all(),
             "slug": slug,
+            "html": to_html(row.rules_md),
         }
         return render(request, "web/site/page.html", context)
     if slug not in PAGES:

@@ -21,7 +21,7 @@ from townsquare.web.appearance_forms import AppearanceForm, PagesForm, RuleFormS
 from townsquare.web.views.common import apply_errors, permission_required
 
 LOOK_FIELDS = ("theme", "color_mode", "accent_color", "background_color", "footer_md", "custom_css")
-PAGE_FIELDS = ("about_md", "terms_md", "privacy_md")
+PAGE_FIELDS = ("about_md", "terms_md", "privacy_md", "rules_md")
 
 
 def _initial(row: SiteSettings, fields: tuple[str, ...]) -> dict[str, Any]:
