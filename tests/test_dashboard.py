@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+import townsquare
 from tests.conftest import client_of, text_of
 from tests.factories import PASSWORD, follow, make_post, make_user, run_jobs
 from tests.stored import write_stored
@@ -98,6 +99,12 @@ def test_the_figures_of_a_small_club() -> None:
     assert signups[today] == 4 and signups[today - timedelta(days=5)] == 1
     assert figures.signups.total == 5
     assert dict(figures.reports.points())[today] == 1 and figures.reports.total == 1
+    # Members at the end of each day: sam from five days ago, the other three from today (the
+    # page and the applicant are no members).
+    members = dict(figures.members_per_day.points())
+    assert len(members) == stats.DAYS and members[today] == 4
+    assert members[today - timedelta(days=1)] == members[today - timedelta(days=5)] == 1
+    assert members[today - timedelta(days=6)] == 0
 
 
 def test_a_share_is_no_post_and_old_activity_is_outside_the_month() -> None:
@@ -127,34 +134,40 @@ def test_the_figures_cost_the_same_statements_however_big_the_club() -> None:
         member = make_user(f"gardener{n}")
         make_post(member, f"Plot {n} is dug")
         create_report(member, fern, comment="Too many potato puns.")
-    assert statements() == small <= 8
+    assert statements() == small <= 9
 
 
 def test_the_page_shows_the_figures_and_a_chart_per_series() -> None:
     members = _club()
     page = text_of(client_of(members["moss"]).get("/admin"))
     assert _figure(page, "members") == "4"
+    assert _figure(page, "active-day") == "1"
     assert _figure(page, "active-week") == "3"
+    assert _figure(page, "active-month") == "3"
     assert _figure(page, "posts") == "3"
     assert _figure(page, "pending-applications") == "1"
     assert 'href="/admin/applications"' in page  # moderators may open the queue
     assert "posted during it" in page  # the definition of an active member
     charts = _svgs(page)
-    assert len(charts) == 3
+    assert len(charts) == 4
     titles = [chart.findtext(f"{SVG}title") for chart in charts]
-    assert titles == ["Sign-ups per day", "Posts per day", "Reports per day"]
+    assert titles == ["Members", "Sign-ups per day", "Posts per day", "Reports per day"]
     for chart in charts:
         assert chart.get("role") == "img" and chart.get("aria-label")
         assert chart.findtext(f"{SVG}desc")
         assert len(chart.findall(f".//{SVG}rect[@class='bar']")) == stats.DAYS
-    posts_chart = charts[1]
+    members_chart = charts[0]  # a total per day: the summary says where it starts and ends
+    assert "Members: 0 on the first day, 4 on the last" in members_chart.get("aria-label")
+    posts_chart = charts[2]
     bars = posts_chart.findall(f".//{SVG}rect[@class='bar']")
     assert bars[-1].findtext(f"{SVG}title").endswith(": 2")  # today, the highest bar
     assert float(bars[-1].get("height")) > float(bars[-4].get("height")) > 0
     assert float(bars[-2].get("height")) == 0
     assert "highest 2 a day, 3 in all" in posts_chart.get("aria-label")
     # The same figures as a table, for screen readers and text browsers.
-    assert page.count('<th scope="row">') == 3 * stats.DAYS
+    assert page.count('<th scope="row">') == 4 * stats.DAYS
+    # What the site runs on, starting with the version.
+    assert re.search(rf"Townsquare version</dt><dd>{re.escape(townsquare.__version__)}</dd>", page)
 
 
 def test_a_chart_is_valid_svg_that_escapes_what_it_shows() -> None:

@@ -109,6 +109,7 @@ class Overview:
     members: Members
     posts: int
     pending_applications: int
+    members_per_day: DailySeries  # members at the end of each day
     signups: DailySeries
     posts_per_day: DailySeries
     reports: DailySeries
@@ -172,6 +173,19 @@ def members(now: datetime | None = None) -> Members:
         },
     )
     return Members(**{key: int(value or 0) for key, value in counts.items()})
+
+
+def members_per_day(total: int, today: date | None = None) -> DailySeries:
+    """Members at the end of each of the last DAYS days, counted back from `total` (today's
+    members) through the days members joined: one statement. Accounts gone since (deleted,
+    disabled) are left out of the past days too."""
+    joined = per_day(_members_queryset(), today)
+    values: list[int] = []
+    running = total
+    for n in reversed(joined.values):
+        values.append(running)
+        running -= n
+    return DailySeries(days=joined.days, values=tuple(reversed(values)))
 
 
 def post_count() -> int:
@@ -362,14 +376,16 @@ def system() -> System:
 
 
 def overview(now: datetime | None = None) -> Overview:
-    """Every figure of the dashboard: eight statements (and a walk of the media folder every
+    """Every figure of the dashboard: nine statements (and a walk of the media folder every
     few minutes)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    counted = members(now)
     return Overview(
-        members=members(now),
+        members=counted,
         posts=post_count(),
         pending_applications=pending_applications(),
+        members_per_day=members_per_day(counted.total, today),
         signups=signups_per_day(today),
         posts_per_day=posts_per_day(today),
         reports=reports_per_day(today),

@@ -29,11 +29,17 @@ def _number(value: int) -> str:
 
 
 def bar_chart(
-    points: list[tuple[date, int]], *, title: str, description: str, chart_id: str
+    points: list[tuple[date, int]],
+    *,
+    title: str,
+    description: str,
+    chart_id: str,
+    running_total: bool = False,
 ) -> SafeString:
     """A bar per day (oldest on the left) with the count axis (0 and the highest value), the
     first, middle and last days, each bar's day and count as its tooltip, and a table of the
-    same figures. `chart_id` makes the ids of the title and description unique on the page."""
+    same figures. `chart_id` makes the ids of the title and description unique on the page;
+    `running_total`: each value is a total at the end of its day, not a count of that day."""
     values = [value for __, value in points]
     peak = max(values, default=0)
     scale = max(peak, 1)
@@ -41,11 +47,18 @@ def bar_chart(
     slot = plot_width / max(len(points), 1)
     bar_width = round(slot * 0.7, 2)
     baseline = TOP + plot_height
-    summary = _("%(title)s: highest %(peak)s a day, %(total)s in all") % {
-        "title": title,
-        "peak": _number(peak),
-        "total": _number(sum(values)),
-    }
+    if running_total:  # a total at the end of each day (members): its first and last
+        summary = _("%(title)s: %(first)s on the first day, %(last)s on the last") % {
+            "title": title,
+            "first": _number(values[0] if values else 0),
+            "last": _number(values[-1] if values else 0),
+        }
+    else:
+        summary = _("%(title)s: highest %(peak)s a day, %(total)s in all") % {
+            "title": title,
+            "peak": _number(peak),
+            "total": _number(sum(values)),
+        }
     bars = format_html_join(
         "",
         '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',

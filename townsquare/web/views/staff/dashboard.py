@@ -22,6 +22,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     days = stats.DAYS
     charts = [
         bar_chart(
+            figures.members_per_day.points(),
+            title=_("Members"),
+            description=ngettext(
+                "Members at the end of each of the last %(days)d day (accounts deleted or "
+                "disabled since are not counted).",
+                "Members at the end of each of the last %(days)d days (accounts deleted or "
+                "disabled since are not counted).",
+                days,
+            )
+            % {"days": days},
+            chart_id="chart-members",
+            running_total=True,
+        ),
+        bar_chart(
             figures.signups.points(),
             title=_("Sign-ups per day"),
             description=ngettext(
