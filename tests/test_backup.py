@@ -258,6 +258,7 @@ def test_restore_rebuilds_an_identical_site(source: Site, archive: Path, target:
     result = target.townsquare("restore", str(archive), timeout=180)
     assert_ok(result)
     assert "Restored 3 members, 2 posts and 2 media files" in result.stdout
+    assert "restore: 100%" in result.stderr  # its progress, as plain lines (no terminal)
     assert "Applied" not in result.stdout  # the same code: no migration to run
     restored, original = dump(target), dump(source)
     assert restored["facts"] == original["facts"] == EXPECTED_FACTS

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -98,6 +99,23 @@ def test_bad_uploads_are_form_errors(
     assert page.status_code == 400
     assert message in text_of(page)
     assert not CustomEmoji.objects.exists()
+
+
+def test_a_category_over_50_characters_is_refused_on_the_page_and_in_the_write_layer(
+    admin: User,
+) -> None:
+    long = "Vegetables of the kitchen garden and the allotments by the river"
+    assert len(long) > 50
+    page = client_of(admin).post(
+        "/admin/emoji", {"shortcode": "tomato", "image": upload(png()), "category": long}
+    )
+    assert page.status_code == 400 and "at most 50 characters" in text_of(page).lower()
+    assert not CustomEmoji.objects.exists()
+    tomato = add("tomato", category="Garden")
+    with pytest.raises(ValidationError, match="At most 50 characters"):
+        emoji.update_emoji(admin, tomato.pk, category=long, visible_in_picker=True, disabled=False)
+    tomato.refresh_from_db()
+    assert tomato.category == "Garden"
 
 
 def test_a_jpeg_and_a_taken_shortcode_are_refused(admin: User) -> None:

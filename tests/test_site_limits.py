@@ -117,6 +117,25 @@ def test_a_smaller_image_limit_refuses_larger_uploads(admin: User, fern: User) -
     assert media["video_size_limit"] == environment_limits().video_bytes
 
 
+def test_a_smaller_video_limit_refuses_larger_videos_and_leaves_images_alone(
+    admin: User, fern: User
+) -> None:
+    site_actions.update_settings(admin, max_video_bytes=MB)
+    clip = b"\x00\x00\x00\x18ftypmp42" + bytes(MB)  # an MP4's header, then over 1 MB
+    with pytest.raises(ValidationError, match=r"too large \(the limit is 1 MB\)"):
+        media_actions.upload(fern, SimpleUploadedFile("match.mp4", clip, content_type="video/mp4"))
+    response = api_as(fern).post(
+        "/api/v2/media",
+        {"file": SimpleUploadedFile("match.mp4", clip, content_type="video/mp4")},
+        form=True,
+    )
+    assert response.status_code == 422 and "too large" in response.json()["error"]
+    media = configuration()["media_attachments"]
+    assert media["video_size_limit"] == MB
+    assert media["image_size_limit"] == environment_limits().image_bytes
+    assert media_actions.upload(fern, photo()).pk  # an image is not held to the video limit
+
+
 def test_a_size_stored_above_a_lowered_environment_is_read_as_the_environment(
     settings: Any,
 ) -> None:
