@@ -135,6 +135,10 @@ class Server:
             return "(no server log)"
         return "\n".join(text.splitlines()[-lines:])
 
+    def stop(self) -> None:
+        """Stop the server (and its job worker) before the test ends."""
+        _stop(self.process)
+
     def townsquare(self, *args: str, stdin: str | None = None) -> str:
         """Run a `townsquare` command against this server's data folder."""
         result = subprocess.run(
