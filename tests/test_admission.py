@@ -142,6 +142,37 @@ def test_over_capacity_anonymous_refused_quickly_with_retry_after(
     assert "/@someone/2" not in app.started
 
 
+def test_a_refusal_speaks_the_visitors_language_and_stays_small(
+    app: App, busy: tuple[Gate, Call]
+) -> None:
+    from django.conf import settings
+
+    gate, running = busy
+    Call(gate, "/@someone")  # the anonymous queue's one place
+    wait_until(lambda: waiting(gate) == 1)
+    arabic = Call(gate, "/@someone/2", HTTP_ACCEPT_LANGUAGE="ar-EG,ar;q=0.9,en;q=0.5")
+    assert arabic.code() == 503
+    page = arabic.body.decode()
+    assert '<html lang="ar" dir="rtl">' in page and "الموقع مشغول جدًا" in page
+    assert len(arabic.body) < 500
+    # The visitor's own choice (the language cookie) comes before the browser's, and the API
+    # answers JSON in it; a language the site does not speak falls back to English.
+    french = Call(
+        gate,
+        "/api/v1/timelines/public",
+        HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=fr",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert french.code() == 503 and french.headers["Content-Type"] == "application/json"
+    assert json.loads(french.body) == {
+        "error": "Le site est très chargé ; réessayez dans un instant."
+    }
+    unknown = Call(gate, "/@someone/3", HTTP_ACCEPT_LANGUAGE="tlh, x-klingon;q=0.5")
+    assert unknown.code() == 503 and b'<html lang="en" dir="ltr">' in unknown.body
+    app.release("/slow")
+    assert running.code() == 200
+
+
 def test_members_reserve_and_priority_over_anonymous(app: App, busy: tuple[Gate, Call]) -> None:
     gate, running = busy
     anonymous = Call(gate, "/anonymous")

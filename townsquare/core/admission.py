@@ -55,11 +55,60 @@ SPARE_THREADS = 8  # granian threads beyond concurrency + queue, to answer refus
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_HTML = (
-    b"<!doctype html><html><head><meta charset=utf-8><title>Busy</title></head><body>"
-    b"<h1>The site is very busy</h1><p>Please try again in a moment.</p></body></html>"
-)
-_JSON = b'{"error":"The site is very busy; try again in a moment."}'
+_REFUSALS: dict[tuple[str, bool], bytes] = {}  # (language, api) -> body, made once each
+
+
+def _language(environ: dict[str, Any]) -> str:
+    """The refusal's language: the visitor's choice (the language cookie), else the browser's
+    (Accept-Language), else the site's default; no database, so a refusal stays cheap."""
+    from http.cookies import CookieError, SimpleCookie
+
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    wanted: list[str] = []
+    cookie = environ.get("HTTP_COOKIE", "")
+    if settings.LANGUAGE_COOKIE_NAME in cookie:
+        try:
+            morsel = SimpleCookie(cookie).get(settings.LANGUAGE_COOKIE_NAME)
+        except CookieError:
+            morsel = None
+        if morsel is not None:
+            wanted.append(morsel.value)
+    accept = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    wanted.extend(code for code, _quality in parse_accept_lang_header(accept[:200]))
+    for code in wanted:
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
+
+
+def _refusal(language: str, api: bool) -> bytes:
+    """The 503's body in `language`: a tiny page (with its lang and dir) or an API error."""
+    body = _REFUSALS.get((language, api))
+    if body is None:
+        import json
+
+        from django.utils import translation
+        from django.utils.html import escape
+        from django.utils.translation import gettext as _
+
+        with translation.override(language):
+            if api:
+                body = json.dumps({"error": _("The site is very busy; try again in a moment.")})
+            else:
+                direction = "rtl" if translation.get_language_bidi() else "ltr"
+                body = (
+                    f'<!doctype html><html lang="{language}" dir="{direction}"><head>'
+                    f"<meta charset=utf-8><title>{escape(_('Busy'))}</title></head><body>"
+                    f"<h1>{escape(_('The site is very busy'))}</h1>"
+                    f"<p>{escape(_('Please try again in a moment.'))}</p></body></html>"
+                )
+        body = _REFUSALS[(language, api)] = body.encode()
+    return body
 
 
 @dataclass
@@ -138,7 +187,7 @@ class Gate:
 
         metrics.observe_refusal(CLASSES[priority])
         api = environ.get("PATH_INFO", "").startswith("/api/")
-        body = _JSON if api else _HTML
+        body = _refusal(_language(environ), api)
         start_response(
             "503 Service Unavailable",
             [
