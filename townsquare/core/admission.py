@@ -98,16 +98,16 @@ def _refusal(language: str, api: bool) -> bytes:
 
         with translation.override(language):
             if api:
-                body = json.dumps({"error": _("The site is very busy; try again in a moment.")})
+                text = json.dumps({"error": _("The site is very busy; try again in a moment.")})
             else:
                 direction = "rtl" if translation.get_language_bidi() else "ltr"
-                body = (
+                text = (
                     f'<!doctype html><html lang="{language}" dir="{direction}"><head>'
                     f"<meta charset=utf-8><title>{escape(_('Busy'))}</title></head><body>"
                     f"<h1>{escape(_('The site is very busy'))}</h1>"
                     f"<p>{escape(_('Please try again in a moment.'))}</p></body></html>"
                 )
-        body = _REFUSALS[(language, api)] = body.encode()
+        body = _REFUSALS[(language, api)] = text.encode()
     return body
 
 

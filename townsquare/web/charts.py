@@ -36,7 +36,8 @@ def bar_chart(
     chart_id: str,
     running_total: bool = False,
 ) -> SafeString:
-    """A bar per day (oldest on the left) with the count axis (0 and the highest value), the
+    """A bar per day (oldest on the left, in every language: the drawing is left to right, so its
+    text anchors hold in right-to-left pages too) with the count axis (0 and the highest value), the
     first, middle and last days, each bar's day and count as its tooltip, and a table of the
     same figures. `chart_id` makes the ids of the title and description unique on the page;
     `running_total`: each value is a total at the end of its day, not a count of that day."""
@@ -99,7 +100,7 @@ def bar_chart(
     svg = format_html(
         '<svg xmlns="{ns}" viewBox="0 0 {w} {h}" role="img" aria-label="{label}" '
         'aria-describedby="{id}-desc" class="chart" '
-        'style="width: 100%; height: auto; color: var(--accent, #2b6cb0)">'
+        'style="width: 100%; height: auto; direction: ltr; color: var(--accent, #2b6cb0)">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
         '<g style="fill: var(--muted, #5b6472)" font-size="12">'
         '<text x="{label_x}" y="{top_y}" text-anchor="end">{peak}</text>'

@@ -57,7 +57,9 @@ def parse_id(raw: str | None) -> int | None:
 def feature_required(
     name: str,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A view of a feature the operator can switch off: a 404 while it is off."""
+    """A view of a feature the operator can switch off: a 404 while it is off. The guarded
+    view says which feature guards it (`view.feature`), for the test that checks every route
+    of a feature is guarded (tests/test_feature_routes.py)."""
 
     def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
@@ -66,6 +68,7 @@ def feature_required(
                 raise Http404("This part of the site is switched off.")
             return view(request, *args, **kwargs)
 
+        guarded.feature = name  # type: ignore[attr-defined]
         return guarded
 
     return wrap

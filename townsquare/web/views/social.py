@@ -26,7 +26,7 @@ from townsquare.posts.display import pinned_posts
 from townsquare.site import features
 from townsquare.web.forms import MuteForm, NoteForm, PostForm
 from townsquare.web.views import enforcement as enforcement_views
-from townsquare.web.views.common import safe_next
+from townsquare.web.views.common import feature_required, safe_next
 
 
 def _member_or_404(username: str) -> User:
@@ -134,10 +134,9 @@ def following(request: HttpRequest, username: str) -> HttpResponse:
     return _people(request, username, followers=False)
 
 
+@feature_required("friends_mode")
 @require_GET
 def friends(request: HttpRequest, username: str) -> HttpResponse:
-    if not features.enabled("friends_mode"):
-        raise Http404("This site has no friends lists.")
     return _people(request, username, followers=False, friends=True)
 
 
