@@ -290,6 +290,27 @@ def test_password_grant(member: User) -> None:
     bad = client.post("/oauth/token", {**data, "password": "wrong password"})
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid_grant"
+    assert bad.json()["error_description"].startswith("The login, code or refresh token")
+
+
+def test_oauth_errors_are_described_in_the_callers_language(member: User) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    app = register(client)
+    data = {
+        "grant_type": "password",
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+        "username": member.email,
+        "password": "wrong password",
+    }
+    bad = client.post("/oauth/token", data).json()
+    assert bad["error"] == "invalid_grant"  # the RFC's code, never translated
+    assert bad["error_description"].startswith("L’identifiant, le code ou le jeton")
+    unknown = client.post("/oauth/token", {**data, "grant_type": "magic"}).json()
+    assert unknown["error"] == "unsupported_grant_type"
+    assert (
+        unknown["error_description"] == "Cette façon d’obtenir un jeton n’est pas prise en charge."
+    )
 
 
 def test_password_grant_refuses_a_member_whose_email_is_not_confirmed(member: User) -> None:

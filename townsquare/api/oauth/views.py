@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model
@@ -136,7 +137,42 @@ def _keep_case(uri: str, registered: str) -> str:
     return uri
 
 
+# What each OAuth error (RFC 6749, 5.2) means, in the caller's language: oauthlib's own
+# descriptions are English only. The "error" code itself stays as the RFC spells it.
+ERROR_DESCRIPTIONS = {
+    "invalid_request": gettext_lazy(
+        "The request is missing a parameter, repeats one, or has a value that is not supported."
+    ),
+    "invalid_client": gettext_lazy(
+        "The app could not be identified: its id or secret is wrong, or it gave none."
+    ),
+    "invalid_grant": gettext_lazy(
+        "The login, code or refresh token is not valid: wrong, expired, revoked, or given "
+        "to another app or address."
+    ),
+    "unauthorized_client": gettext_lazy("This app may not get a token this way."),
+    "unsupported_grant_type": gettext_lazy("This way of getting a token is not supported."),
+    "invalid_scope": gettext_lazy("The scopes asked for are not valid or not allowed."),
+    "access_denied": gettext_lazy("You did not allow this app."),
+    "server_error": gettext_lazy("Something went wrong on the server; try again later."),
+}
+
+
+def _translated_error(body: str) -> str:
+    """An OAuth error body with its description in the active language."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict) or data.get("error") not in ERROR_DESCRIPTIONS:
+        return body
+    data["error_description"] = str(ERROR_DESCRIPTIONS[data["error"]])
+    return json.dumps(data)
+
+
 def _json_response(body: str, status: int, headers: dict[str, str]) -> HttpResponse:
+    if status >= 400:
+        body = _translated_error(body)
     response = HttpResponse(body, status=status, content_type="application/json")
     for name, value in headers.items():
         if name.lower() != "content-type":
