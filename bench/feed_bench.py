@@ -14,11 +14,17 @@ For each database it
      followers (1,000 with --small) until it is in every follower's home feed;
   5. prints a table and writes bench/results/<timestamp>-<database>.json.
 
+With --api it also measures the Mastodon API home timeline on the same data set: each session
+member gets a bearer token (made at seed time, or on a reused data set by a child process when
+its tokens.txt is missing), and after the web runs wrk loads GET /api/v1/timelines/home?limit=20
+at the same concurrencies, rotating the tokens (bench/api_home.lua); the figures go under
+"api_home" in the results file and into a second table.
+
 Every step has a time limit, and the server and worker processes are stopped on exit, on
 error and on Ctrl+C. Load only ever goes to 127.0.0.1. See bench/README.md.
 
 Internal sub-commands (run in a child process with the data set's environment, so that each
-database gets its own Django settings): `_seed`, `_fanout`.
+database gets its own Django settings): `_seed`, `_fanout`, `_tokens`.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 DEFAULT_DATA_ROOT = BENCH_DIR / "data"
 LUA_SCRIPT = BENCH_DIR / "home_feed.lua"
+API_LUA_SCRIPT = BENCH_DIR / "api_home.lua"  # --api: GET the URL's path with rotating tokens
+API_HOME_PATH = "/api/v1/timelines/home?limit=20"
+API_SCOPES = "read write follow"
 HOST = "127.0.0.1"  # the only address this benchmark ever sends anything to
 PG_DATABASE = "townsquare_bench"  # "townsquare_bench_small" for --small, so both can be kept
 
@@ -424,9 +433,51 @@ def check_sessions(port: int, cookie_file: Path) -> dict[str, Any]:
     }
 
 
+def check_tokens(port: int, token_file: Path) -> dict[str, Any]:
+    """(--api) Every bench token must get a home timeline with statuses in it."""
+    tokens = [line for line in token_file.read_text().splitlines() if line]
+    if not tokens:
+        raise SystemExit(f"bench: no tokens in {token_file}")
+    sizes = []
+    statuses = []
+    for token in tokens:
+        request = urllib.request.Request(
+            f"http://{HOST}:{port}{API_HOME_PATH}", headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            raise SystemExit(
+                f"bench: GET {API_HOME_PATH} answered {exc.code} for a bench token "
+                f"(is {token_file} from this data set?)"
+            ) from exc
+        page = json.loads(body)
+        if not isinstance(page, list):
+            raise SystemExit(f"bench: GET {API_HOME_PATH} did not answer a list of statuses")
+        sizes.append(len(body))
+        statuses.append(len(page))
+    if min(statuses) == 0:
+        raise SystemExit("bench: a bench member's API home timeline is empty")
+    return {
+        "members": len(tokens),
+        "page_bytes_mean": int(statistics.mean(sizes)),
+        "statuses_per_page_min": min(statuses),
+        "statuses_per_page_max": max(statuses),
+    }
+
+
 def run_wrk(
-    port: int, cookie_file: Path, connections: int, seconds: int, threads: int
+    port: int,
+    cookie_file: Path,
+    connections: int,
+    seconds: int,
+    threads: int,
+    script: Path = LUA_SCRIPT,
+    path: str = "/",
 ) -> dict[str, Any]:
+    """wrk with `script` against `path`; `cookie_file` (cookies, or tokens for the API script)
+    goes to the script."""
     cmd = [
         "wrk",
         f"-t{min(threads, connections)}",
@@ -435,8 +486,8 @@ def run_wrk(
         "--timeout",
         "10s",
         "-s",
-        str(LUA_SCRIPT),
-        f"http://{HOST}:{port}/",
+        str(script),
+        f"http://{HOST}:{port}{path}",
         "--",
         str(cookie_file),
     ]
@@ -494,11 +545,15 @@ def measured_run(
     cookie_file: Path,
     port: int,
     connections: int,
+    script: Path = LUA_SCRIPT,
+    path: str = "/",
 ) -> dict[str, Any]:
     background, waited = wait_for_quiet(args.quiet_below, args.quiet_wait)
     cpu_before = group_cpu_seconds(server.pid)
     busy_before, total_before = machine_cpu_ticks()
-    raw = run_wrk(port, cookie_file, connections, args.duration, args.wrk_threads)
+    raw = run_wrk(
+        port, cookie_file, connections, args.duration, args.wrk_threads, script=script, path=path
+    )
     cpu = group_cpu_seconds(server.pid) - cpu_before
     busy_after, total_after = machine_cpu_ticks()
     run = summarize_run(raw, connections, cpu)
@@ -536,6 +591,22 @@ def cache_hit_rates(port: int) -> dict[str, Any]:
     return rates
 
 
+def cache_rates_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The hits and misses of `after` less those of `before` (two cache_hit_rates readings)."""
+    rates: dict[str, Any] = {}
+    for name, seen in after.items():
+        earlier = before.get(name) or {"hits": 0, "misses": 0}
+        hits = seen["hits"] - earlier["hits"]
+        misses = seen["misses"] - earlier["misses"]
+        total = hits + misses
+        rates[name] = {
+            "hits": hits,
+            "misses": misses,
+            "hit_rate": round(hits / total, 4) if total else None,
+        }
+    return rates
+
+
 def combine_repeats(repeats: list[dict[str, Any]]) -> dict[str, Any]:
     """One figure per concurrency: the median of each number over the repeats (all kept)."""
     if len(repeats) == 1:
@@ -557,9 +628,77 @@ def combine_repeats(repeats: list[dict[str, Any]]) -> dict[str, Any]:
     return combined
 
 
+def concurrency_runs(
+    args: argparse.Namespace,
+    server: subprocess.Popen[bytes],
+    auth_file: Path,
+    port: int,
+    script: Path = LUA_SCRIPT,
+    path: str = "/",
+    what: str = "",
+) -> list[dict[str, Any]]:
+    """The measured runs at each concurrency (medians over --repeat), logged as they finish."""
+    runs = []
+    for connections in args.concurrency:
+        repeats = []
+        for number in range(args.repeat):
+            run = measured_run(args, server, auth_file, port, connections, script, path)
+            repeats.append(run)
+            log(
+                f"{what}c={connections}"
+                f"{f' ({number + 1}/{args.repeat})' if args.repeat > 1 else ''}: "
+                f"{run['requests_per_s']} req/s, p50 {run['p50_ms']} ms, "
+                f"p99 {run['p99_ms']} ms, non-2xx {run['non_2xx']}, "
+                f"server CPU {run['server_cpu_ms_per_request']} ms/request, "
+                f"machine CPU busy {run['machine_cpu_busy_pct']}%"
+            )
+        runs.append(combine_repeats(repeats))
+    return runs
+
+
+def measure_api(
+    args: argparse.Namespace,
+    server: subprocess.Popen[bytes],
+    data_dir: Path,
+    port: int,
+    rates_before: dict[str, Any],
+) -> dict[str, Any]:
+    """(--api) The Mastodon API home timeline on the running server, after the web runs."""
+    token_file = data_dir / "tokens.txt"
+    check = check_tokens(port, token_file)
+    log(f"API tokens ok ({check})")
+    log(f"API warm-up {args.warmup} s at c=8: GET {API_HOME_PATH}")
+    run_wrk(
+        port,
+        token_file,
+        8,
+        args.warmup,
+        args.wrk_threads,
+        script=API_LUA_SCRIPT,
+        path=API_HOME_PATH,
+    )
+    runs = concurrency_runs(args, server, token_file, port, API_LUA_SCRIPT, API_HOME_PATH, "API ")
+    if server.poll() is not None:
+        raise SystemExit("bench: the server died during the API runs")
+    rates = cache_rates_since(rates_before, cache_hit_rates(port))
+    log(f"render caches over the API runs: {rates}")
+    memory = group_rss_mb(server.pid)
+    log("memory after the API runs: " + ", ".join(f"{row['rss_mb']} MB" for row in memory))
+    return {
+        "path": API_HOME_PATH,
+        "scopes": API_SCOPES,
+        "cache_hit_rates": rates,  # over the API warm-up and runs only
+        "process_rss_mb": memory,
+        "token_check": check,
+        "warmup_s": args.warmup,
+        "runs": runs,
+    }
+
+
 def measure_home(
     args: argparse.Namespace, env: dict[str, str], data_dir: Path, port: int
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The web home page's runs and, with --api, then the API home timeline's (same server)."""
     log_path = data_dir / "server.log"
     cmd = [
         *townsquare_cmd(),
@@ -583,27 +722,14 @@ def measure_home(
         log(f"server up in {startup:.1f} s; sessions ok ({check})")
         log(f"warm-up {args.warmup} s at c=8")
         run_wrk(port, cookie_file, 8, args.warmup, args.wrk_threads)
-        runs = []
-        for connections in args.concurrency:
-            repeats = []
-            for number in range(args.repeat):
-                run = measured_run(args, server, cookie_file, port, connections)
-                repeats.append(run)
-                log(
-                    f"c={connections}{f' ({number + 1}/{args.repeat})' if args.repeat > 1 else ''}: "
-                    f"{run['requests_per_s']} req/s, p50 {run['p50_ms']} ms, "
-                    f"p99 {run['p99_ms']} ms, non-2xx {run['non_2xx']}, "
-                    f"server CPU {run['server_cpu_ms_per_request']} ms/request, "
-                    f"machine CPU busy {run['machine_cpu_busy_pct']}%"
-                )
-            runs.append(combine_repeats(repeats))
+        runs = concurrency_runs(args, server, cookie_file, port)
         if server.poll() is not None:
             raise SystemExit("bench: the server died during the run")
         rates = cache_hit_rates(port)
         log(f"render caches: {rates}")
         memory = group_rss_mb(server.pid)
         log("memory after the runs: " + ", ".join(f"{row['rss_mb']} MB" for row in memory))
-        return {
+        home = {
             "cache_hit_rates": rates,
             "process_rss_mb": memory,
             "server": {
@@ -617,6 +743,8 @@ def measure_home(
             "warmup_s": args.warmup,
             "runs": runs,
         }
+        api = measure_api(args, server, data_dir, port, rates) if args.api else None
+        return home, api
     finally:
         stop_process(server)
 
@@ -692,6 +820,7 @@ def run_database(args: argparse.Namespace, database: str, size: dict[str, int]) 
                 "--seed",
                 str(args.seed),
                 *(["--sqlite-analyze"] if args.sqlite_analyze else []),
+                *(["--api"] if args.api else []),
             ],
             env,
             timeout=args.seed_timeout,
@@ -701,14 +830,19 @@ def run_database(args: argparse.Namespace, database: str, size: dict[str, int]) 
         seed_info = last_json_line(out.stdout)
         seed_info["migrate_s"] = round(migrate_s, 2)
         ready_marker.write_text(json.dumps(seed_info, indent=2))
+    api_tokens = ensure_api_tokens(env, data_dir, seed_info) if args.api else None
+    if args.api and args.skip_home:
+        log("--api: the API runs follow the web runs, so --skip-home skips them too")
     for item in args.set or []:
         key, _, value = item.partition("=")
         if not key.startswith("TOWNSQUARE_") or key in ("TOWNSQUARE_DATABASE_URL",):
             raise SystemExit(f"bench: --set takes TOWNSQUARE_ settings, not {key}")
         serve_env[key] = value
-    home = None if args.skip_home else measure_home(args, serve_env, data_dir, port)
+    home, api = (None, None) if args.skip_home else measure_home(args, serve_env, data_dir, port)
+    if api is not None:
+        api["tokens"] = api_tokens
     fanout = measure_fanout(args, serve_env, data_dir) if args.fanout_runs > 0 else None
-    return {
+    result = {
         "database": database,
         "redis": args.redis,
         "django_settings": args.django_settings or "townsquare.settings",
@@ -720,6 +854,28 @@ def run_database(args: argparse.Namespace, database: str, size: dict[str, int]) 
         "home_feed": home,
         "fanout": fanout,
     }
+    if args.api:
+        result["api_home"] = api
+    return result
+
+
+def ensure_api_tokens(
+    env: dict[str, str], data_dir: Path, seed_info: dict[str, Any]
+) -> dict[str, Any]:
+    """(--api) The session members' bearer tokens in tokens.txt: made by the seed, found from
+    an earlier run, or made now by a child process (`_tokens`) on a reused data set."""
+    token_file = data_dir / "tokens.txt"
+    if token_file.exists() and token_file.read_text().strip():
+        count = len([line for line in token_file.read_text().splitlines() if line])
+        made = "seed" if seed_info.get("api_tokens") and not seed_info.get("reused") else "before"
+        return {"file": str(token_file), "count": count, "made": made}
+    log(f"no API tokens in {data_dir} yet: making one for each session member")
+    out = run_checked(
+        [sys.executable, __file__, "_tokens"], env, timeout=600, what="making API tokens"
+    )
+    info = last_json_line(out.stdout)
+    log(f"made {info['tokens']} API tokens in {info['seconds']} s")
+    return {"file": str(token_file), "count": info["tokens"], "made": "now", **info}
 
 
 def verdicts(result: dict[str, Any]) -> dict[str, Any]:
@@ -734,6 +890,8 @@ def verdicts(result: dict[str, Any]) -> dict[str, Any]:
         out["no_errors"] = False
     else:
         out["no_errors"] = True
+    if result.get("api_home"):
+        out["api_no_errors"] = not any(run["non_2xx"] for run in result["api_home"]["runs"])
     fan = result.get("fanout")
     if fan and fan.get("followers", 0) >= 10_000:
         out["fanout_10k"] = fan["median_s"] <= TARGETS["fanout_10k_s_max"]
@@ -757,6 +915,20 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{run['requests_per_s']:>8.1f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
                 f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
             )
+    if any(result.get("api_home") for result in results):
+        print()
+        print(f"API home timeline: GET {API_HOME_PATH} (bearer tokens)")
+        print(header)
+        print("-" * len(header))
+        for result in results:
+            name = result["database"] + ("+redis" if result["redis"] else "")
+            name += f" {result['label']}" if result.get("label") else ""
+            for run in (result.get("api_home") or {}).get("runs", []):
+                print(
+                    f"{name:22} {result['size']:6} {run['concurrency']:>4} "
+                    f"{run['requests_per_s']:>8.1f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
+                    f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
+                )
     print()
     for result in results:
         name = result["database"] + ("+redis" if result["redis"] else "")
@@ -764,6 +936,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
             if seen["hits"] or seen["misses"]:
                 print(
                     f"cache   {name:16} {cache:10} hit rate {seen['hit_rate']:.1%} "
+                    f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
+                )
+        for cache, seen in ((result.get("api_home") or {}).get("cache_hit_rates") or {}).items():
+            if seen["hits"] or seen["misses"]:
+                print(
+                    f"cache   {name + ' API':16} {cache:10} hit rate {seen['hit_rate']:.1%} "
                     f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
                 )
     for result in results:
@@ -822,6 +1000,8 @@ def orchestrate(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "requested_size": size,
         }
+        if args.api:
+            result["settings"]["api_path"] = API_HOME_PATH
         result["verdicts"] = verdicts(result)
         stamp = started.strftime("%Y%m%dT%H%M%SZ")
         suffix = ("-redis" if args.redis else "") + (f"-{args.label}" if args.label else "")
@@ -1213,7 +1393,9 @@ def seed(args: argparse.Namespace) -> int:
     candidates = [uid for uid, size in zip(user_ids[:n], feed_sizes[:n], strict=True) if size >= 20]
     chosen_members = rng.sample(candidates, min(args.sessions, len(candidates)))
     lines = []
+    session_users = []
     for user in User.objects.filter(pk__in=chosen_members).order_by("pk"):
+        session_users.append(user)
         session = store_class()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
         session[BACKEND_SESSION_KEY] = "townsquare.accounts.backends.UsernameOrEmailBackend"
@@ -1228,6 +1410,11 @@ def seed(args: argparse.Namespace) -> int:
         )
     data_dir = Path(settings.DATA_DIR)
     (data_dir / "sessions.txt").write_text("\n".join(lines) + "\n")
+    api_tokens = None
+    if args.api:  # bearer tokens for the same members, in the same order
+        t = time.monotonic()
+        api_tokens = make_api_tokens(session_users, data_dir)
+        timings["api_tokens_s"] = time.monotonic() - t
 
     followers_count: dict[int, int] = {}
     for followees in following.values():
@@ -1258,11 +1445,88 @@ def seed(args: argparse.Namespace) -> int:
         "home_feed_rows_median": sorted(feed_sizes)[len(feed_sizes) // 2],
         "locked_members": len(locked),
         "sessions": len(lines),
+        **({"api_tokens": api_tokens} if args.api else {}),
         "sqlite_analyze": bool(args.sqlite_analyze) if vendor == "sqlite" else None,
         "database_bytes": db_bytes,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "seed_s": round(time.monotonic() - t_all, 2),
     }
+    print("BENCH_JSON " + json.dumps(info), flush=True)
+    return 0
+
+
+def make_api_tokens(users: list[Any], data_dir: Path) -> int:
+    """(--api) One OAuth application and, for each of `users`, an access token with API_SCOPES,
+    made with the ORM as tests/api/conftest.py's make_token does; the raw tokens go to
+    tokens.txt in the data dir, one a line, in the order of `users`."""
+    import secrets
+
+    from django.db import transaction
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+    from oauth2_provider.settings import oauth2_settings
+
+    from townsquare.api.models import AppInfo
+
+    application_model = get_application_model()
+    token_model = get_access_token_model()
+    expires = timezone.now() + dt.timedelta(seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    tokens = []
+    with transaction.atomic():
+        app = application_model.objects.create(
+            name="feed bench",
+            client_type=application_model.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=application_model.GRANT_AUTHORIZATION_CODE,
+            redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+        )
+        AppInfo.objects.create(application=app, scopes=API_SCOPES)
+        for user in users:
+            raw = secrets.token_urlsafe(24)
+            token_model.objects.create(
+                user=user, application=app, token=raw, scope=API_SCOPES, expires=expires
+            )
+            tokens.append(raw)
+    # Written once the rows are in, so that a tokens.txt always has its tokens in the database.
+    partial = data_dir / "tokens.txt.partial"
+    partial.write_text("\n".join(tokens) + "\n")
+    partial.replace(data_dir / "tokens.txt")
+    return len(tokens)
+
+
+def tokens_command(args: argparse.Namespace) -> int:
+    """(--api on a reused data set without tokens.txt) Tokens for the members whose sessions
+    are in sessions.txt, in that file's order."""
+    started = time.monotonic()
+    _django()
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+
+    from townsquare.accounts.models import User, UserSession
+
+    data_dir = Path(settings.DATA_DIR)
+    keys = []
+    for line in (data_dir / "sessions.txt").read_text().splitlines():
+        cookies = dict(part.strip().split("=", 1) for part in line.split(";") if "=" in part)
+        if settings.SESSION_COOKIE_NAME in cookies:
+            keys.append(cookies[settings.SESSION_COOKIE_NAME])
+    if not keys:
+        raise SystemExit(f"tokens: no session cookies in {data_dir / 'sessions.txt'}")
+    # The seed records each session as a UserSession; the session itself says so too.
+    owners = dict(
+        UserSession.objects.filter(session_key__in=keys).values_list("session_key", "user_id")
+    )
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    member_ids = []
+    for key in keys:
+        owner = owners.get(key) or store_class(session_key=key).get(SESSION_KEY)
+        if owner is None:
+            raise SystemExit(f"tokens: no member for the session {key[:8]}... in sessions.txt")
+        member_ids.append(int(owner))
+    members = User.objects.in_bulk(member_ids)
+    made = make_api_tokens([members[pk] for pk in member_ids], data_dir)
+    info = {"tokens": made, "seconds": round(time.monotonic() - started, 2)}
     print("BENCH_JSON " + json.dumps(info), flush=True)
     return 0
 
@@ -1430,6 +1694,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--skip-home", action="store_true", help="measure only the fan-out")
     parser.add_argument(
+        "--api",
+        action="store_true",
+        help=f"after the web runs, also load the API home timeline ({API_HOME_PATH}) with "
+        "the session members' bearer tokens (made when the data set has none)",
+    )
+    parser.add_argument(
         "--quiet-below",
         type=float,
         default=15.0,
@@ -1444,9 +1714,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--fanout-followers", type=int, default=10_000)
     seed_cmd.add_argument("--seed", type=int, default=1)
     seed_cmd.add_argument("--sqlite-analyze", action="store_true")
+    seed_cmd.add_argument("--api", action="store_true", help="also make tokens.txt")
     fan_cmd = sub.add_parser("_fanout")
     fan_cmd.add_argument("--runs", type=int, default=3)
     fan_cmd.add_argument("--timeout", type=float, default=60.0)
+    sub.add_parser("_tokens")
     return parser
 
 
@@ -1456,6 +1728,8 @@ def main(argv: list[str] | None = None) -> int:
         return seed(args)
     if args.internal == "_fanout":
         return fanout(args)
+    if args.internal == "_tokens":
+        return tokens_command(args)
     if args.fanout_followers is None and not args.small and not args.members:
         args.fanout_followers = 10_000
     atexit.register(stop_all_children)

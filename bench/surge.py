@@ -414,6 +414,28 @@ async def drive(load: Load, args: argparse.Namespace) -> dict[str, Any]:
     sustainable, steps = await find_sustainable(load, args.start_rate, args.step_seconds)
     if not sustainable:
         raise SystemExit("surge: not even the starting rate is sustainable")
+    # A short step can pass at a rate the site does not hold for long: confirm the rate over
+    # as long as the phase before the surge, backing off by a fifth until it holds.
+    confirmations = []
+    for _ in range(4):
+        await asyncio.sleep(2)
+        since = time.monotonic() - load.t0
+        await load.run([(args.before, sustainable)])
+        held = summarize(load.window(since, since + args.before), args.before)
+        ok = (
+            held["all_p99_ms"] is not None
+            and held["all_p99_ms"] <= P99_TARGET_MS
+            and held["statuses"].keys() <= {"200", "302"}
+        )
+        confirmations.append({"rate": round(sustainable), "pass": ok, **held})
+        fb.log(
+            f"  held {sustainable:.0f} req/s for {args.before} s: p99 {held['all_p99_ms']} ok={ok}"
+        )
+        if ok:
+            break
+        sustainable *= 0.8
+    else:
+        raise SystemExit("surge: no rate held for the length of the phase before the surge")
     await asyncio.sleep(2)
     peak = sustainable * args.factor
     plan = [
@@ -446,6 +468,7 @@ async def drive(load: Load, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "sustainable_rps": round(sustainable),
         "search": steps,
+        "confirmations": confirmations,
         "surge": surge,
         "post_ids": list(load.post_ids),
     }
