@@ -61,8 +61,12 @@ HOST = "127.0.0.1"  # the only address this benchmark ever sends anything to
 PG_DATABASE = "townsquare_bench"  # "townsquare_bench_small" for --small, so both can be kept
 
 
+PG_SUFFIX = ""  # --pg-suffix: another data set of the same size class, e.g. "100k"
+
+
 def pg_database(small: bool) -> str:
-    return f"{PG_DATABASE}_small" if small else PG_DATABASE
+    name = f"{PG_DATABASE}_small" if small else PG_DATABASE
+    return f"{name}_{PG_SUFFIX}" if PG_SUFFIX else name
 
 
 def pg_url(small: bool) -> str:
@@ -1678,6 +1682,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--redis", action="store_true", help=f"use Redis at {REDIS_URL}")
     parser.add_argument("--data-root", type=Path, default=DEFAULT_DATA_ROOT)
     parser.add_argument("--reuse", action="store_true", help="reuse a data set seeded before")
+    parser.add_argument(
+        "--pg-suffix", default="", help="PostgreSQL database name suffix (keep several sets)"
+    )
     parser.add_argument("--seed", type=int, default=20261129, help="random seed")
     parser.add_argument("--seed-timeout", type=int, default=3600, help="seconds allowed to seed")
     parser.add_argument("--sqlite-analyze", action="store_true", help="run ANALYZE after seeding")
@@ -1724,6 +1731,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    global PG_SUFFIX
+    PG_SUFFIX = getattr(args, "pg_suffix", "") or ""
     if args.internal == "_seed":
         return seed(args)
     if args.internal == "_fanout":

@@ -500,7 +500,13 @@ def orchestrate(args: argparse.Namespace) -> int:
     server_cmd += ["--workers", str(args.workers), "--threads", str(args.threads)]
     server = fb.start_process(server_cmd, env, work / "server.log")
     workers = [
-        fb.start_process(fb.townsquare_cmd() + ["worker"], env, work / f"worker{n}.log")
+        fb.start_process(
+            (["nice", "-n", str(args.worker_nice)] if args.worker_nice else [])
+            + fb.townsquare_cmd()
+            + ["worker"],
+            env,
+            work / f"worker{n}.log",
+        )
         for n in range(args.job_workers)
     ]
     result: dict[str, Any] = {"machine": fb.machine_info(), "args": vars(args) | {"func": None}}
@@ -585,6 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="web processes")
     parser.add_argument("--threads", type=int, default=1, help="requests at once per process")
     parser.add_argument("--job-workers", type=int, default=1)
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="run the job workers at this niceness"
+    )
     parser.add_argument("--posters", type=int, default=200)
     parser.add_argument("--start-rate", type=float, default=50)
     parser.add_argument("--step-seconds", type=float, default=5)

@@ -263,3 +263,35 @@ def test_janitors_racing_in_threads_run_a_chore_once() -> None:
         assert calls == ["swept"]
     finally:
         jobs._CHORES[:] = [c for c in jobs._CHORES if not c[0].startswith("test-")]
+
+
+def test_a_worker_yields_the_cpu_to_web_requests_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`townsquare worker` lowers its own CPU priority (niceness 10 by default, `--nice 0` to
+    keep it), so that on a machine shared with web processes requests are served first."""
+    from townsquare import cli
+    from townsquare.core import worker
+
+    class Idle:
+        def start(self) -> None: ...
+        def stop(self) -> None: ...
+
+    niced: list[int] = []
+    monkeypatch.setattr(cli.os, "nice", niced.append)
+    monkeypatch.setattr(cli, "_migrate", lambda: None)
+    monkeypatch.setattr(worker, "Heartbeat", Idle)
+    monkeypatch.setattr(jobs, "requeue_stalled_jobs", lambda: 0)
+    monkeypatch.setattr(jobs, "run_pending_jobs", lambda **options: 0)
+    parser = cli.build_parser()
+    for argv, expected in (
+        (["worker", "--once"], [10]),
+        (["worker", "--once", "--nice", "3"], [3]),
+        (["worker", "--once", "--nice", "0"], []),
+    ):
+        niced.clear()
+        args = parser.parse_args(argv)
+        assert cli.cmd_worker(args) == 0
+        assert niced == expected, argv
+    with pytest.raises(SystemExit):
+        parser.parse_args(["worker", "--nice", "25"])  # beyond what the kernel has
