@@ -135,3 +135,22 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = Site.make(tmp_path_factory.mktemp("migrated"))
     assert_ok(site.townsquare("migrate"))
     return site.data_dir / "townsquare.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """On the PostgreSQL pass, a database made by `townsquare migrate` once for the whole run:
+    the template every server's and command-line site's database is copied from
+    (tests/databases.py). None on SQLite."""
+    from tests.databases import POSTGRES, name_of, scratch_database
+
+    if not POSTGRES:
+        yield None
+        return
+    from tests.test_cli import Site, assert_ok
+
+    with scratch_database(purpose="migrated") as url:
+        assert url is not None
+        site = Site.make(tmp_path_factory.mktemp("migrated-pg"), TOWNSQUARE_DATABASE_URL=url)
+        assert_ok(site.townsquare("migrate", timeout=300))
+        yield name_of(url)

@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-import secrets
 import stat
 import subprocess
 import sys
@@ -28,10 +27,10 @@ import tarfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests import databases
 from tests.test_cli import Result, Site, assert_ok, assert_one_line_failure
 
 SERVER_URL = os.environ.get("TOWNSQUARE_DATABASE_URL", "")
@@ -124,21 +123,8 @@ def scratch_database(template: str | None = None) -> Iterator[dict[str, str]]:
     """On PostgreSQL, a new database on the test server (dropped afterwards), empty or a copy
     of `template`, as the variable pointing a site at it; on SQLite nothing (the site's data
     dir holds its file)."""
-    if not POSTGRES:
-        yield {}
-        return
-    import psycopg
-
-    name = f"test_restore_{secrets.token_hex(4)}"
-    parts = urlsplit(SERVER_URL)
-    copy = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(SERVER_URL, autocommit=True) as server:
-        server.execute(f'CREATE DATABASE "{name}"{copy}')
-    try:
-        yield {"TOWNSQUARE_DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
-    finally:
-        with psycopg.connect(SERVER_URL, autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with databases.scratch_database(template, "restore") as url:
+        yield {"TOWNSQUARE_DATABASE_URL": url} if url else {}
 
 
 @contextmanager
@@ -157,18 +143,11 @@ def new_site(root: Path, database: Path | str | None = None) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def migrated(
-    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path
-) -> Iterator[Path | str]:
-    """What a migrated site starts from: the migrated SQLite file, or on PostgreSQL a database
-    migrated once for this module (each site's is a copy: CREATE DATABASE ... TEMPLATE; the
-    migrations take about 25 s of CPU there)."""
-    if not POSTGRES:
-        yield migrated_database
-        return
-    with new_site(tmp_path_factory.mktemp("template")) as template:
-        assert_ok(template.townsquare("migrate", timeout=180))
-        yield urlsplit(template.env["TOWNSQUARE_DATABASE_URL"]).path.lstrip("/")
+def migrated(migrated_database: Path, migrated_postgres: str | None) -> Path | str:
+    """What a migrated site starts from: the migrated SQLite file, or on PostgreSQL the name of
+    the database migrated once for the run (each site's is a copy: CREATE DATABASE ...
+    TEMPLATE; see tests/databases.py)."""
+    return migrated_postgres if POSTGRES and migrated_postgres else migrated_database
 
 
 def dump(site: Site) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +12,12 @@ from tests.clients.live import Site, running_site
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path, migrated_postgres: str | None
+) -> Iterator[Site]:
     """The server the client journeys share (members: fern, basil, rosa...)."""
-    with running_site(tmp_path_factory.mktemp("townsquare-clients"), "main") as running:
+    data_dir = tmp_path_factory.mktemp("townsquare-clients")
+    with running_site(data_dir, "main", migrated_database, migrated_postgres) as running:
         yield running
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from tests.databases import migrated_copy
 from tests.e2e.conftest import Server, _healthy, _stop, _townsquare_command, wait_until
 
 START_TIMEOUT = 90.0
@@ -55,39 +56,6 @@ def _port_pair() -> int:
 
 def _pg_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
-
-
-@contextlib.contextmanager
-def _own_database(purpose: str) -> Iterator[str | None]:
-    """On the PostgreSQL pass: a fresh database for one server (dropped afterwards), else None.
-
-    Its name is the test database's name with a suffix, so two runs with different database
-    names (developers running side by side) never share one.
-    """
-    url = os.environ.get("TOWNSQUARE_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield None
-        return
-    import psycopg
-    from psycopg import sql
-
-    parts = urllib.parse.urlsplit(url)
-    base = parts.path.lstrip("/") or "postgres"
-    name = f"{base}_clients_{purpose}"[:63]
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-
-    def run(statement: sql.Composed) -> None:
-        with psycopg.connect(_pg_url(admin), autocommit=True) as conn:
-            conn.execute(statement)
-
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    run(drop)
-    run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with contextlib.suppress(Exception):
-            run(drop)
 
 
 @dataclass
@@ -191,9 +159,13 @@ class Site:
 
 
 @contextlib.contextmanager
-def running_site(data_dir: Path, purpose: str) -> Iterator[Site]:
-    """`townsquare serve` on a free port with `data_dir`, until the block ends."""
-    with _own_database(purpose) as database_url:
+def running_site(
+    data_dir: Path, purpose: str, migrated: Path, template: str | None
+) -> Iterator[Site]:
+    """`townsquare serve` on a free port with `data_dir`, until the block ends; its database
+    starts as a copy of the run's migrated one (`migrated`, or `template` on PostgreSQL)."""
+    with migrated_copy(data_dir, migrated, template, f"clients_{purpose}") as variables:
+        database_url = variables.get("TOWNSQUARE_DATABASE_URL")
         port = _port_pair()
         url = f"http://127.0.0.1:{port}"
         env = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,8 +41,11 @@ BUDGET_SECONDS = 120
 
 
 @pytest.fixture(scope="module")
-def fuzzed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with running_site(tmp_path_factory.mktemp("townsquare-schemathesis"), "fuzz") as site:
+def fuzzed_site(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path, migrated_postgres: str | None
+) -> Iterator[Site]:
+    data_dir = tmp_path_factory.mktemp("townsquare-schemathesis")
+    with running_site(data_dir, "fuzz", migrated_database, migrated_postgres) as site:
         yield site
 
 

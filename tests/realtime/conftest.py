@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.databases import migrated_copy
 from tests.e2e.conftest import _free_port, _stop, _townsquare_command
 
 START_TIMEOUT = 90.0
@@ -54,26 +54,10 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _own_postgres_database(url: str) -> Iterator[str]:
-    """A fresh database on the same PostgreSQL server, named after the test database."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_realtime_{os.getpid()}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path, migrated_postgres: str | None
+) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("townsquare-realtime")
     port, streaming_port = _free_port(), _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -89,11 +73,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         PYTHONUNBUFFERED="1",
     )
     with contextlib.ExitStack() as stack:
-        database_url = os.environ.get("TOWNSQUARE_DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            env["TOWNSQUARE_DATABASE_URL"] = stack.enter_context(
-                _own_postgres_database(database_url)
+        env.update(
+            stack.enter_context(
+                migrated_copy(data_dir, migrated_database, migrated_postgres, "realtime")
             )
+        )
         log_path = data_dir / "server.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
