@@ -271,6 +271,7 @@ def test_a_worker_yields_the_cpu_to_web_requests_unless_told_otherwise(
     """`townsquare worker` lowers its own CPU priority (niceness 10 by default, `--nice 0` to
     keep it), so that on a machine shared with web processes requests are served first."""
     from townsquare import cli
+    from townsquare.cli import processes
     from townsquare.core import worker
 
     class Idle:
@@ -278,8 +279,8 @@ def test_a_worker_yields_the_cpu_to_web_requests_unless_told_otherwise(
         def stop(self) -> None: ...
 
     niced: list[int] = []
-    monkeypatch.setattr(cli.os, "nice", niced.append)
-    monkeypatch.setattr(cli, "_migrate", lambda: None)
+    monkeypatch.setattr(processes.os, "nice", niced.append)
+    monkeypatch.setattr(processes, "_migrate", lambda: None)
     monkeypatch.setattr(worker, "Heartbeat", Idle)
     monkeypatch.setattr(jobs, "requeue_stalled_jobs", lambda: 0)
     monkeypatch.setattr(jobs, "run_pending_jobs", lambda **options: 0)

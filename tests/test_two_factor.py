@@ -468,9 +468,10 @@ def test_the_operator_can_turn_it_off_for_a_member_who_lost_everything(
     import argparse
 
     from townsquare import cli
+    from townsquare.cli import admin
 
     with_two_factor(hazel, clock)
-    monkeypatch.setattr(cli, "_migrate", lambda: None)
+    monkeypatch.setattr(admin, "_migrate", lambda: None)
     assert cli.cmd_user_disable_two_factor(argparse.Namespace(username="Hazel")) == 0
     assert "Two-factor authentication is off for @hazel" in capsys.readouterr().out
     assert not two_factor.is_enabled(hazel)
