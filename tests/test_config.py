@@ -305,3 +305,24 @@ def test_web_workers_checking_the_data_dir_at_once_do_not_trip_each_other(tmp_pa
         results = list(pool.map(lambda _: prepare_data_dir(config), range(200)))
     assert set(results) == {(tmp_path / "data").resolve()}
     assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".write-test")]
+
+
+def test_behind_pgbouncer_there_are_no_server_side_cursors_and_no_startup_options(
+    tmp_path: Path,
+) -> None:
+    """TOWNSQUARE_PGBOUNCER=true: what a transaction pooler needs (docs/deploy.md)."""
+    code = (
+        "import json\nfrom django.conf import settings\n"
+        "db = settings.DATABASES['default']\n"
+        "print(json.dumps([db.get('DISABLE_SERVER_SIDE_CURSORS', False),"
+        " db['OPTIONS'].get('options'), db['OPTIONS']['prepare_threshold']]))"
+    )
+    url = "postgres://townsquare@127.0.0.1:6432/townsquare"
+    for name in ("direct", "pooled"):
+        (tmp_path / name).mkdir()
+    direct = Site.make(tmp_path / "direct", TOWNSQUARE_DATABASE_URL=url)
+    assert direct.python_json(code) == [False, "-c plan_cache_mode=force_generic_plan", 5]
+    pooled = Site.make(
+        tmp_path / "pooled", TOWNSQUARE_DATABASE_URL=url, TOWNSQUARE_PGBOUNCER="true"
+    )
+    assert pooled.python_json(code) == [True, None, 5]

@@ -33,6 +33,9 @@ class Config(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
     database_url: str | None = None
+    # The PostgreSQL URL leads to PgBouncer in transaction pooling mode: no server-side
+    # cursors (they outlive a transaction) and no startup options (PgBouncer refuses them).
+    pgbouncer: bool = False
     redis_url: str | None = None
     email_url: str | None = None
     email_from: str = "Townsquare <noreply@localhost>"

@@ -143,6 +143,12 @@ else:
         "prepare_threshold": 5,
         "options": "-c plan_cache_mode=force_generic_plan",
     }
+    if CONFIG.pgbouncer:
+        # Transaction pooling: a named cursor (.iterator()) would outlive its transaction, and
+        # PgBouncer refuses startup options (docs/deploy.md: set plan_cache_mode on the
+        # database instead, with ALTER DATABASE).
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        del _db["OPTIONS"]["options"]
 # Keep connections between requests (measured on SQLite: a new connection per request, with
 # its PRAGMAs, cost more than the home feed query itself).
 _db["CONN_MAX_AGE"] = 600
