@@ -282,6 +282,47 @@ def test_metrics_fan_out_lag() -> None:
     assert _sample(text, "townsquare_fanout_lag_seconds_bucket", le="+Inf") == before + 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_machine_with_only_workers_serves_its_metrics_on_the_workers_port(
+    settings: Any,
+) -> None:
+    """`townsquare worker --metrics-port`: the same exposition (the machine's processes and
+    the job queue) under the same rule as the web's /metrics."""
+    import urllib.error
+    import urllib.request
+
+    from townsquare.core import metrics_server
+
+    settings.TOWNSQUARE = {**settings.TOWNSQUARE, "METRICS_TOKEN": "seed-swap-token"}
+    make_post(make_user("fern"), "Bulbs to share")  # a fan-out job waits: the queue shows it
+    server = metrics_server.start("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path: str, token: str = "") -> tuple[int, str]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    try:
+        status, body = get("/metrics")
+        assert status == 200
+        assert re.search(r'townsquare_jobs\{state="waiting"\} [1-9]', body), body[:2000]
+        assert "townsquare_jobs_oldest_waiting_age_seconds" in body
+        assert get("/metrics", "seed-swap-token")[0] == 200
+        assert get("/metrics", "a wrong token")[0] == 403
+        assert get("/")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    # From another machine only with the token (a scrape from loopback needs none).
+    assert not metrics_server._allowed("192.0.2.7", "")
+    assert metrics_server._allowed("192.0.2.7", "Bearer seed-swap-token")
+    assert metrics_server._allowed("::1", "")
+
+
 def test_metrics_count_the_files_of_every_process(tmp_path: Any) -> None:
     (tmp_path / "counter_999999999.db").write_bytes(b"")  # a process long gone
     (tmp_path / "histogram_1.db").write_bytes(b"")  # pid 1 runs

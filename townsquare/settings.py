@@ -138,17 +138,15 @@ else:
     # 0.2 ms to run it). Prepared statements with generic plans take that away (bench/README.md).
     # Django's backend, with a health check that needs no round trip (see its docstring).
     _db["ENGINE"] = "townsquare.core.backends.postgresql"
-    _db["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": 5,
-        "options": "-c plan_cache_mode=force_generic_plan",
-    }
+    _options: dict[str, object] = {"server_side_binding": True, "prepare_threshold": 5}
     if CONFIG.pgbouncer:
         # Transaction pooling: a named cursor (.iterator()) would outlive its transaction, and
         # PgBouncer refuses startup options (docs/deploy.md: set plan_cache_mode on the
         # database instead, with ALTER DATABASE).
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
-        del _db["OPTIONS"]["options"]
+    else:
+        _options["options"] = "-c plan_cache_mode=force_generic_plan"
+    _db["OPTIONS"] = _options
 # Keep connections between requests (measured on SQLite: a new connection per request, with
 # its PRAGMAs, cost more than the home feed query itself).
 _db["CONN_MAX_AGE"] = 600

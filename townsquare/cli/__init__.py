@@ -102,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run at this CPU niceness, 0-19 (default {WORKER_NICENESS}): on a machine shared "
         "with web processes, requests get the CPU first and jobs catch up when they are done",
     )
+    worker.add_argument(
+        "--metrics-port",
+        type=_positive,
+        metavar="PORT",
+        help="serve /metrics on this port (a machine with workers and no web process)",
+    )
+    worker.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for --metrics-port (127.0.0.1)"
+    )
     worker.set_defaults(func=cmd_worker, needs_services=True)
 
     user = sub.add_parser("user", help="create and manage members")

@@ -168,6 +168,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
             heartbeat.stop()
         print(f"Ran {ran} jobs.")
         return 0
+    if args.metrics_port:
+        from townsquare.core import metrics_server
+
+        try:
+            metrics = metrics_server.start(args.metrics_host, args.metrics_port)
+        except OSError as exc:
+            return _fail(
+                f"--metrics-port {args.metrics_port}: cannot listen ({exc.strerror or exc})"
+            )
+        host = f"[{args.metrics_host}]" if ":" in args.metrics_host else args.metrics_host
+        print(f"Metrics at http://{host}:{args.metrics_port}/metrics", flush=True)
     print("Townsquare job worker running (press Ctrl+C to stop)", flush=True)
-    serve_forever(settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
+    try:
+        serve_forever(settings.TOWNSQUARE["WORKER_POLL_INTERVAL"])
+    finally:
+        if args.metrics_port:
+            metrics.shutdown()
     return 0
