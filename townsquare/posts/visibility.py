@@ -41,6 +41,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.accounts.models import User
+from townsquare.accounts.queries import not_suspended
 from townsquare.communities import queries as group_queries
 from townsquare.communities.models import Group, GroupPrivacy, Membership, MembershipState
 from townsquare.graph.models import Block, Follow
@@ -69,10 +70,7 @@ def _moderated(member: User | None, prefix: str) -> Q:
     followed by the member (or is the member; staff see them all)."""
     now = timezone.now()
     author = f"{prefix}author__"
-    rule = Q(**{f"{prefix}removed_at__isnull": True}) & (
-        Q(**{f"{author}suspended_until__isnull": True})
-        | Q(**{f"{author}suspended_until__lte": now})
-    )
+    rule = Q(**{f"{prefix}removed_at__isnull": True}) & not_suspended(author)
     if _sees_limited(member):
         return rule
     unlimited = Q(**{f"{author}limited_until__isnull": True}) | Q(
