@@ -44,40 +44,19 @@ Rows = Callable[[str], list[tuple[Any, ...]]]
 def seed() -> None:
     """In a child process, on the migrated database: Rosa and the writers, an access token
     each, and Rosa's post that every write answers. Prints them as JSON."""
-    import secrets
-    from datetime import timedelta
-
     import django
 
     django.setup()
-    from django.utils import timezone
-    from oauth2_provider.models import get_access_token_model, get_application_model
-
+    from tests.tokens import make_app, make_token
     from townsquare.accounts.actions import create_user
     from townsquare.accounts.models import User
-    from townsquare.api.models import AppInfo
     from townsquare.posts.actions import create_post
 
-    Application = get_application_model()
-    app = Application.objects.create(
-        name="Garden club app",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
-    )
-    AppInfo.objects.create(application=app, scopes=SCOPES)
+    app = make_app("Garden club app", SCOPES)
     members: dict[str, dict[str, Any]] = {}
     for name in ("rosa", *WRITERS):
         user = create_user(name, f"{name}@example.org", None, email_confirmed=True)
-        raw = secrets.token_urlsafe(24)
-        get_access_token_model().objects.create(
-            user=user,
-            application=app,
-            token=raw,
-            scope=SCOPES,
-            expires=timezone.now() + timedelta(days=1),
-        )
-        members[name] = {"id": user.pk, "token": raw}
+        members[name] = {"id": user.pk, "token": make_token(user, SCOPES, app, days=1)}
     parent = create_post(
         User.objects.get(pk=members["rosa"]["id"]),
         text="Seed swap at the community garden gate on Saturday: what are you bringing?",

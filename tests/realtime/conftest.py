@@ -27,7 +27,6 @@ from tests.databases import migrated_copy
 from tests.e2e.conftest import _free_port, _stop, _townsquare_command
 
 START_TIMEOUT = 90.0
-SEED = Path(__file__).with_name("seed.py")
 
 
 @dataclass
@@ -114,7 +113,7 @@ def live(
                 pytest.fail(f"townsquare serve did not start:\n{server.log_tail()}")
             time.sleep(0.2)
         seeded = subprocess.run(
-            [sys.executable, str(SEED)],
+            [sys.executable, "-m", "tests.realtime.seed"],  # from the repository: tests.* imports
             env={**env, "DJANGO_SETTINGS_MODULE": "townsquare.settings"},
             cwd=Path(__file__).resolve().parents[2],
             capture_output=True,

@@ -1,14 +1,14 @@
 """Members, follows and tokens for the streaming tests, made in the live server's database.
 
-Run by tests/realtime/conftest.py with the server's environment; prints one JSON line:
+Run by tests/realtime/conftest.py (python -m tests.realtime.seed) with the server's environment;
+prints one JSON line:
 {name: {"id": ..., "token": ..., "username": ...}} plus limited tokens.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import timedelta
+from typing import Any
 
 import django
 
@@ -16,33 +16,16 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from oauth2_provider.models import get_access_token_model, get_application_model  # noqa: E402
 
+from tests.tokens import make_app, make_token  # noqa: E402
 from townsquare.accounts import actions as accounts  # noqa: E402
-from townsquare.api.models import AppInfo  # noqa: E402
 from townsquare.graph import actions as graph  # noqa: E402
 
-Application = get_application_model()
-app = Application.objects.create(
-    name="Streaming test app",
-    client_type=Application.CLIENT_CONFIDENTIAL,
-    authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-    redirect_uris="urn:ietf:wg:oauth:2.0:oob",
-)
-AppInfo.objects.create(application=app, scopes="read write follow push")
+app = make_app("Streaming test app")
 
 
-def token(user: object, scopes: str = "read write follow push") -> str:
-    raw = secrets.token_urlsafe(24)
-    get_access_token_model().objects.create(
-        user=user,
-        application=app,
-        token=raw,
-        scope=scopes,
-        expires=timezone.now() + timedelta(days=1),
-    )
-    return raw
+def token(user: Any, scopes: str = "read write follow push") -> str:
+    return make_token(user, scopes, app, days=1)
 
 
 out: dict[str, dict[str, object]] = {}
