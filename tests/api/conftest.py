@@ -8,7 +8,10 @@ import pytest
 from django.test import Client
 from django.test.client import ClientHandler
 
-from tests.tokens import ALL_SCOPES, make_token
+from tests.tokens import ALL_SCOPES, make_app, make_token
+
+# make_app and make_token are imported from here by many test modules.
+__all__ = ["ALL_SCOPES", "ApiClient", "api_as", "make_app", "make_token"]
 from townsquare.accounts.models import User
 from townsquare.api.handler import PREFIX, ApiHandler
 
