@@ -32,8 +32,12 @@ def _fetch(row: MediaAttachment, folder: Path) -> Path:
     try:
         with default_storage.open(row.original_path, "rb") as source, open(local, "wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
-    except FileNotFoundError as exc:
-        raise ProcessingError(_("The uploaded file is gone.")) from exc
+    except Exception as exc:
+        if storage.missing(exc):  # the media folder's FileNotFoundError, or the bucket's 404
+            raise ProcessingError(_("The uploaded file is gone.")) from exc
+        if storage.passing(exc):  # the bucket unreachable or busy: the job tries again later
+            raise storage.StorageUnavailable(str(exc)) from exc
+        raise
     return local
 
 

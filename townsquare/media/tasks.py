@@ -55,7 +55,7 @@ def _fail(row: MediaAttachment, exc: Exception) -> None:
 
 
 @task(priority=INTERACTIVE)
-@retried()
+@retried(storage.StorageUnavailable)
 def process_attachment(attachment_id: int) -> str:
     """Make an attachment's display files; returns its status afterwards."""
     row = MediaAttachment.objects.select_related("owner").filter(pk=attachment_id).first()
@@ -66,8 +66,8 @@ def process_attachment(attachment_id: int) -> str:
         try:
             with tempfile.TemporaryDirectory(prefix="townsquare-media-") as folder:
                 outcome = processing.process(row, Path(folder))
-        except (OperationalError, InterfaceError):
-            raise  # a passing database problem: retried, and a rerun overwrites the files
+        except (OperationalError, InterfaceError, storage.StorageUnavailable):
+            raise  # a passing database or storage problem: retried; a rerun overwrites the files
         except Exception as exc:
             _fail(row, exc)
             return Status.FAILED.value
@@ -84,10 +84,11 @@ def process_attachment(attachment_id: int) -> str:
 
 
 @task()
-@retried()
+@retried(storage.StorageUnavailable)
 def delete_files(paths: list[str]) -> int:
-    """Delete stored files (of deleted or failed attachments); returns how many existed."""
-    return storage.remove(paths)
+    """Delete stored files (of deleted or failed attachments); returns how many existed. A
+    storage that fails for now: tried again later."""
+    return storage.remove(paths, retry_later=True)
 
 
 @task()
