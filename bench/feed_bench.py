@@ -1046,37 +1046,35 @@ def verdicts(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _row_name(result: dict[str, Any]) -> str:
+    name = result["database"] + ("+redis" if result["redis"] else "")
+    return name + (f" {result['label']}" if result.get("label") else "")
+
+
+def _print_runs(results: list[dict[str, Any]], key: str, header: str) -> None:
+    """The wrk runs of `key` ("home_feed" or "api_home") of each result, a line each."""
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        for run in (result.get(key) or {}).get("runs", []):
+            print(
+                f"{_row_name(result):22} {result['size']:6} {run['concurrency']:>4} "
+                f"{run['requests_per_s']:>8.1f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
+                f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
+            )
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
     print()
     header = (
         f"{'database':22} {'size':6} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'non-2xx':>7} {'srv CPU ms/req':>14}"
     )
-    print(header)
-    print("-" * len(header))
-    for result in results:
-        name = result["database"] + ("+redis" if result["redis"] else "")
-        name += f" {result['label']}" if result.get("label") else ""
-        for run in (result["home_feed"] or {}).get("runs", []):
-            print(
-                f"{name:22} {result['size']:6} {run['concurrency']:>4} "
-                f"{run['requests_per_s']:>8.1f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
-                f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
-            )
+    _print_runs(results, "home_feed", header)
     if any(result.get("api_home") for result in results):
         print()
         print(f"API home timeline: GET {API_HOME_PATH} (bearer tokens)")
-        print(header)
-        print("-" * len(header))
-        for result in results:
-            name = result["database"] + ("+redis" if result["redis"] else "")
-            name += f" {result['label']}" if result.get("label") else ""
-            for run in (result.get("api_home") or {}).get("runs", []):
-                print(
-                    f"{name:22} {result['size']:6} {run['concurrency']:>4} "
-                    f"{run['requests_per_s']:>8.1f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
-                    f"{run['non_2xx']:>7} {run['server_cpu_ms_per_request'] or 0:>14.2f}"
-                )
+        _print_runs(results, "api_home", header)
     if any(result.get("api_post") for result in results):
         print()
         print(
@@ -1090,8 +1088,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
         print(post_header)
         print("-" * len(post_header))
         for result in results:
-            name = result["database"] + ("+redis" if result["redis"] else "")
-            name += f" {result['label']}" if result.get("label") else ""
+            name = _row_name(result)
             posting = result.get("api_post") or {}
             for run in posting.get("runs", []):
                 print(
@@ -1117,22 +1114,16 @@ def print_table(results: list[dict[str, Any]]) -> None:
     print()
     for result in results:
         name = result["database"] + ("+redis" if result["redis"] else "")
-        for cache, seen in ((result["home_feed"] or {}).get("cache_hit_rates") or {}).items():
-            if seen["hits"] or seen["misses"]:
-                print(
-                    f"cache   {name:16} {cache:10} hit rate {seen['hit_rate']:.1%} "
-                    f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
-                )
-        for cache, seen in ((result.get("api_home") or {}).get("cache_hit_rates") or {}).items():
-            if seen["hits"] or seen["misses"]:
-                print(
-                    f"cache   {name + ' API':16} {cache:10} hit rate {seen['hit_rate']:.1%} "
-                    f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
-                )
+        for key, shown in (("home_feed", name), ("api_home", name + " API")):
+            for cache, seen in ((result.get(key) or {}).get("cache_hit_rates") or {}).items():
+                if seen["hits"] or seen["misses"]:
+                    print(
+                        f"cache   {shown:16} {cache:10} hit rate {seen['hit_rate']:.1%} "
+                        f"({seen['hits']:,} hits, {seen['misses']:,} misses)"
+                    )
     for result in results:
         fan = result.get("fanout")
-        name = result["database"] + ("+redis" if result["redis"] else "")
-        name += f" {result['label']}" if result.get("label") else ""
+        name = _row_name(result)
         if fan:
             times = ", ".join(f"{t:.3f}" for t in fan["times_s"])
             print(
