@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -171,6 +172,9 @@ class Load:
         self.tokens = tokens
         self.profiles = profiles
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.reused: set[int] = set()  # writers of connections used again (keep-alive)
+        self.failures: collections.Counter[str] = collections.Counter()  # failed, by cause
+        self.stale_retries = 0  # GETs sent again after a kept-alive connection was closed
         self.open = 0
         self.max_connections = 1500
         self.records: list[tuple[float, str, int, float, float]] = []  # t, kind, status, ms, lag
@@ -197,9 +201,13 @@ class Load:
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
         ).encode()
 
-    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-        if self.idle:
-            return self.idle.pop()
+    async def connection(
+        self, fresh: bool = False
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        if self.idle and not fresh:
+            conn = self.idle.pop()
+            self.reused.add(id(conn[1]))
+            return conn
         if self.open >= self.max_connections:
             return None
         self.open += 1
@@ -212,24 +220,40 @@ class Load:
 
     async def one(self, kind: str, due: float) -> None:
         lag = (time.monotonic() - due) * 1000
-        try:
-            conn = await self.connection()
-        except OSError:
-            self.records.append((due - self.t0, kind, -1, 0.0, lag))
-            return
-        if conn is None:
-            self.overflow += 1
-            return
-        reader, writer = conn
         sent = time.monotonic()
-        try:
-            writer.write(self.build(kind))
-            status, body, close = await asyncio.wait_for(self.read(reader), TIMEOUT_S)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            writer.close()
-            self.open -= 1
-            self.records.append((due - self.t0, kind, -1, (time.monotonic() - sent) * 1000, lag))
-            return
+        fresh = False  # a second try goes on a new connection
+        for attempt in (1, 2):
+            try:
+                conn = await self.connection(fresh=fresh)
+            except OSError as exc:
+                self.failures[f"connect: {type(exc).__name__}"] += 1
+                self.records.append((due - self.t0, kind, -1, 0.0, lag))
+                return
+            if conn is None:
+                self.overflow += 1
+                return
+            reader, writer = conn
+            reused = id(writer) in self.reused
+            try:
+                writer.write(self.build(kind))
+                status, body, close = await asyncio.wait_for(self.read(reader), TIMEOUT_S)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                writer.close()
+                self.open -= 1
+                stale = isinstance(exc, asyncio.IncompleteReadError) and not exc.partial
+                if stale and reused and kind != "post" and attempt == 1:
+                    # A kept-alive connection the server had closed before this request
+                    # reached it: HTTP clients send an idempotent request again on a new
+                    # connection (RFC 9112, 9.3.1), and so does this one; counted apart.
+                    self.stale_retries += 1
+                    fresh = True
+                    continue
+                where = "a kept-alive connection" if reused else "a new connection"
+                self.failures[f"{type(exc).__name__} on {where} ({kind})"] += 1
+                ms = (time.monotonic() - sent) * 1000
+                self.records.append((due - self.t0, kind, -1, ms, lag))
+                return
+            break
         ms = (time.monotonic() - sent) * 1000
         if close:
             writer.close()
@@ -446,6 +470,8 @@ async def drive(load: Load, args: argparse.Namespace) -> dict[str, Any]:
     ]
     fb.log(f"surge: {sustainable:.0f} -> {peak:.0f} req/s, held {args.hold} s, then back")
     load.records.clear()
+    load.failures.clear()
+    load.stale_retries = 0
     load.post_ids.clear()
     load.overflow = 0
     start = time.monotonic() - load.t0
@@ -462,6 +488,8 @@ async def drive(load: Load, args: argparse.Namespace) -> dict[str, Any]:
         "all": summarize(load.records, finish - start),
         "recovery_s": recovery_seconds(load, end, finish),
         "client_overflow": load.overflow,
+        "failed_connections_by_cause": dict(load.failures),
+        "stale_keepalive_retries": load.stale_retries,
         "per_second": timeline(load, start, finish),
     }
     return {
@@ -572,6 +600,11 @@ def report(result: dict[str, Any]) -> None:
     for kind, figures in hold.items():
         print(f"  at peak, {kind:9}: {figures}")
     print(f"recovery: {surge['recovery_s']} s after the surge; integrity: {result['integrity']}")
+    print(
+        f"GETs sent again after a closed kept-alive connection: {surge['stale_keepalive_retries']}"
+    )
+    if surge["failed_connections_by_cause"]:
+        print(f"failed connections by cause: {surge['failed_connections_by_cause']}")
     print(
         "verdict: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in result["verdict"].items())
     )
