@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import stat
 import subprocess
@@ -31,10 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests import databases
+from tests.databases import POSTGRES
 from tests.test_cli import Result, Site, assert_ok, assert_one_line_failure
-
-SERVER_URL = os.environ.get("TOWNSQUARE_DATABASE_URL", "")
-POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql://"))
 
 POPULATE = """
 import io
@@ -147,7 +144,7 @@ def migrated(migrated_database: Path, migrated_postgres: str | None) -> Path | s
     """What a migrated site starts from: the migrated SQLite file, or on PostgreSQL the name of
     the database migrated once for the run (each site's is a copy: CREATE DATABASE ...
     TEMPLATE; see tests/databases.py)."""
-    return migrated_postgres if POSTGRES and migrated_postgres else migrated_database
+    return migrated_postgres or migrated_database
 
 
 def dump(site: Site) -> dict[str, object]:

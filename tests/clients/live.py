@@ -165,7 +165,6 @@ def running_site(
     """`townsquare serve` on a free port with `data_dir`, until the block ends; its database
     starts as a copy of the run's migrated one (`migrated`, or `template` on PostgreSQL)."""
     with migrated_copy(data_dir, migrated, template, f"clients_{purpose}") as variables:
-        database_url = variables.get("TOWNSQUARE_DATABASE_URL")
         port = _port_pair()
         url = f"http://127.0.0.1:{port}"
         env = {
@@ -180,8 +179,7 @@ def running_site(
                 "DJANGO_SETTINGS_MODULE",
             }
         }
-        if database_url:
-            env["TOWNSQUARE_DATABASE_URL"] = database_url
+        env.update(variables)  # on PostgreSQL, the server's own copy of the migrated database
         env.update(
             TOWNSQUARE_DATA_DIR=str(data_dir),
             TOWNSQUARE_BASE_URL=url,
