@@ -44,6 +44,10 @@ SMALL_DATA = fb.DEFAULT_DATA_ROOT / "sqlite-small"
 P99_TARGET_MS = 100.0
 MIX = (("anonymous", 0.5), ("member", 0.45), ("post", 0.05))
 TIMEOUT_S = 15.0
+# A kept-alive connection idle longer than this is closed instead of used again, as HTTP
+# clients do (aiohttp's default keep-alive timeout is 15 s): the server closes connections
+# that stay idle (granian after 30 s), and a request written into one it is closing is lost.
+KEEPALIVE_S = 15.0
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -171,7 +175,7 @@ class Load:
         self.cookies = cookies
         self.tokens = tokens
         self.profiles = profiles
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.reused: set[int] = set()  # writers of connections used again (keep-alive)
         self.failures: collections.Counter[str] = collections.Counter()  # failed, by cause
         self.stale_retries = 0  # GETs sent again after a kept-alive connection was closed
@@ -204,10 +208,14 @@ class Load:
     async def connection(
         self, fresh: bool = False
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-        if self.idle and not fresh:
-            conn = self.idle.pop()
-            self.reused.add(id(conn[1]))
-            return conn
+        while self.idle and not fresh:
+            reader, writer, since = self.idle.pop()
+            if time.monotonic() - since > KEEPALIVE_S:
+                writer.close()
+                self.open -= 1
+                continue
+            self.reused.add(id(writer))
+            return reader, writer
         if self.open >= self.max_connections:
             return None
         self.open += 1
@@ -259,7 +267,7 @@ class Load:
             writer.close()
             self.open -= 1
         else:
-            self.idle.append(conn)
+            self.idle.append((reader, writer, time.monotonic()))
         self.records.append((due - self.t0, kind, status, ms, lag))
         if kind == "post" and status == 200:
             self.post_ids.append(json.loads(body)["id"])

@@ -19,9 +19,12 @@ application = admission.wrap(dispatch(site, ApiHandler()))
 
 # Garbage collection in a web process: what start-up loaded (Django, the URL patterns, the
 # templates) lives as long as the process, so it is set aside where collections never walk it
-# (gc.freeze), and collections run after 50,000 new objects instead of 700. With the entity
-# caches' thousands of dictionaries, full collections otherwise stalled a request now and
-# then for up to 100 ms: API home timeline at concurrency 8 on SQLite, p99 52-56 ms before,
-# 17-18 ms after, the same requests/s (bench/README.md).
+# (gc.freeze). Every page leaves a few hundred objects in reference cycles (Django's forms,
+# template contexts and request-with-messages are cyclic, and carry the page's posts with
+# them), which only a collection frees, and a collection's pause grows with how many there are.
+# A first-generation threshold of 3,000 new objects (Python's default is 700) keeps each pause
+# to a few milliseconds and full collections rare. 50,000, tried first, made the pauses
+# 50-160 ms every 5-10 s per process: single slow pages at a steady load, the surge test's
+# "recovery" failures (bench/README.md, "Garbage collection pauses").
 gc.freeze()
-gc.set_threshold(50_000, 20, 100)
+gc.set_threshold(3_000, 20, 100)
