@@ -11,8 +11,9 @@ Not part of the test suite. Usage (about 3-4 min on 2 cores, after the small fee
 The data set `bench/data/sqlite-small` is copied to a temporary folder (the surge adds
 posts). The load is open-loop (requests start on a schedule, whatever the answers do, so a
 slow server cannot slow the generator down and hide its own latency) from one asyncio
-process, over keep-alive connections bound to many 127.x.y.z source addresses (each a
-client of its own for the per-address limits). The mix: anonymous profile pages, signed-in
+process; each request comes from one of 256 clients picked at random (a 127.x.y.z source
+address each, so the per-address limits see many) on that client's own keep-alive
+connections. The mix: anonymous profile pages, signed-in
 home feeds (the bench sessions' cookies) and posts through the API by members with
 followers (bearer tokens made by a child process). Latency is measured from when a request
 is written; the generator's own lateness against its schedule is reported beside it.
@@ -32,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +166,62 @@ def verify_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- where the CPU goes ------------------------------------------------------------------
+
+
+class CpuSampler(threading.Thread):
+    """Every quarter second: the CPU seconds used so far by each of the web server's
+    processes (its process group), the job workers and this generator, and the machine's busy
+    and total jiffies; `share()` turns two samples into percentages of one core."""
+
+    def __init__(self, server_pgid: int, worker_pgids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.server_pgid = server_pgid
+        self.worker_pgids = worker_pgids
+        self.samples: list[tuple[float, dict[str, float], float, float, int, int]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        while not self.stopping.wait(0.25):
+            mine = os.times()
+            busy, total = fb.machine_cpu_ticks()
+            server = {
+                pid: (int(fields[11]) + int(fields[12])) / ticks
+                for pid, fields in fb.group_processes(self.server_pgid)
+            }
+            self.samples.append(
+                (
+                    time.monotonic(),
+                    server,
+                    sum(fb.group_cpu_seconds(pgid) for pgid in self.worker_pgids),
+                    mine.user + mine.system,
+                    busy,
+                    total,
+                )
+            )
+
+    def share(self, since: float, until: float) -> dict[str, Any] | None:
+        """Percent of one core used by each part between two moments (monotonic clock):
+        `server` in all, `web` each of its processes that used 5 % or more (how evenly the
+        load is spread), `machine` the busy share of all cores (100 % = every core busy)."""
+        first = next((row for row in self.samples if row[0] >= since), None)
+        last = next((row for row in reversed(self.samples) if row[0] <= until), None)
+        if first is None or last is None or last[0] - first[0] < 0.5:
+            return None
+        seconds = last[0] - first[0]
+        per_process = {
+            pid: 100 * (used - first[1].get(pid, used)) / seconds for pid, used in last[1].items()
+        }
+        return {
+            "server": round(sum(per_process.values())),
+            "web": sorted((round(v) for v in per_process.values() if v >= 5), reverse=True),
+            "workers": round(100 * (last[2] - first[2]) / seconds),
+            "generator": round(100 * (last[3] - first[3]) / seconds),
+            "machine": round(100 * (last[4] - first[4]) / max(1, last[5] - first[5])),
+        }
+
+
 # -- the load generator ----------------------------------------------------------------------
 
 
@@ -175,7 +233,16 @@ class Load:
         self.cookies = cookies
         self.tokens = tokens
         self.profiles = profiles
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        # Each request comes from one of many clients (a loopback source address each, so the
+        # per-address limits see many), on that client's own kept-alive connections, as a
+        # crowd of browsers would. (One pool shared by every request, most recent first, sent
+        # a quiet period's few requests down the same one or two connections, all served by
+        # one web process while the other idled: single slow seconds that were the
+        # generator's, not the site's.)
+        self.sources = [f"127.{a}.{b}.{c}" for a in (1, 2) for b in (1, 2) for c in range(1, 65)]
+        self.idle: dict[str, list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]]] = {
+            source: [] for source in self.sources
+        }
         self.reused: set[int] = set()  # writers of connections used again (keep-alive)
         self.failures: collections.Counter[str] = collections.Counter()  # failed, by cause
         self.stale_retries = 0  # GETs sent again after a kept-alive connection was closed
@@ -185,9 +252,13 @@ class Load:
         self.post_ids: list[str] = []
         self.overflow = 0
         self.rng = random.Random(8)
-        self.sources = [f"127.{a}.{b}.{c}" for a in (1, 2) for b in (1, 2) for c in range(1, 65)]
         self.t0 = time.monotonic()
         self.seq = 0
+        self.cpu: CpuSampler | None = None  # set by orchestrate()
+
+    def cpu_share(self, since: float, until: float) -> dict[str, float] | None:
+        """Where the CPU went between two moments of the run (seconds since t0)."""
+        return self.cpu.share(self.t0 + since, self.t0 + until) if self.cpu else None
 
     def build(self, kind: str) -> bytes:
         host = f"Host: {fb.HOST}:{self.port}\r\n"
@@ -206,10 +277,11 @@ class Load:
         ).encode()
 
     async def connection(
-        self, fresh: bool = False
+        self, client: str, fresh: bool = False
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-        while self.idle and not fresh:
-            reader, writer, since = self.idle.pop()
+        idle = self.idle[client]
+        while idle and not fresh:
+            reader, writer, since = idle.pop()
             if time.monotonic() - since > KEEPALIVE_S:
                 writer.close()
                 self.open -= 1
@@ -220,8 +292,7 @@ class Load:
             return None
         self.open += 1
         try:
-            source = self.sources[self.open % len(self.sources)]
-            return await asyncio.open_connection(fb.HOST, self.port, local_addr=(source, 0))
+            return await asyncio.open_connection(fb.HOST, self.port, local_addr=(client, 0))
         except OSError:
             self.open -= 1
             raise
@@ -230,9 +301,10 @@ class Load:
         lag = (time.monotonic() - due) * 1000
         sent = time.monotonic()
         fresh = False  # a second try goes on a new connection
+        client = self.rng.choice(self.sources)
         for attempt in (1, 2):
             try:
-                conn = await self.connection(fresh=fresh)
+                conn = await self.connection(client, fresh=fresh)
             except OSError as exc:
                 self.failures[f"connect: {type(exc).__name__}"] += 1
                 self.records.append((due - self.t0, kind, -1, 0.0, lag))
@@ -267,7 +339,7 @@ class Load:
             writer.close()
             self.open -= 1
         else:
-            self.idle.append((reader, writer, time.monotonic()))
+            self.idle[client].append((reader, writer, time.monotonic()))
         self.records.append((due - self.t0, kind, status, ms, lag))
         if kind == "post" and status == 200:
             self.post_ids.append(json.loads(body)["id"])
@@ -427,6 +499,7 @@ def timeline(load: Load, start: float, until: float) -> list[dict[str, Any]]:
                 "ok": len(ok),
                 "refused": sum(1 for r in rec if r[2] in (429, 503)),
                 "ok_p99_ms": pct(ok, 99),
+                "cpu_pct": load.cpu_share(t, t + 1),
             }
         )
         t += 1
@@ -494,6 +567,11 @@ async def drive(load: Load, args: argparse.Namespace) -> dict[str, Any]:
         "peak_hold": summarize(load.window(end - args.hold, end), args.hold),
         "after": summarize(load.window(end, finish), args.after),
         "all": summarize(load.records, finish - start),
+        "cpu_pct": {
+            "before": load.cpu_share(start, ramp_at),
+            "peak_hold": load.cpu_share(end - args.hold, end),
+            "after": load.cpu_share(end, finish),
+        },
         "recovery_s": recovery_seconds(load, end, finish),
         "client_overflow": load.overflow,
         "failed_connections_by_cause": dict(load.failures),
@@ -549,6 +627,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         fb.wait_for_health(port, server, work / "server.log", 120)
         fb.check_sessions(port, data_dir / "sessions.txt")
         load = Load(port, cookies, prep["tokens"], prep["profiles"])
+        load.cpu = CpuSampler(server.pid, [worker.pid for worker in workers])
+        load.cpu.start()
         result.update(asyncio.run(drive(load, args)))
         ids_file = work / "post_ids.txt"
         ids_file.write_text("\n".join(result.pop("post_ids")))
@@ -607,6 +687,10 @@ def report(result: dict[str, Any]) -> None:
     hold = surge["peak_hold"]["by_kind"]
     for kind, figures in hold.items():
         print(f"  at peak, {kind:9}: {figures}")
+    print(
+        "CPU, % of one core (server processes, job workers, this generator; machine: % of all"
+        f" cores): {surge['cpu_pct']}"
+    )
     print(f"recovery: {surge['recovery_s']} s after the surge; integrity: {result['integrity']}")
     print(
         f"GETs sent again after a closed kept-alive connection: {surge['stale_keepalive_retries']}"
