@@ -171,6 +171,30 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def wsgi_environ(path: str, cookie: str = "", port: int = 8000) -> dict[str, Any]:
+    """A GET request's WSGI environ, for calling the application in-process (no server)."""
+    import io
+
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": HOST,
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": HOST,
+        "HTTP_HOST": f"{HOST}:{port}",
+        "HTTP_COOKIE": cookie,
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
 def group_processes(pgid: int) -> Iterator[tuple[str, list[str]]]:
     """(pid, the fields of /proc/<pid>/stat after the command) of each live process in a
     process group."""

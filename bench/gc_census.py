@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
-import io
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import feed_bench  # noqa: E402
 import profile_home  # noqa: E402
 
 
@@ -100,24 +100,7 @@ def main() -> int:
     statuses: list[str] = []
 
     def request(path: str, cookie: str) -> None:
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": profile_home.HOST,
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": profile_home.HOST,
-            "HTTP_HOST": f"{profile_home.HOST}:8000",
-            "HTTP_COOKIE": cookie,
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        environ = feed_bench.wsgi_environ(path, cookie)
         body = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
         b"".join(body)
         getattr(body, "close", lambda: None)()

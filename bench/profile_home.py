@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import feed_bench
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 HOST = "127.0.0.1"
@@ -106,24 +108,7 @@ def main() -> int:
     counter = {"n": 0}
 
     def environ(cookie: str) -> dict[str, Any]:
-        return {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": "/",
-            "QUERY_STRING": "",
-            "SERVER_NAME": HOST,
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": HOST,
-            "HTTP_HOST": f"{HOST}:8000",
-            "HTTP_COOKIE": cookie,
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        return feed_bench.wsgi_environ("/", cookie)
 
     statuses: list[str] = []
 

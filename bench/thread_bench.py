@@ -225,7 +225,6 @@ def _profile_rows(profiler: Any, order: str, top: int) -> list[dict[str, Any]]:
 
 def measure(args: argparse.Namespace) -> int:
     import cProfile
-    import io
     from importlib import import_module
 
     fb._django()
@@ -248,24 +247,7 @@ def measure(args: argparse.Namespace) -> int:
 
     def request(case: tuple[str, str]) -> bytes:
         page, who = case
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": paths[page],
-            "QUERY_STRING": "",
-            "SERVER_NAME": fb.HOST,
-            "SERVER_PORT": str(PORT),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": fb.HOST,
-            "HTTP_HOST": f"{fb.HOST}:{PORT}",
-            "HTTP_COOKIE": cookies[who],
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        environ = fb.wsgi_environ(paths[page], cookies[who], PORT)
         result = application(environ, start_response)
         body = b"".join(result)
         if hasattr(result, "close"):
