@@ -630,6 +630,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         load.cpu = CpuSampler(server.pid, [worker.pid for worker in workers])
         load.cpu.start()
         result.update(asyncio.run(drive(load, args)))
+        load.cpu.stopping.set()  # the measured part is over
         ids_file = work / "post_ids.txt"
         ids_file.write_text("\n".join(result.pop("post_ids")))
         fb.log(
