@@ -211,11 +211,15 @@ def group_processes(pgid: int) -> Iterator[tuple[str, list[str]]]:
             yield entry, fields
 
 
+def group_cpu_by_process(pgid: int) -> dict[str, float]:
+    """User+system CPU seconds of each live process in a process group, by pid."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return {pid: (int(f[11]) + int(f[12])) / ticks for pid, f in group_processes(pgid)}
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """User+system CPU seconds of the live processes in a process group."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = sum(int(f[11]) + int(f[12]) for _pid, f in group_processes(pgid))  # utime, stime
-    return total / ticks
+    return sum(group_cpu_by_process(pgid).values())
 
 
 def group_rss_mb(pgid: int) -> list[dict[str, Any]]:
@@ -615,14 +619,19 @@ def measured_run(
     return run
 
 
+def metrics_text(port: int) -> str:
+    """The server's /metrics page (it answers loopback)."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as response:
+        return str(response.read().decode())
+
+
 def cache_hit_rates(port: int) -> dict[str, Any]:
     """The per-process render caches' hits and misses since the server started, from its
     /metrics (which answers loopback): the web's post cards (`post_html`) and the API's
     entities (`statuses`, `accounts`), with the hit rate of each."""
     import re
 
-    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
+    text = metrics_text(port)
     found: dict[str, dict[str, float]] = {}
     pattern = r'^townsquare_entity_cache_(hits|misses)_total\{cache="(\w+)"\} ([0-9.e+]+)$'
     for kind, name, value in re.findall(pattern, text, flags=re.MULTILINE):
@@ -643,8 +652,7 @@ def admission_refusals(port: int) -> int:
     (every class, every process), from its /metrics."""
     import re
 
-    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
+    text = metrics_text(port)
     pattern = r"^townsquare_admission_refused_total\{[^}]*\} ([0-9.e+]+)$"
     return int(sum(float(value) for value in re.findall(pattern, text, flags=re.MULTILINE)))
 

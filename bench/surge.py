@@ -13,9 +13,9 @@ posts). The load is open-loop (requests start on a schedule, whatever the answer
 slow server cannot slow the generator down and hide its own latency) from one asyncio
 process; each request comes from one of 256 clients picked at random (a 127.x.y.z source
 address each, so the per-address limits see many) on that client's own keep-alive
-connections. The mix: anonymous profile pages, signed-in
-home feeds (the bench sessions' cookies) and posts through the API by members with
-followers (bearer tokens made by a child process). Latency is measured from when a request
+connections. The mix: anonymous profile pages, signed-in home feeds (the bench sessions'
+cookies) and posts through the API by members with followers (bearer tokens made by a
+child process). Latency is measured from when a request
 is written; the generator's own lateness against its schedule is reported beside it.
 
 Writes `results/<timestamp>-surge.json` and prints a table."""
@@ -182,18 +182,13 @@ class CpuSampler(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        ticks = os.sysconf("SC_CLK_TCK")
         while not self.stopping.wait(0.25):
             mine = os.times()
             busy, total = fb.machine_cpu_ticks()
-            server = {
-                pid: (int(fields[11]) + int(fields[12])) / ticks
-                for pid, fields in fb.group_processes(self.server_pgid)
-            }
             self.samples.append(
                 (
                     time.monotonic(),
-                    server,
+                    fb.group_cpu_by_process(self.server_pgid),
                     sum(fb.group_cpu_seconds(pgid) for pgid in self.worker_pgids),
                     mine.user + mine.system,
                     busy,
@@ -256,7 +251,7 @@ class Load:
         self.seq = 0
         self.cpu: CpuSampler | None = None  # set by orchestrate()
 
-    def cpu_share(self, since: float, until: float) -> dict[str, float] | None:
+    def cpu_share(self, since: float, until: float) -> dict[str, Any] | None:
         """Where the CPU went between two moments of the run (seconds since t0)."""
         return self.cpu.share(self.t0 + since, self.t0 + until) if self.cpu else None
 
